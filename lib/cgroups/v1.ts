@@ -1,0 +1,194 @@
+// cgroup v1: one directory tree (hierarchy) per controller — memory/, cpu/, cpuset/, pids/, …
+//
+// A container's cgroup is therefore several directories, one per hierarchy, each holding that
+// controller's files (memory.limit_in_bytes, cpu.cfs_quota_us, …), and the container's PID is
+// written into each. See cgroups(7), the kernel's Documentation/admin-guide/cgroup-v1/
+// (memory.rst, cpusets.rst, pids.rst) and scheduler/sched-bwc.rst, and stages/02-cgroups.
+
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EngineError } from '../errors.js';
+import { trace } from '../sys/trace.js';
+import {
+  type Cgroup,
+  type CgroupStats,
+  type LimitWrite,
+  PARENT,
+  cgKeyValues,
+  cgMkdir,
+  cgProcs,
+  cgRead,
+  cgRmdir,
+  cgWrite,
+} from './index.js';
+import { DEFAULT_CFS_PERIOD_US, type Resources, nanoCpusToQuota } from './resources.js';
+
+/** The hierarchies a container joins: the ones holding the limits it can be given, and cpuacct for stats. */
+export const V1_USED = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids'] as const;
+export type V1Controller = (typeof V1_USED)[number];
+
+/** What memory.limit_in_bytes reads when there is no limit (the largest page-aligned long). */
+const V1_UNLIMITED = 9223372036854771712n;
+
+// #region v1-limits
+/**
+ * Resources → v1 files. `swapAccounting` says whether memory.memsw.* exists (the kernel may be
+ * booted without swap accounting); `currentMemoryLimit` is what memory.limit_in_bytes holds now,
+ * which decides the order of the two memory writes.
+ */
+export function v1LimitWrites(r: Resources, swapAccounting: boolean, currentMemoryLimit: bigint = V1_UNLIMITED): LimitWrite[] {
+  const w: LimitWrite[] = [];
+
+  // Memory. memsw ("memory + swap") must never be below the memory limit, and the kernel checks
+  // that on every single write. Raising memsw first is safe when it stays above today's memory
+  // limit; otherwise lower memory first. (runc orders the writes the same way.)
+  const memory: LimitWrite[] = [];
+  if (r.Memory) memory.push(['memory.limit_in_bytes', String(r.Memory)]);
+  if (r.MemorySwap && swapAccounting) {
+    const memsw: LimitWrite = ['memory.memsw.limit_in_bytes', String(r.MemorySwap)];
+    if (r.MemorySwap === -1 || currentMemoryLimit < BigInt(r.MemorySwap)) memory.unshift(memsw);
+    else memory.push(memsw);
+  }
+  w.push(...memory);
+  if (r.MemoryReservation) w.push(['memory.soft_limit_in_bytes', String(r.MemoryReservation)]);
+
+  // CPU bandwidth (CFS): in every period of cfs_period_us the group may run cfs_quota_us of CPU
+  // time, summed over all CPUs — so quota 50000 per 100000 is half a CPU, 200000 is two CPUs.
+  if (r.NanoCpus) {
+    w.push(['cpu.cfs_period_us', String(DEFAULT_CFS_PERIOD_US)]);
+    w.push(['cpu.cfs_quota_us', String(nanoCpusToQuota(r.NanoCpus, DEFAULT_CFS_PERIOD_US))]);
+  } else {
+    if (r.CpuPeriod) w.push(['cpu.cfs_period_us', String(r.CpuPeriod)]);
+    if (r.CpuQuota) w.push(['cpu.cfs_quota_us', String(r.CpuQuota)]);
+  }
+  // CPU shares only matter when CPUs are contended: a weight relative to sibling cgroups.
+  if (r.CpuShares) w.push(['cpu.shares', String(r.CpuShares)]);
+
+  if (r.CpusetCpus) w.push(['cpuset.cpus', r.CpusetCpus]);
+  if (r.CpusetMems) w.push(['cpuset.mems', r.CpusetMems]);
+
+  if (r.PidsLimit) w.push(['pids.max', String(r.PidsLimit)]);
+  return w;
+}
+// #endregion
+
+export class CgroupV1 implements Cgroup {
+  readonly version = 1 as const;
+  /** controller → this container's directory in that controller's hierarchy */
+  readonly dirs: Partial<Record<V1Controller, string>> = {};
+  readonly paths: string[];
+  /** the directories the used hierarchies are mounted on (cpu and cpuacct may share one) */
+  private readonly mounts: string[];
+
+  /** `hierarchies` maps controller name → mount directory, from v1Hierarchies() in index.ts. */
+  constructor(
+    readonly id: string,
+    hierarchies: Record<string, string>,
+  ) {
+    const mounts = new Set<string>();
+    for (const c of V1_USED) {
+      const mount = hierarchies[c];
+      if (mount === undefined) continue; // not mounted on this host: limits of that kind fail in apply()
+      mounts.add(mount);
+      this.dirs[c] = path.join(mount, PARENT, id);
+    }
+    this.mounts = [...mounts];
+    this.paths = this.mounts.map((m) => path.join(m, PARENT, id));
+  }
+
+  // #region v1-create
+  create(): void {
+    for (const mount of this.mounts) {
+      const parent = path.join(mount, PARENT);
+      const dir = path.join(parent, this.id);
+      cgMkdir(parent);
+      if (mount === this.hierarchy('cpuset')) inheritCpuset(parent, mount);
+      cgMkdir(dir);
+      if (mount === this.hierarchy('cpuset')) inheritCpuset(dir, parent);
+    }
+  }
+  // #endregion
+
+  apply(r: Resources): void {
+    const memoryDir = this.dirs.memory;
+    const swapAccounting = memoryDir !== undefined && existsSync(path.join(memoryDir, 'memory.memsw.limit_in_bytes'));
+    if (r.MemorySwap && !swapAccounting) {
+      trace('# no memory.memsw.limit_in_bytes: swap accounting is off (boot with swapaccount=1), swap stays unlimited');
+    }
+    const current = memoryDir ? BigInt(cgRead(path.join(memoryDir, 'memory.limit_in_bytes'), String(V1_UNLIMITED))) : V1_UNLIMITED;
+    for (const [file, value] of v1LimitWrites(r, swapAccounting, current)) {
+      const controller = file.slice(0, file.indexOf('.')) as V1Controller;
+      const dir = this.dirs[controller];
+      if (dir === undefined) throw new EngineError(`cannot set ${file}: the ${controller} cgroup hierarchy is not mounted`);
+      cgWrite(path.join(dir, file), value);
+    }
+  }
+
+  // #region v1-join
+  addProcess(pid: number): void {
+    // Writing to cgroup.procs moves the whole process (every thread); `tasks` would move one thread.
+    for (const dir of this.paths) cgWrite(path.join(dir, 'cgroup.procs'), pid);
+  }
+  // #endregion
+
+  procs(): number[] {
+    const all = new Set<number>();
+    for (const dir of this.paths) for (const pid of cgProcs(dir)) all.add(pid);
+    return [...all].sort((a, b) => a - b);
+  }
+
+  // #region oom
+  oomKilled(): boolean {
+    if (!this.dirs.memory) return false;
+    // Since Linux 4.13 memory.oom_control counts the group's OOM kills in its oom_kill line.
+    const kills = cgKeyValues(path.join(this.dirs.memory, 'memory.oom_control')).get('oom_kill');
+    if (kills !== undefined) return kills > 0n;
+    // Older kernels: only "the limit was hit" (failcnt) is recorded. A guess: hitting the limit
+    // can also just mean the kernel reclaimed page cache and carried on.
+    return BigInt(cgRead(path.join(this.dirs.memory, 'memory.failcnt'), '0')) > 0n;
+  }
+  // #endregion
+
+  stats(): CgroupStats {
+    const { memory, cpuacct, pids } = this.dirs;
+    const cpuUsageNs = cpuacct ? BigInt(cgRead(path.join(cpuacct, 'cpuacct.usage'), '0')) : 0n;
+    let memoryUsage = 0;
+    let memoryLimit = os.totalmem();
+    if (memory) {
+      const usage = BigInt(cgRead(path.join(memory, 'memory.usage_in_bytes'), '0'));
+      // Like docker stats: leave out file pages the kernel could drop at once.
+      const inactive = cgKeyValues(path.join(memory, 'memory.stat')).get('total_inactive_file') ?? 0n;
+      memoryUsage = Number(inactive < usage ? usage - inactive : usage);
+      const limit = BigInt(cgRead(path.join(memory, 'memory.limit_in_bytes'), String(V1_UNLIMITED)));
+      if (limit < BigInt(memoryLimit)) memoryLimit = Number(limit);
+    }
+    const pidsNow = pids ? Number(cgRead(path.join(pids, 'pids.current'), '0')) : this.procs().length;
+    return { cpuUsageNs, memoryUsage, memoryLimit, pids: pidsNow };
+  }
+
+  destroy(): void {
+    // Only <tree>/minidock/<id>: the minidock/ parent is shared, and another container may be
+    // creating its own cgroup in it right now.
+    for (const dir of this.paths) cgRmdir(dir);
+  }
+
+  private hierarchy(c: V1Controller): string | undefined {
+    const dir = this.dirs[c];
+    return dir === undefined ? undefined : path.dirname(path.dirname(dir));
+  }
+}
+
+// #region v1-cpuset
+/**
+ * A new v1 cpuset cgroup starts with EMPTY cpuset.cpus and cpuset.mems, and the kernel refuses
+ * to put a task into a cgroup with nowhere to run (ENOSPC on cgroup.procs). So, as docker does,
+ * copy the parent's values into each new level before using it.
+ */
+function inheritCpuset(dir: string, parent: string): void {
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    if (cgRead(path.join(dir, file), '') !== '') continue;
+    cgWrite(path.join(dir, file), cgRead(path.join(parent, file)));
+  }
+}
+// #endregion

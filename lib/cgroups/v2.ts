@@ -1,0 +1,175 @@
+// cgroup v2: one unified tree; a cgroup is one directory holding every controller's files.
+//
+// A controller is only usable in a cgroup when its parent lists it in cgroup.subtree_control, so
+// creating minidock/<id> starts by switching the controllers on, top-down. See cgroups(7), the
+// kernel's Documentation/admin-guide/cgroup-v2.rst, and stages/02-cgroups.
+
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EngineError } from '../errors.js';
+import { trace } from '../sys/trace.js';
+import {
+  type Cgroup,
+  type CgroupStats,
+  type LimitWrite,
+  PARENT,
+  cgKeyValues,
+  cgMkdir,
+  cgProcs,
+  cgRead,
+  cgRmdir,
+  cgWrite,
+} from './index.js';
+import { DEFAULT_CFS_PERIOD_US, type Resources, nanoCpusToQuota } from './resources.js';
+
+/** The controllers a container's cgroup gets, where the kernel offers them. */
+export const V2_WANTED = ['cpu', 'memory', 'pids', 'cpuset', 'io'] as const;
+
+// #region shares-to-weight
+/**
+ * v1's cpu.shares (2 … 262144, default 1024) → v2's cpu.weight (1 … 10000, default 100), mapped
+ * linearly end to end, as runc has long done. Note the default does not survive: 1024 → 39.
+ * (Newer runc releases switched to a curve through 1024 → 100 for exactly that reason.)
+ */
+export function sharesToWeight(shares: number): number {
+  if (shares === 0) return 0; // not set
+  return 1 + Math.trunc(((shares - 2) * 9999) / 262142);
+}
+// #endregion
+
+// #region v2-limits
+/** Resources → v2 files. `swapAccounting` says whether memory.swap.max exists. */
+export function v2LimitWrites(r: Resources, swapAccounting: boolean): LimitWrite[] {
+  const w: LimitWrite[] = [];
+
+  if (r.Memory) w.push(['memory.max', String(r.Memory)]);
+  // docker's MemorySwap is memory + swap (the v1 memsw idea); v2 limits swap on its own.
+  if (r.MemorySwap && swapAccounting) {
+    if (r.MemorySwap === -1) w.push(['memory.swap.max', 'max']);
+    else if (r.Memory) w.push(['memory.swap.max', String(r.MemorySwap - r.Memory)]);
+  }
+  // A soft limit: below memory.low the group's memory is protected from reclaim.
+  if (r.MemoryReservation) w.push(['memory.low', String(r.MemoryReservation)]);
+
+  // cpu.max holds both numbers of v1's cfs_quota_us and cfs_period_us: "<quota> <period>", and
+  // "max" instead of a quota means no limit.
+  if (r.NanoCpus) {
+    w.push(['cpu.max', `${nanoCpusToQuota(r.NanoCpus, DEFAULT_CFS_PERIOD_US)} ${DEFAULT_CFS_PERIOD_US}`]);
+  } else if (r.CpuQuota || r.CpuPeriod) {
+    const quota = r.CpuQuota && r.CpuQuota > 0 ? String(r.CpuQuota) : 'max';
+    w.push(['cpu.max', `${quota} ${r.CpuPeriod || DEFAULT_CFS_PERIOD_US}`]);
+  }
+  if (r.CpuShares) w.push(['cpu.weight', String(sharesToWeight(r.CpuShares))]);
+
+  if (r.CpusetCpus) w.push(['cpuset.cpus', r.CpusetCpus]);
+  if (r.CpusetMems) w.push(['cpuset.mems', r.CpusetMems]);
+
+  if (r.PidsLimit) w.push(['pids.max', String(r.PidsLimit)]);
+  return w;
+}
+// #endregion
+
+export class CgroupV2 implements Cgroup {
+  readonly version = 2 as const;
+  /** this container's directory: <tree>/minidock/<id> */
+  readonly dir: string;
+  readonly paths: string[];
+  private readonly parent: string;
+
+  /** `tree` is where the unified hierarchy is mounted (normally /sys/fs/cgroup). */
+  constructor(
+    readonly id: string,
+    private readonly tree: string,
+  ) {
+    this.parent = path.join(tree, PARENT);
+    this.dir = path.join(this.parent, id);
+    this.paths = [this.dir];
+  }
+
+  // #region v2-create
+  create(): void {
+    const offered = words(cgRead(path.join(this.tree, 'cgroup.controllers'), ''));
+    const wanted = V2_WANTED.filter((c) => offered.has(c));
+    // Top-down: the root hands the controllers to its children (minidock/ among them), then
+    // minidock/ hands them to each container's cgroup.
+    enableControllers(this.tree, wanted);
+    cgMkdir(this.parent);
+    enableControllers(this.parent, wanted);
+    cgMkdir(this.dir);
+  }
+  // #endregion
+
+  apply(r: Resources): void {
+    const swapAccounting = existsSync(path.join(this.dir, 'memory.swap.max'));
+    if (r.MemorySwap && r.MemorySwap !== r.Memory && !swapAccounting) {
+      trace('# no memory.swap.max: swap accounting is off, swap stays unlimited');
+    }
+    // The controllers minidock/ hands down are the ones whose files exist in our directory.
+    const enabled = words(cgRead(path.join(this.parent, 'cgroup.subtree_control'), ''));
+    for (const [file, value] of v2LimitWrites(r, swapAccounting)) {
+      const controller = file.slice(0, file.indexOf('.'));
+      if (!enabled.has(controller)) {
+        throw new EngineError(`cannot set ${file}: the ${controller} controller is not enabled in ${this.parent}/cgroup.subtree_control`);
+      }
+      cgWrite(path.join(this.dir, file), value);
+    }
+  }
+
+  addProcess(pid: number): void {
+    // One tree, one write; cgroup.procs moves every thread of the process.
+    cgWrite(path.join(this.dir, 'cgroup.procs'), pid);
+  }
+
+  procs(): number[] {
+    return cgProcs(this.dir).sort((a, b) => a - b);
+  }
+
+  // #region v2-oom
+  oomKilled(): boolean {
+    // memory.events counts, among others, how many tasks the OOM killer killed in this group.
+    return (cgKeyValues(path.join(this.dir, 'memory.events')).get('oom_kill') ?? 0n) > 0n;
+  }
+  // #endregion
+
+  stats(): CgroupStats {
+    const cpuUsageNs = (cgKeyValues(path.join(this.dir, 'cpu.stat')).get('usage_usec') ?? 0n) * 1000n;
+    const usage = BigInt(cgRead(path.join(this.dir, 'memory.current'), '0'));
+    // Like docker stats: leave out file pages the kernel could drop at once.
+    const inactive = cgKeyValues(path.join(this.dir, 'memory.stat')).get('inactive_file') ?? 0n;
+    const max = cgRead(path.join(this.dir, 'memory.max'), 'max');
+    const host = os.totalmem();
+    return {
+      cpuUsageNs,
+      memoryUsage: Number(inactive < usage ? usage - inactive : usage),
+      memoryLimit: max === 'max' ? host : Math.min(Number(max), host),
+      pids: Number(cgRead(path.join(this.dir, 'pids.current'), String(this.procs().length))),
+    };
+  }
+
+  destroy(): void {
+    // Only minidock/<id>; the minidock/ parent is shared with other containers.
+    cgRmdir(this.dir);
+  }
+}
+
+/**
+ * Make `controllers` available to the children of `dir` by writing "+name" to its
+ * cgroup.subtree_control — only those not on yet, so nothing already there is touched.
+ */
+function enableControllers(dir: string, controllers: readonly string[]): void {
+  const file = path.join(dir, 'cgroup.subtree_control');
+  const on = words(cgRead(file, ''));
+  const missing = controllers.filter((c) => !on.has(c));
+  if (missing.length > 0) cgWrite(file, missing.map((c) => `+${c}`).join(' '));
+}
+
+/** The names in a space-separated controller list ("cpu io memory"; a leading + is ignored). */
+function words(s: string): Set<string> {
+  return new Set(
+    s
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((w) => w.replace(/^\+/, '')),
+  );
+}

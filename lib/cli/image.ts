@@ -1,0 +1,91 @@
+// minidock image COMMAND — docker image: `image ls` (= images), `image inspect`, `image import`
+// (= import). `image inspect` prints what `docker image inspect` prints, for the fields minidock has.
+
+import { EngineError } from '../errors.js';
+import { ImageStore } from '../image/store.js';
+import { paths, type Paths } from '../paths.js';
+import { parseFlags } from './args.js';
+import images from './images.js';
+import importVerb from './import.js';
+
+const USAGE = `usage: minidock image COMMAND
+
+Commands:
+  ls        list images (also: images)
+  inspect   show low-level information on one or more images
+  import    create an image from a rootfs tarball (also: import)`;
+
+export default async function image(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'ls':
+    case 'list':
+      return images(rest);
+    case 'inspect':
+      return inspect(rest);
+    case 'import':
+      return importVerb(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    default:
+      throw new EngineError(`'image ${sub}' is not a minidock command; see 'minidock image --help'`);
+  }
+}
+
+async function inspect(argv: string[]): Promise<number> {
+  const { positionals } = parseFlags(argv, {});
+  if (positionals.length === 0) throw new EngineError(`'minidock image inspect' requires at least 1 argument`);
+  const p = paths();
+  const found: object[] = [];
+  let failed = false;
+  for (const name of positionals) {
+    try {
+      found.push(inspectImage(p, name));
+    } catch (err) {
+      if (!(err instanceof EngineError)) throw err;
+      process.stderr.write(`minidock: ${err.message}\n`);
+      failed = true;
+    }
+  }
+  // like docker: print what was found, and exit 1 if anything was not
+  process.stdout.write(JSON.stringify(found, null, 4) + '\n');
+  return failed ? 1 : 0;
+}
+
+// #region image-inspect
+/**
+ * The object `docker image inspect` prints for one image. GraphDriver.Data is where a container
+ * of this image would live in overlay2 terms: the top layer's directory holds diff/ (UpperDir),
+ * work/ and merged/, and the layers below are the LowerDir list, nearest first.
+ */
+export function inspectImage(p: Paths, name: string): Record<string, unknown> {
+  const store = new ImageStore(p);
+  const img = store.resolve(name);
+  const [top, ...below] = store.layerDirsTopDown(img);
+  const topDir = top.replace(/\/diff$/, '');
+  const data: Record<string, string> = {};
+  if (below.length > 0) data.LowerDir = below.join(':');
+  data.MergedDir = `${topDir}/merged`;
+  data.UpperDir = top;
+  data.WorkDir = `${topDir}/work`;
+  return {
+    Id: img.id,
+    RepoTags: img.repoTags,
+    RepoDigests: [],
+    Parent: '',
+    Comment: img.config.comment ?? '',
+    Created: img.config.created ?? '',
+    Author: img.config.author ?? '',
+    Config: img.config.config ?? {},
+    Architecture: img.config.architecture,
+    Os: img.config.os,
+    Size: store.imageSize(img),
+    GraphDriver: { Data: data, Name: 'overlay2' },
+    RootFS: { Type: img.config.rootfs.type, Layers: img.config.rootfs.diff_ids },
+    Metadata: { LastTagTime: store.lastTagTime(img.id) ?? '0001-01-01T00:00:00Z' },
+  };
+}
+// #endregion

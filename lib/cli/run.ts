@@ -1,0 +1,116 @@
+// minidock run [OPTIONS] IMAGE [COMMAND] [ARG...] — docker run: create a container, start it,
+// and either wait for it (foreground: the exit status is ours) or leave it to a shim (-d).
+
+import { EngineError } from '../errors.js';
+import { RESOURCE_FLAG_OPTIONS, parseResources, type ResourceFlags } from '../cgroups/resources.js';
+import { createContainer, parseEnv } from '../container/create.js';
+import { runContainer } from '../container/monitor.js';
+import { startDetached } from '../container/shim.js';
+import { findContainer, type HostConfig } from '../container/state.js';
+import { planNamespaces } from '../namespaces.js';
+import { paths } from '../paths.js';
+import { currentStage } from '../stage.js';
+import { parseFlags, splitAtPositional } from './args.js';
+
+const OPTIONS = {
+  detach: { type: 'boolean', short: 'd' },
+  rm: { type: 'boolean' },
+  name: { type: 'string' },
+  env: { type: 'string', short: 'e', multiple: true },
+  workdir: { type: 'string', short: 'w' },
+  hostname: { type: 'string', short: 'h' },
+  interactive: { type: 'boolean', short: 'i' },
+  tty: { type: 'boolean', short: 't' },
+  entrypoint: { type: 'string' },
+  network: { type: 'string' },
+  net: { type: 'string' },
+  pid: { type: 'string' },
+  ipc: { type: 'string' },
+  uts: { type: 'string' },
+  cgroupns: { type: 'string' },
+  ...RESOURCE_FLAG_OPTIONS,
+} as const;
+
+export interface RunRequest {
+  image: string;
+  cmd: string[];
+  detach: boolean;
+  values: ReturnType<typeof parseFlags<typeof OPTIONS>>['values'];
+}
+
+/** Parse `run`'s arguments: flags up to the image, the command after it. */
+export function parseRunArgs(argv: readonly string[]): RunRequest {
+  const { flags, rest } = splitAtPositional(argv, OPTIONS);
+  const { values } = parseFlags(flags, OPTIONS);
+  if (rest.length === 0) throw new EngineError(`'minidock run' requires at least 1 argument: minidock run [OPTIONS] IMAGE [COMMAND] [ARG...]`);
+  if (values.tty) throw new EngineError('-t/--tty: a pseudo-terminal needs stage 7 (exec & lifecycle), not built yet');
+  if (values.detach && values.rm === undefined) values.rm = false;
+  return { image: rest[0], cmd: rest.slice(1), detach: !!values.detach, values };
+}
+
+/** The flags that need a stage: asking for them below it is an error, not a silent no-op. */
+function requireStages(values: RunRequest['values'], stage: number): void {
+  const resourceFlags = Object.keys(RESOURCE_FLAG_OPTIONS).filter((k) => values[k as keyof typeof values] !== undefined);
+  if (resourceFlags.length > 0 && stage < 2) {
+    throw new EngineError(`--${resourceFlags[0]} needs stage 2 (cgroups); this engine runs at stage ${stage}`);
+  }
+  const nsFlags = ['network', 'net', 'pid', 'ipc', 'uts', 'cgroupns'].filter((k) => values[k as keyof typeof values] !== undefined);
+  if (nsFlags.length > 0 && stage < 1) throw new EngineError(`--${nsFlags[0]} needs stage 1 (namespaces); this engine runs at stage ${stage}`);
+}
+
+export function hostConfigFrom(values: RunRequest['values']): HostConfig {
+  const modes = {
+    NetworkMode: values.network ?? values.net ?? 'bridge',
+    PidMode: values.pid ?? '',
+    IpcMode: values.ipc ?? 'private',
+    UTSMode: values.uts ?? '',
+    CgroupnsMode: values.cgroupns ?? 'private',
+  };
+  planNamespaces(modes); // a bad mode fails here, before anything exists
+  const r = parseResources(Object.fromEntries(Object.keys(RESOURCE_FLAG_OPTIONS).map((k) => [k, values[k as keyof typeof values]])) as ResourceFlags);
+  return {
+    AutoRemove: !!values.rm,
+    ...modes,
+    CgroupnsMode: modes.CgroupnsMode as HostConfig['CgroupnsMode'],
+    Memory: r.Memory ?? 0,
+    MemorySwap: r.MemorySwap ?? 0,
+    NanoCpus: r.NanoCpus ?? 0,
+    CpuPeriod: r.CpuPeriod ?? 0,
+    CpuQuota: r.CpuQuota ?? 0,
+    CpuShares: r.CpuShares ?? 0,
+    CpusetCpus: r.CpusetCpus ?? '',
+    CpusetMems: r.CpusetMems ?? '',
+    PidsLimit: r.PidsLimit ?? null,
+  };
+}
+
+export default async function run(argv: string[]): Promise<number> {
+  const req = parseRunArgs(argv);
+  const stage = currentStage();
+  requireStages(req.values, stage);
+  const host = hostConfigFrom(req.values);
+  const p = paths();
+  // --network container:web and friends: the other container must exist and run, now
+  for (const target of Object.values(planNamespaces(host).join)) {
+    const other = findContainer(p, target);
+    if (!other.State.Running) throw new EngineError(`cannot join namespace of a non running container: ${target}`);
+  }
+  const c = createContainer(p, {
+    image: req.image,
+    cmd: req.cmd,
+    entrypoint: req.values.entrypoint,
+    name: req.values.name,
+    env: parseEnv(req.values.env ?? []),
+    workdir: req.values.workdir,
+    hostname: req.values.hostname,
+    stdin: !!req.values.interactive,
+    host,
+    stage,
+  });
+  if (req.detach) {
+    await startDetached(p, c.ID);
+    process.stdout.write(c.ID + '\n');
+    return 0;
+  }
+  return runContainer(p, c.ID, { output: 'terminal', stdin: !!req.values.interactive });
+}

@@ -1,0 +1,116 @@
+// Creating a container: a name, an ID, its state files and its root filesystem — everything
+// `run` needs before a process exists. docker's `create` half of `run`.
+//
+// Validation comes first and creates nothing; the name is taken under a lock (two runs asking
+// for the same name at once: one wins, the other gets docker's "Conflict" error); a failure
+// after that point removes what was made.
+
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { EngineError } from '../errors.js';
+import { ImageStore } from '../image/store.js';
+import { withLock } from '../lock.js';
+import type { Paths } from '../paths.js';
+import { createVfsRootfs, VFS } from '../storage/vfs.js';
+import { containerName } from './names.js';
+import { ensureDir, listContainers, newState, saveContainer, saveHostConfig, type Container, type HostConfig } from './state.js';
+import { logPath } from './logs.js';
+
+export interface CreateRequest {
+  image: string;
+  /** the command after the image; empty = the image's Cmd */
+  cmd: string[];
+  entrypoint?: string;
+  name?: string;
+  env: string[];
+  workdir?: string;
+  hostname?: string;
+  stdin: boolean;
+  host: HostConfig;
+  stage: number;
+}
+
+const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+// #region env
+/** `-e KEY=VALUE`, or `-e KEY` to pass the host's value (dropped if the host has none). */
+export function parseEnv(flags: readonly string[], hostEnv: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = [];
+  for (const f of flags) {
+    const eq = f.indexOf('=');
+    const key = eq === -1 ? f : f.slice(0, eq);
+    if (key === '' || /\s/.test(key)) throw new EngineError(`invalid environment variable: ${f}`);
+    if (eq !== -1) out.push(f);
+    else if (hostEnv[key] !== undefined) out.push(`${key}=${hostEnv[key]}`);
+  }
+  return out;
+}
+// #endregion
+
+/** Merge two environments: later entries replace earlier ones with the same name. */
+export function mergeEnv(base: readonly string[], over: readonly string[]): string[] {
+  const keys = new Set(over.map((e) => e.split('=')[0]));
+  return [...base.filter((e) => !keys.has(e.split('=')[0])), ...over];
+}
+
+export function createContainer(p: Paths, req: CreateRequest): Container {
+  // 1. Everything that can be checked without creating anything.
+  if (req.name !== undefined && !NAME_RE.test(req.name)) {
+    throw new EngineError(`invalid container name (${req.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  const store = new ImageStore(p);
+  const image = store.resolve(req.image);
+  const imgConfig = image.config.config ?? {};
+  const id = randomBytes(32).toString('hex');
+  const hostname = req.hostname || id.slice(0, 12); // docker: the short ID
+  const entrypoint = req.entrypoint !== undefined ? (req.entrypoint === '' ? null : [req.entrypoint]) : imgConfig.Entrypoint ?? null;
+  const cmd = req.cmd.length > 0 ? req.cmd : req.entrypoint !== undefined ? null : imgConfig.Cmd ?? null;
+  const args = [...(entrypoint ?? []), ...(cmd ?? [])];
+  if (args.length === 0) throw new EngineError('no command specified');
+
+  const dir = p.container(id);
+  const c: Container = {
+    ID: id,
+    Created: new Date().toISOString(),
+    Path: args[0],
+    Args: args.slice(1),
+    Config: {
+      Hostname: hostname, Domainname: '', User: '',
+      AttachStdin: req.stdin, AttachStdout: true, AttachStderr: true, Tty: false, OpenStdin: req.stdin, StdinOnce: req.stdin,
+      Env: mergeEnv(imgConfig.Env ?? [], req.env),
+      Cmd: cmd, Image: req.image, WorkingDir: req.workdir ?? imgConfig.WorkingDir ?? '', Entrypoint: entrypoint, Labels: {},
+    },
+    State: newState(),
+    Image: image.id,
+    Name: '',
+    Driver: VFS,
+    OS: 'linux',
+    LogPath: logPath(dir, id),
+    GraphDriver: { Name: VFS, Data: {} },
+    Minidock: { InitStartTime: '', Stage: req.stage, MonitorPid: 0 },
+  };
+
+  // 2. Take the name and write the state, atomically with respect to other runs.
+  withLock('names', () => {
+    const name = req.name ?? containerName(new Set(listContainers(p).map((x) => x.Name)));
+    const taken = listContainers(p).find((x) => x.Name === `/${name.replace(/^\//, '')}`);
+    if (taken) {
+      throw new EngineError(`Conflict. The container name "/${name.replace(/^\//, '')}" is already in use by container "${taken.ID}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    c.Name = `/${name.replace(/^\//, '')}`;
+    ensureDir(dir);
+    saveHostConfig(p, id, req.host);
+    saveContainer(p, c);
+  });
+
+  // 3. The root filesystem. If it fails, the container never existed.
+  try {
+    const rootfs = createVfsRootfs(p, id, store.layerDirs(image));
+    c.GraphDriver.Data = { Dir: rootfs, MergedDir: rootfs };
+    saveContainer(p, c);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return c;
+}

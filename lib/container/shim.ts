@@ -1,0 +1,77 @@
+// The shim: the parent of a detached container. containerd-shim's job, in one small process.
+// `minidock run -d` must return at once, yet someone has to wait(2) for the container's PID 1
+// and write down how it ended, and hold its stdout/stderr (the json-file log). That someone is
+// this process: started by the cli in its own session, it runs the monitor and outlives the cli.
+//
+//   minidock run -d ──spawn──▶ minidock-shim <id> ──spawn──▶ init ──execve──▶ the command
+//        ◀── "started" / error on fd 3 ──┘
+
+import { spawn } from 'node:child_process';
+import { closeSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Socket } from 'node:net';
+import { EngineError, EXIT, oneLine } from '../errors.js';
+import { paths, type Paths } from '../paths.js';
+import { setRole, trace } from '../sys/trace.js';
+import { runContainer } from './monitor.js';
+
+const SHIM_JS = fileURLToPath(import.meta.url);
+
+// #region start-detached
+/** The cli's half: spawn the shim and wait until it reports the container started (or not). */
+export function startDetached(p: Paths, id: string): Promise<void> {
+  trace(`$ node ${SHIM_JS} ${id}   # the shim`);
+  const shim = spawn(process.execPath, [SHIM_JS, id], {
+    detached: true, // its own session: a Ctrl-C or a closed terminal does not reach it
+    stdio: ['ignore', 'ignore', process.env.MINIDOCK_TRACE ? 'inherit' : 'ignore', 'pipe'],
+    env: { ...process.env, MINIDOCK_ROOT: p.root, MINIDOCK_RUN: p.run },
+  });
+  const report = shim.stdio[3] as Socket;
+  return new Promise((resolve, reject) => {
+    let text = '';
+    report.setEncoding('utf8');
+    report.on('data', (chunk: string) => (text += chunk));
+    report.on('close', () => {
+      shim.unref();
+      try {
+        const msg = JSON.parse(text) as { ok: true } | { ok: false; message: string; exitCode: number };
+        if (msg.ok) resolve();
+        else reject(new EngineError(msg.message, msg.exitCode));
+      } catch {
+        reject(new EngineError('the shim exited before starting the container'));
+      }
+    });
+  });
+}
+// #endregion
+
+// Run as a program: `node shim.js <id>`.
+if (process.argv[1] && process.argv[1].endsWith('shim.js')) {
+  process.title = 'minidock-shim';
+  setRole('shim');
+  const id = process.argv[2];
+  const tell = (msg: object) => {
+    try {
+      writeSync(3, JSON.stringify(msg));
+    } catch {
+      // the cli is gone
+    }
+  };
+  // the signals that reach the cli's session must not kill the shim
+  for (const sig of ['SIGINT', 'SIGHUP', 'SIGPIPE'] as const) process.on(sig, () => {});
+  runContainer(paths(), id, {
+    output: 'log',
+    stdin: false,
+    onStart: (err) => {
+      tell(err ? { ok: false, message: err.message, exitCode: err.exitCode } : { ok: true });
+      closeSync(3); // the cli reads until this close, then exits
+    },
+  }).then(
+    () => process.exit(0),
+    (e) => {
+      // a failure before the start was reported (after it, onStart has already told the cli)
+      tell({ ok: false, message: oneLine(e), exitCode: e instanceof EngineError ? e.exitCode : EXIT.ENGINE });
+      process.exit(1);
+    },
+  );
+}

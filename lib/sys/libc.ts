@@ -1,0 +1,170 @@
+// The real Sys: glibc's functions called through ffi-rs. This is the ONLY file that imports
+// ffi-rs (DESIGN.md, principle 2); everything else gets a `Sys`.
+//
+// Each call checks the C convention (-1 and errno), turns a failure into a SyscallError that
+// names the errno, and, under MINIDOCK_TRACE=1, prints the call as C would show it.
+// Man pages: unshare(2) setns(2) mount(2) umount2(2) pivot_root(2) execve(2) syscall(2).
+
+import { open, load, DataType, createExternalBuffer, type JsExternal } from 'ffi-rs';
+import { SyscallError } from '../errors.js';
+import { errnoName } from './errno.js';
+import { syscallNumbers } from './arch.js';
+import { Raw, renderCall, trace } from './trace.js';
+import { CLONE, MS } from './constants.js';
+import type { Sys } from './sys.js';
+
+const LIB = 'libc';
+let opened = false;
+
+function libc(): void {
+  if (!opened) {
+    open({ library: LIB, path: '' }); // '' = the symbols already loaded in this process (glibc)
+    opened = true;
+  }
+}
+
+type Param = DataType;
+
+interface WithErrno {
+  value: number | bigint;
+  errnoCode: number;
+}
+
+/**
+ * Call a libc function and read errno right after it (ffi-rs's `errno: true`). The return type
+ * must match C's: an `int` is 32 bits, and reading it as 64 would see garbage in the upper half.
+ */
+function callRaw(func: string, types: Param[], values: unknown[], ret: DataType.I32 | DataType.I64 = DataType.I32): WithErrno {
+  libc();
+  return load({ library: LIB, funcName: func, retType: ret, paramsType: types, paramsValue: values, errno: true }) as unknown as WithErrno;
+}
+
+/** Call a libc function that returns int (-1 on failure, errno set). */
+function callInt(op: string, func: string, types: Param[], values: unknown[], shown: unknown[] = values): number {
+  const r = callRaw(func, types, values);
+  const value = Number(r.value);
+  if (value === -1) {
+    const code = errnoName(r.errnoCode);
+    trace(renderCall(op, shown, `-1 ${code}`));
+    throw new SyscallError(op, shown, r.errnoCode, code);
+  }
+  trace(renderCall(op, shown, String(value)));
+  return value;
+}
+
+function malloc(size: number): bigint {
+  const addr = load({ library: LIB, funcName: 'malloc', retType: DataType.BigInt, paramsType: [DataType.U64], paramsValue: [size] }) as bigint;
+  if (addr === 0n) throw new Error('malloc failed');
+  return addr;
+}
+
+/** Copy a Node buffer into C memory at `addr`. */
+function copyIn(addr: bigint, bytes: Buffer): void {
+  load({ library: LIB, funcName: 'memcpy', retType: DataType.BigInt, paramsType: [DataType.BigInt, DataType.U8Array, DataType.U64], paramsValue: [addr, bytes, bytes.length] });
+}
+
+// #region string-array
+/**
+ * Lay out a NULL-terminated `char *[]` in C memory, the shape execve(2) wants for argv and envp:
+ *
+ *   addr → [ptr0][ptr1]…[ptrN-1][NULL] "arg0\0" "arg1\0" …
+ *
+ * ffi-rs's own StringArray type is not NULL-terminated, so we build the array ourselves: one
+ * malloc'd block holding the pointer table followed by the strings the pointers point into.
+ * The block is never freed: execve either replaces the whole process or we are about to exit.
+ */
+function cStringArray(strings: readonly string[]): bigint {
+  const bodies = strings.map((s) => Buffer.from(s + '\0', 'utf8'));
+  const tableBytes = (strings.length + 1) * 8; // 64-bit pointers on x86_64 and aarch64
+  const block = Buffer.alloc(tableBytes + bodies.reduce((n, b) => n + b.length, 0));
+  const addr = malloc(block.length);
+  let offset = tableBytes;
+  bodies.forEach((body, i) => {
+    block.writeBigUInt64LE(addr + BigInt(offset), i * 8); // little-endian: both our architectures
+    body.copy(block, offset);
+    offset += body.length;
+  });
+  // the last table slot stays 0: the NULL that ends the array
+  copyIn(addr, block);
+  return addr;
+}
+// #endregion
+
+/** getxattr(2)/lgetxattr(2): ask for the size first, then read into C memory and copy out. */
+function readXattr(func: 'getxattr' | 'lgetxattr', path: string, name: string): Buffer | null {
+  // ssize_t getxattr(...): a 64-bit result
+  const size = callRaw(func, [DataType.String, DataType.String, DataType.BigInt, DataType.U64], [path, name, 0n, 0], DataType.I64);
+  if (Number(size.value) === -1) {
+    if (errnoName(size.errnoCode) === 'ENODATA') {
+      trace(renderCall(func, [path, name], '-1 ENODATA'));
+      return null;
+    }
+    throw new SyscallError(func, [path, name], size.errnoCode, errnoName(size.errnoCode));
+  }
+  const n = Number(size.value);
+  const ext = load({ library: LIB, funcName: 'malloc', retType: DataType.External, paramsType: [DataType.U64], paramsValue: [Math.max(n, 1)] }) as JsExternal;
+  try {
+    const got = callRaw(func, [DataType.String, DataType.String, DataType.External, DataType.U64], [path, name, ext, n], DataType.I64);
+    if (Number(got.value) === -1) throw new SyscallError(func, [path, name], got.errnoCode, errnoName(got.errnoCode));
+    trace(renderCall(func, [path, name], String(got.value)));
+    return Buffer.from(createExternalBuffer(ext, Number(got.value)));
+  } finally {
+    load({ library: LIB, funcName: 'free', retType: DataType.Void, paramsType: [DataType.External], paramsValue: [ext] });
+  }
+}
+
+const S = DataType.String;
+const I = DataType.I32;
+const L = DataType.U64;
+
+export const libcSys: Sys = {
+  unshare: (flags) => void callInt('unshare', 'unshare', [I], [flags], [flagNames(flags)]),
+  setns: (fd, nstype) => void callInt('setns', 'setns', [I, I], [fd, nstype], [fd, flagNames(nstype)]),
+  mount: (source, target, fstype, flags, data = '') =>
+    void callInt('mount', 'mount', [S, S, S, L, S], [source, target, fstype, flags, data], [source, target, fstype, mountFlagNames(flags), data]),
+  umount2: (target, flags) => void callInt('umount2', 'umount2', [S, I], [target, flags], [target, flags === 2 ? new Raw('MNT_DETACH') : flags]),
+  // #region pivot-root
+  // pivot_root has no glibc wrapper: call syscall(2) with this architecture's number.
+  pivotRoot: (newRoot, putOld) =>
+    void callInt('pivot_root', 'syscall', [L, S, S], [syscallNumbers().pivot_root, newRoot, putOld], [newRoot, putOld]),
+  // #endregion
+  sethostname: (name) => void callInt('sethostname', 'sethostname', [S, L], [name, Buffer.byteLength(name)]),
+  chdir: (path) => void callInt('chdir', 'chdir', [S], [path]),
+  chroot: (path) => void callInt('chroot', 'chroot', [S], [path]),
+  // #region execve
+  execve(path, argv, envp) {
+    const argvPtr = cStringArray(argv);
+    const envpPtr = cStringArray(envp);
+    trace(renderCall('execve', [path, argv, envp.map((e) => e.split('=')[0] + '=…')], '…'));
+    const r = callRaw('execve', [S, DataType.BigInt, DataType.BigInt], [path, argvPtr, envpPtr]);
+    // execve only returns when it failed.
+    throw new SyscallError('execve', [path], r.errnoCode, errnoName(r.errnoCode));
+  },
+  // #endregion
+  fcntl: (fd, cmd, arg = 0) => callInt('fcntl', 'fcntl', [I, I, L], [fd, cmd, arg]),
+  prctl: (option, arg2) => callInt('prctl', 'prctl', [I, L, L, L, L], [option, arg2, 0, 0, 0], [option, arg2]),
+  mknod: (path, mode, dev) => void callInt('mknod', 'mknod', [S, I, L], [path, mode, dev], [path, new Raw('0' + mode.toString(8)), dev]),
+  setxattr: (path, name, value) => void callInt('setxattr', 'setxattr', [S, S, DataType.U8Array, L, I], [path, name, value, value.length, 0], [path, name, value.toString()]),
+  lsetxattr: (path, name, value) => void callInt('lsetxattr', 'lsetxattr', [S, S, DataType.U8Array, L, I], [path, name, value, value.length, 0], [path, name, value.toString()]),
+  getxattr: (path, name) => readXattr('getxattr', path, name),
+  lgetxattr: (path, name) => readXattr('lgetxattr', path, name),
+  kill: (pid, sig) => void callInt('kill', 'kill', [I, I], [pid, sig]),
+  getpid: () => callInt('getpid', 'getpid', [], []),
+};
+
+// Trace helpers: show flags by name, as a learner reads them in the man page.
+function names(flags: number, table: Record<string, number>, prefix: string): Raw {
+  if (flags === 0) return new Raw('0');
+  const parts: string[] = [];
+  let known = 0;
+  for (const [name, bit] of Object.entries(table)) {
+    known |= bit;
+    if ((flags & bit) !== 0) parts.push(prefix + name);
+  }
+  const rest = flags & ~known;
+  if (rest) parts.push('0x' + rest.toString(16));
+  return new Raw(parts.join('|'));
+}
+
+export const flagNames = (flags: number): Raw => names(flags, CLONE, 'CLONE_');
+export const mountFlagNames = (flags: number): Raw => names(flags, MS, 'MS_');

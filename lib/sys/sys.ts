@@ -1,0 +1,40 @@
+// The Sys interface: every system call the engine makes, as one typed object.
+//
+// Code that makes system calls takes a `Sys` instead of importing libc, so that unit tests can
+// pass the RecordingSys fake (lib/sys/fake.ts) and assert *which* calls happen in *which order*
+// (init's steps) without root and without a kernel. The real implementation is lib/sys/libc.ts.
+
+export interface Sys {
+  /** unshare(2): move the calling thread into new namespaces (CLONE_* flags). */
+  unshare(flags: number): void;
+  /** setns(2): join the namespace that `fd` (an open /proc/<pid>/ns/<kind>) names. */
+  setns(fd: number, nstype: number): void;
+  /** mount(2). `data` is the filesystem's option string ("" for none). */
+  mount(source: string, target: string, fstype: string, flags: number, data?: string): void;
+  /** umount2(2). */
+  umount2(target: string, flags: number): void;
+  /** pivot_root(2): make `newRoot` the root and move the old root to `putOld`. */
+  pivotRoot(newRoot: string, putOld: string): void;
+  /** sethostname(2), in the UTS namespace of the caller. */
+  sethostname(name: string): void;
+  /** chdir(2) and chroot(2) of the calling thread. */
+  chdir(path: string): void;
+  chroot(path: string): void;
+  /** execve(2): replace this process. Only returns by throwing. */
+  execve(path: string, argv: readonly string[], envp: readonly string[]): never;
+  /** fcntl(2) with an integer argument. */
+  fcntl(fd: number, cmd: number, arg?: number): number;
+  /** prctl(2) with one integer argument. */
+  prctl(option: number, arg2: number): number;
+  /** mknod(2). */
+  mknod(path: string, mode: number, dev: number): void;
+  /** setxattr(2) / lsetxattr(2) and getxattr(2) / lgetxattr(2); get returns null when absent. */
+  setxattr(path: string, name: string, value: Buffer): void;
+  lsetxattr(path: string, name: string, value: Buffer): void;
+  getxattr(path: string, name: string): Buffer | null;
+  lgetxattr(path: string, name: string): Buffer | null;
+  /** kill(2). */
+  kill(pid: number, sig: number): void;
+  /** getpid(2): the caller's PID in its own PID namespace. */
+  getpid(): number;
+}
