@@ -391,11 +391,14 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
     expect(() => openCgroup(ID, { root, mountinfo: HYBRID }).destroy()).not.toThrow();
   });
 
-  it('names the errno when rmdir fails for another reason', () => {
+  it('still removes the other hierarchies when one rmdir fails, then names the errno', () => {
     fakeV1(HYBRID);
     const cg = openCgroup(ID, { root, mountinfo: HYBRID });
-    cg.create(); // the fake leaves files inside: a plain filesystem says ENOTEMPTY
-    expect(() => cg.destroy()).toThrow(/^rmdir\(.*\): ENOTEMPTY$/);
+    cg.create();
+    for (const p of cg.paths) if (!p.includes('/cpuset/')) emptyForRmdir(p);
+    // cpuset/ keeps the files create() wrote: a plain filesystem says ENOTEMPTY
+    expect(() => cg.destroy()).toThrow(new RegExp(`^rmdir\\(${root}/cpuset/minidock/${ID}\\): ENOTEMPTY$`));
+    expect(cg.paths.filter((p) => existsSync(p))).toEqual([path.join(root, 'cpuset', 'minidock', ID)]);
   });
 
   it('refuses a limit whose hierarchy is not mounted', () => {
@@ -412,8 +415,8 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
     cg.create();
     cg.apply({ NanoCpus: 0.2e9 });
     cg.addProcess(7);
-    expect(traced).toContain(`mkdir ${root}/memory/minidock`);
-    expect(traced).toContain(`mkdir ${root}/memory/minidock/${ID}`);
+    expect(traced).toContain(`mkdir -p ${root}/memory/minidock`);
+    expect(traced).toContain(`mkdir -p ${root}/memory/minidock/${ID}`);
     expect(traced).toContain(`echo 0-1 > ${root}/cpuset/minidock/cpuset.cpus`);
     expect(traced).toContain(`echo 20000 > ${root}/cpu/minidock/${ID}/cpu.cfs_quota_us`);
     expect(traced).toContain(`echo 7 > ${root}/pids/minidock/${ID}/cgroup.procs`);

@@ -168,9 +168,12 @@ function unescapeMountField(s: string): string {
 // cgroupfs is just files. These helpers are the only places v1.ts and v2.ts touch it, so every
 // change is traced as the shell command a learner could type to do the same by hand.
 
-/** mkdir, tolerating a directory that is already there (a parent shared by all containers). */
+/**
+ * mkdir, tolerating a directory that is already there (`mkdir -p`): minidock/ is shared by all
+ * containers, and a container's own directory may survive a crash of the engine.
+ */
 export function cgMkdir(dir: string): void {
-  trace(`mkdir ${dir}`);
+  trace(`mkdir -p ${dir}`);
   try {
     mkdirSync(dir);
   } catch (err) {
@@ -220,23 +223,27 @@ export function cgProcs(dir: string): number[] {
 
 /**
  * rmdir a cgroup. Gone already is fine. EBUSY means tasks are still inside: right after a
- * container's last process dies the kernel may take a moment to release it, so retry briefly
- * before giving up (and never kill anything here: that is the caller's decision).
+ * container's last process dies the kernel may take a moment to release it, so retry until
+ * `deadline` (ms since the epoch) before giving up — and never kill anything here: that is the
+ * caller's decision.
  */
-export function cgRmdir(dir: string): void {
+export function cgRmdir(dir: string, deadline: number = Date.now() + RMDIR_PATIENCE_MS): void {
   trace(`rmdir ${dir}`);
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     try {
       rmdirSync(dir);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || attempt >= 20) throw syscallError('rmdir', [dir], err);
-      sleepSync(10 * (attempt + 1)); // 10 ms, 20 ms, … about 2 s in all
+      if (code !== 'EBUSY' || Date.now() >= deadline) throw syscallError('rmdir', [dir], err);
+      sleepSync(Math.min(10 * attempt, 100));
     }
   }
 }
+
+/** How long destroy() waits for a cgroup's last tasks to be released. */
+export const RMDIR_PATIENCE_MS = 2000;
 
 /** Block the thread (synchronous code only: a container's setup runs without the event loop). */
 function sleepSync(ms: number): void {

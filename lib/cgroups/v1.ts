@@ -15,6 +15,7 @@ import {
   type CgroupStats,
   type LimitWrite,
   PARENT,
+  RMDIR_PATIENCE_MS,
   cgKeyValues,
   cgMkdir,
   cgProcs,
@@ -169,8 +170,18 @@ export class CgroupV1 implements Cgroup {
 
   destroy(): void {
     // Only <tree>/minidock/<id>: the minidock/ parent is shared, and another container may be
-    // creating its own cgroup in it right now.
-    for (const dir of this.paths) cgRmdir(dir);
+    // creating its own cgroup in it right now. Try every hierarchy even if one fails, so as
+    // little as possible is left behind, and share one deadline between them.
+    const deadline = Date.now() + RMDIR_PATIENCE_MS;
+    const errors: unknown[] = [];
+    for (const dir of this.paths) {
+      try {
+        cgRmdir(dir, deadline);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
   }
 
   private hierarchy(c: V1Controller): string | undefined {

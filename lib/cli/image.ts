@@ -65,12 +65,14 @@ export function inspectImage(p: Paths, name: string): Record<string, unknown> {
   const store = new ImageStore(p);
   const img = store.resolve(name);
   const [top, ...below] = store.layerDirsTopDown(img);
-  const topDir = top.replace(/\/diff$/, '');
   const data: Record<string, string> = {};
-  if (below.length > 0) data.LowerDir = below.join(':');
-  data.MergedDir = `${topDir}/merged`;
-  data.UpperDir = top;
-  data.WorkDir = `${topDir}/work`;
+  if (top !== undefined) {
+    const topDir = top.replace(/\/diff$/, '');
+    if (below.length > 0) data.LowerDir = below.join(':');
+    data.MergedDir = `${topDir}/merged`;
+    data.UpperDir = top;
+    data.WorkDir = `${topDir}/work`;
+  }
   return {
     Id: img.id,
     RepoTags: img.repoTags,

@@ -3,12 +3,14 @@
 import { listContainers, type Container } from '../container/state.js';
 import { paths } from '../paths.js';
 import { parseFlags } from './args.js';
+import { formatTemplate } from './format.js';
 import { humanDuration, table } from './human.js';
 
 const OPTIONS = {
   all: { type: 'boolean', short: 'a' },
   quiet: { type: 'boolean', short: 'q' },
   'no-trunc': { type: 'boolean' },
+  format: { type: 'string' },
 } as const;
 
 export function status(c: Container, now = Date.now()): string {
@@ -30,6 +32,14 @@ export default async function ps(argv: string[]): Promise<number> {
     const full = [c.Path, ...c.Args].join(' ');
     return JSON.stringify(values['no-trunc'] || full.length <= 20 ? full : full.slice(0, 19) + '…');
   };
+  if (values.format !== undefined) {
+    // the fields of docker ps --format: {{.ID}} {{.Names}} {{.Status}} …
+    for (const c of shown) {
+      const fields = { ID: id(c), Image: c.Config.Image, Command: command(c), CreatedAt: c.Created, RunningFor: humanDuration(Date.now() - Date.parse(c.Created)), Status: status(c), State: c.State.Status, Ports: '', Names: c.Name.slice(1) };
+      process.stdout.write(formatTemplate(values.format, fields) + '\n');
+    }
+    return 0;
+  }
   const rows = shown.map((c) => [id(c), c.Config.Image, command(c), `${humanDuration(Date.now() - Date.parse(c.Created))} ago`, status(c), '', c.Name.slice(1)]);
   process.stdout.write(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
   return 0;

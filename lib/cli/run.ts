@@ -74,6 +74,7 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
     CgroupnsMode: modes.CgroupnsMode as HostConfig['CgroupnsMode'],
     Memory: r.Memory ?? 0,
     MemorySwap: r.MemorySwap ?? 0,
+    MemoryReservation: r.MemoryReservation ?? 0,
     NanoCpus: r.NanoCpus ?? 0,
     CpuPeriod: r.CpuPeriod ?? 0,
     CpuQuota: r.CpuQuota ?? 0,

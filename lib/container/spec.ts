@@ -51,6 +51,7 @@ export function resourcesOf(hc: HostConfig): Resources {
   const r: Resources = {};
   if (hc.Memory) r.Memory = hc.Memory;
   if (hc.MemorySwap) r.MemorySwap = hc.MemorySwap;
+  if (hc.MemoryReservation) r.MemoryReservation = hc.MemoryReservation;
   if (hc.NanoCpus) r.NanoCpus = hc.NanoCpus;
   if (hc.CpuPeriod) r.CpuPeriod = hc.CpuPeriod;
   if (hc.CpuQuota) r.CpuQuota = hc.CpuQuota;

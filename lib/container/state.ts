@@ -58,6 +58,7 @@ export interface HostConfig {
   CgroupnsMode: 'private' | 'host';
   Memory: number;
   MemorySwap: number;
+  MemoryReservation: number;
   NanoCpus: number;
   CpuPeriod: number;
   CpuQuota: number;

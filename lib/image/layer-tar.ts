@@ -147,6 +147,7 @@ async function insideLayer(root: string, parts: string[], name: string): Promise
 
 // #region apply-entry
 const runningAsRoot = (): boolean => process.getuid?.() === 0;
+const SUPPORTED_TYPES = new Set<Header['type']>(['file', 'contiguous-file', 'directory', 'symlink', 'link']);
 
 async function applyEntry(
   root: string,
@@ -166,12 +167,22 @@ async function applyEntry(
     trace(`skip whiteout ${name} (stage 3 turns whiteouts into 0/0 character devices)`);
     return drain(entry);
   }
+  if (!SUPPORTED_TYPES.has(header.type)) {
+    // Devices and FIFOs need mknod(2), which lives in lib/sys; a rootfs import rarely has any.
+    trace(`skip ${header.type} entry ${name} (layer import makes files, directories and links only)`);
+    return drain(entry);
+  }
 
   const target = await insideLayer(root, parts, name);
   const mode = (header.mode ?? (header.type === 'directory' ? 0o755 : 0o644)) & 0o7777;
   const mtime = header.mtime ?? new Date(0);
   const uid = header.uid ?? 0;
   const gid = header.gid ?? 0;
+
+  // A hard link names a file that an earlier entry of this same layer created: check it before
+  // anything is removed (a link to itself would otherwise delete its own target first).
+  const linkSource = header.type === 'link' ? await hardLinkSource(root, name, header.linkname ?? '') : null;
+  if (linkSource === target) throw refuse(name, 'hard link to itself');
 
   // Whatever is already at this name is replaced, except a directory by a directory (a later
   // entry for the same directory only updates its metadata). rm never follows symlinks.
@@ -209,22 +220,23 @@ async function applyEntry(
       return drain(entry);
     }
     case 'link': {
-      // A hard link names a file that an earlier entry of this same layer created.
-      const linkname = header.linkname ?? '';
-      const linkParts = entryParts(linkname);
-      if (linkParts.length === 0) throw refuse(name, 'hard link to the layer root');
-      const source = await insideLayer(root, linkParts, name);
-      const st = await lstatOrNull(source);
-      if (st === null) throw refuse(name, `hard link target ${linkname} is not in the layer`);
-      if (st.isDirectory()) throw refuse(name, `hard link target ${linkname} is a directory`);
-      await fsp.link(source, target); // link(2) does not follow a symlink source
+      await fsp.link(linkSource!, target); // link(2) does not follow a symlink source
       return drain(entry);
     }
     default:
-      // Devices and FIFOs need mknod(2), which lives in lib/sys; a rootfs import rarely has any.
-      trace(`skip ${header.type ?? 'unknown'} entry ${name} (not supported by layer import)`);
-      return drain(entry);
+      return drain(entry); // not reached: SUPPORTED_TYPES was checked above
   }
+}
+
+/** The file a hard link entry points at: inside the layer, reached without symlinks, not a directory. */
+async function hardLinkSource(root: string, name: string, linkname: string): Promise<string> {
+  const linkParts = entryParts(linkname);
+  if (linkParts.length === 0) throw refuse(name, 'hard link to the layer root');
+  const source = await insideLayer(root, linkParts, name);
+  const st = await lstatOrNull(source);
+  if (st === null) throw refuse(name, `hard link target ${linkname} is not in the layer`);
+  if (st.isDirectory()) throw refuse(name, `hard link target ${linkname} is a directory`);
+  return source;
 }
 
 /** Read and discard an entry's data so the parser can move on to the next header. */

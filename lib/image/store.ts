@@ -82,7 +82,7 @@ interface Repositories {
   Repositories: Record<string, Record<string, Digest>>;
 }
 
-/** Docker's overlay2 driver refuses stacks deeper than this (mount options must fit a page). */
+/** Docker's overlay2 driver refuses more lower layers than this (mount options must fit a page). */
 export const MAX_LAYER_DEPTH = 128;
 
 /** The short link names under overlay2/l/: 26 characters of base32 (RFC 4648) alphabet. */
@@ -353,7 +353,7 @@ export class ImageStore {
     const parentLink = readFileSync(path.join(parentDir, 'link'), 'utf8').trim();
     const parentLower = readOptional(path.join(parentDir, 'lower'));
     const lowers = [`l/${parentLink}`, ...(parentLower ? parentLower.split(':') : [])];
-    if (lowers.length >= MAX_LAYER_DEPTH) throw new EngineError(`too many layers: at most ${MAX_LAYER_DEPTH}`);
+    if (lowers.length > MAX_LAYER_DEPTH) throw new EngineError(`too many layers: at most ${MAX_LAYER_DEPTH}`);
     mkdirSync(path.join(dir, 'work'), { mode: 0o700 });
     writeFileAtomic(path.join(parentDir, 'committed'), '', 0o600);
     writeFileAtomic(path.join(dir, 'lower'), lowers.join(':'), 0o644);

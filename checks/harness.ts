@@ -1,0 +1,121 @@
+// The check harness: what a stage's checks are made of, and the helpers they share.
+//
+// Checks are black-box (DESIGN.md, principle 8): they drive the `minidock` command (or a
+// learner's own engine, through MINIDOCK_BIN) and read the kernel's state from the host:
+// /proc/<pid>/ns/*, mountinfo, cgroupfs, the state directory. They never import lib/.
+// Everything a check creates is named with PREFIX, so it removes only what it made and
+// tolerates the containers and images a learner already has.
+
+import { spawn } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Check {
+  /** what is being proven, as a sentence */
+  name: string;
+  /** where to look when it fails: the file, the kernel fact, the notes section */
+  hint: string;
+  run(ctx: Context): Promise<void>;
+}
+
+export interface Stage {
+  n: number;
+  title: string;
+  checks: Check[];
+}
+
+export interface Context {
+  /** the engine's stage gate for this run (controls run stage N's checks at N-1) */
+  env: NodeJS.ProcessEnv;
+  /** a unique name for something this check creates */
+  name(what: string): string;
+}
+
+export const PREFIX = 'mdcheck-';
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The engine under test: MINIDOCK_BIN, or this repository's bin/minidock. */
+export function engine(): string {
+  return process.env.MINIDOCK_BIN || path.join(repo, 'bin', 'minidock');
+}
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command to completion (with a time limit: no check may hang the run). */
+export function exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: 127, stdout, stderr: stderr + e.message });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Run `minidock ARGS…` with the context's environment. */
+export function md(ctx: Context, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<Result> {
+  return exec(engine(), args, { env: ctx.env, ...opts });
+}
+
+/** Run `minidock ARGS…` and insist that it succeeds; returns stdout. */
+export async function mdOk(ctx: Context, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+  const r = await md(ctx, args, opts);
+  if (r.code !== 0) throw new CheckFailure(`minidock ${args.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+  return r.stdout;
+}
+
+export class CheckFailure extends Error {}
+
+export function assert(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new CheckFailure(message);
+}
+
+export function assertEqual<T>(actual: T, expected: T, what: string): void {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new CheckFailure(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
+
+/** The namespace a process is in, as the kernel names it: "uts:[4026531838]". */
+export function nsLink(pid: number | 'self', kind: string): string {
+  return readlinkSync(`/proc/${pid}/ns/${kind}`);
+}
+
+/** The host's mount table, one line per mount (proc(5): /proc/self/mountinfo). */
+export function hostMountinfo(): string {
+  return readFileSync('/proc/self/mountinfo', 'utf8');
+}
+
+/** Start a long-running container and return its ID and host PID. */
+export async function startDetached(ctx: Context, name: string, args: string[] = ['sleep', '600'], flags: string[] = []): Promise<{ id: string; pid: number }> {
+  const id = (await mdOk(ctx, ['run', '-d', '--name', name, ...flags, 'busybox', ...args])).trim();
+  const pid = Number((await mdOk(ctx, ['inspect', '-f', '{{.State.Pid}}', name])).trim());
+  assert(pid > 0, `inspect shows no PID for running container ${name}`);
+  return { id, pid };
+}
+
+/** Remove every container this run created (names starting with PREFIX). */
+export async function removeOurContainers(env: NodeJS.ProcessEnv): Promise<void> {
+  const r = await exec(engine(), ['ps', '-a', '--format', '{{.Names}}'], { env });
+  const ours = r.stdout.split('\n').filter((n) => n.startsWith(PREFIX));
+  if (ours.length > 0) await exec(engine(), ['rm', '-f', ...ours], { env });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,133 @@
+// The check runner: `npm run check:stage-N`, `check:all`, `check:controls`.
+//
+//   node dist/checks/run.js N [--json FILE]     stages 0..N, in order (cumulative)
+//   node dist/checks/run.js all                  every stage that has checks
+//   node dist/checks/run.js controls             every stage N ≥ 1 against MINIDOCK_STAGE=N-1:
+//                                                each check must FAIL there; one that passes
+//                                                cannot tell a stage apart and is reported broken
+// One line per check (✔ / ✘ with a hint), then the closing line "N passed, N failed".
+// Exit status 1 on any failure.
+
+import chalk from 'chalk';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { CheckFailure, PREFIX, removeOurContainers, type Check, type Context, type Stage } from './harness.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+interface Outcome {
+  stage: number;
+  check: string;
+  ok: boolean;
+  control: boolean;
+  message?: string;
+  hint?: string;
+  ms: number;
+}
+
+async function availableStages(): Promise<Stage[]> {
+  const files = readdirSync(here).filter((f) => /^stage-\d+\.js$/.test(f));
+  const stages = await Promise.all(files.map(async (f) => (await import(path.join(here, f))).stage as Stage));
+  return stages.sort((a, b) => a.n - b.n);
+}
+
+let counter = 0;
+function context(env: NodeJS.ProcessEnv): Context {
+  return { env, name: (what) => `${PREFIX}${what}-${process.pid}-${++counter}` };
+}
+
+async function runCheck(stage: Stage, check: Check, env: NodeJS.ProcessEnv): Promise<{ ok: boolean; message?: string; ms: number }> {
+  const start = Date.now();
+  try {
+    await check.run(context(env));
+    return { ok: true, ms: Date.now() - start };
+  } catch (e) {
+    const message = e instanceof CheckFailure ? e.message : `${(e as Error).message ?? e}`;
+    return { ok: false, message: message.split('\n')[0], ms: Date.now() - start };
+  } finally {
+    await removeOurContainers(env); // each check cleans up, even when it failed halfway
+  }
+}
+
+async function runStages(stages: Stage[], control: boolean): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const stage of stages) {
+    const env = control ? { ...process.env, MINIDOCK_STAGE: String(stage.n - 1) } : { ...process.env };
+    const title = control ? `stage ${stage.n} — ${stage.title} (control: engine at stage ${stage.n - 1}, every check must fail)` : `stage ${stage.n} — ${stage.title}`;
+    console.log(chalk.bold(title));
+    for (const check of stage.checks) {
+      const r = await runCheck(stage, check, env);
+      // a control passes when the check fails without the stage
+      const ok = control ? !r.ok : r.ok;
+      const time = chalk.dim(`${(r.ms / 1000).toFixed(1)}s`);
+      if (ok) {
+        console.log(`  ${chalk.green('✔')} ${check.name} ${time}${control ? chalk.dim(`  (fails as it should: ${r.message})`) : ''}`);
+      } else if (control) {
+        console.log(`  ${chalk.red('✘')} ${check.name} ${time}`);
+        console.log(chalk.red(`      this check passes without stage ${stage.n}: it cannot tell the stage apart`));
+      } else {
+        console.log(`  ${chalk.red('✘')} ${check.name} ${time}`);
+        console.log(chalk.red(`      why: ${r.message}`));
+        console.log(chalk.yellow(`      look at: ${check.hint}`));
+      }
+      outcomes.push({ stage: stage.n, check: check.name, ok, control, message: r.message, hint: check.hint, ms: r.ms });
+    }
+  }
+  return outcomes;
+}
+
+/** Not root, or not Linux: forward into the Vagrant VM when there is one, else say what is needed. */
+function forwardOrExplain(argv: string[]): number {
+  const repo = path.resolve(here, '..', '..');
+  const vagrantfile = path.join(repo, 'vagrant', 'Vagrantfile');
+  const hasVagrant = spawnSync('vagrant', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (existsSync(vagrantfile) && hasVagrant) {
+    const cmd = `cd /minidock && sudo node dist/checks/run.js ${argv.join(' ')}`;
+    console.log(chalk.dim(`not root on Linux here: running in the VM: vagrant ssh -c '${cmd}'`));
+    const r = spawnSync('vagrant', ['ssh', '-c', cmd], { cwd: path.join(repo, 'vagrant'), stdio: 'inherit' });
+    return r.status ?? 1;
+  }
+  const why = process.platform !== 'linux' ? `this is ${process.platform}, and containers need a Linux kernel` : 'the checks create namespaces, mounts and cgroups, which needs root';
+  console.log(`minidock checks: ${why}.`);
+  console.log('Run them as root on Linux (sudo npm run check:stage-N), or in the lab VM: install Vagrant, then `cd vagrant && vagrant up` (see docs/vm.md).');
+  return 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const jsonAt = argv.indexOf('--json');
+  const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
+  const target = argv.filter((_, i) => jsonAt < 0 || (i !== jsonAt && i !== jsonAt + 1))[0] ?? 'all';
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return forwardOrExplain(argv);
+
+  const all = await availableStages();
+  let outcomes: Outcome[];
+  if (target === 'controls') {
+    outcomes = await runStages(all.filter((s) => s.n >= 1), true);
+  } else {
+    const upTo = target === 'all' ? Infinity : Number(target);
+    if (!Number.isInteger(upTo) && upTo !== Infinity) {
+      console.error(`usage: run.js N|all|controls [--json FILE]`);
+      return 2;
+    }
+    if (upTo !== Infinity && !all.some((s) => s.n === upTo)) {
+      console.error(`no checks for stage ${upTo} yet (have: ${all.map((s) => s.n).join(', ')})`);
+      return 2;
+    }
+    outcomes = await runStages(all.filter((s) => s.n <= upTo), false);
+  }
+  const passed = outcomes.filter((o) => o.ok).length;
+  const failed = outcomes.length - passed;
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ target, passed, failed, outcomes }, null, 2));
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`checks: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  },
+);

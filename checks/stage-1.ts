@@ -1,0 +1,213 @@
+// Stage 1 — namespaces and the container's root (pivot_root).
+// Each check observes from the host unless it says "inside". See stages/01-namespaces/README.md.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assert, assertEqual, CheckFailure, engine, exec, hostMountinfo, md, mdOk, nsLink, startDetached, type Context, type Stage } from './harness.js';
+
+const KINDS = ['mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup'];
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Run a command in a fresh container and return its stdout. */
+function inside(ctx: Context, script: string, flags: string[] = []): Promise<string> {
+  return mdOk(ctx, ['run', '--rm', ...flags, 'busybox', 'sh', '-c', script]);
+}
+
+/** The msqid column of /proc/sysvipc/msg (the header line is skipped). */
+function queueIds(table: string): string[] {
+  return table.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/)[1]);
+}
+
+/** Build the chroot-escape demo image (stages/01-namespaces/chroot-escape.c, static) once. */
+async function escapeImage(ctx: Context): Promise<string> {
+  const image = 'mdcheck-escape:latest';
+  const dir = mkdtempSync('/tmp/mdcheck-escape-');
+  try {
+    execFileSync('cc', ['-static', '-O2', '-o', path.join(dir, 'chroot-escape'), path.join(repo, 'stages/01-namespaces/chroot-escape.c')]);
+    mkdirSync(path.join(dir, 'tmp'));
+    // a deterministic tar: the same image ID every time, so repeated runs add nothing new
+    const r = await exec('sh', ['-c', `tar -C ${dir} --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - . | ${engine()} import - ${image}`], { env: ctx.env });
+    if (r.code !== 0) throw new CheckFailure(`minidock import of the escape image failed: ${r.stderr.trim()}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return image;
+}
+
+export const stage: Stage = {
+  n: 1,
+  title: 'namespaces + rootfs',
+  checks: [
+    {
+      name: "each of the 6 namespaces of the container's PID 1 differs from the host's",
+      hint: 'lib/namespaces.ts and init step 3 (unshare); compare `readlink /proc/<pid>/ns/*` with /proc/self/ns/*',
+      async run(ctx) {
+        const { pid } = await startDetached(ctx, ctx.name('ns'));
+        for (const kind of KINDS) {
+          const theirs = nsLink(pid, kind);
+          assert(theirs !== nsLink('self', kind), `${kind}: the container is in the host's namespace ${theirs}`);
+        }
+      },
+    },
+    {
+      name: '--pid/--ipc/--uts/--network host keep exactly that namespace of the host',
+      hint: 'planNamespaces in lib/namespaces.ts: "host" means do not unshare that kind',
+      async run(ctx) {
+        const optOuts: [string, string][] = [['--pid', 'pid'], ['--ipc', 'ipc'], ['--uts', 'uts'], ['--network', 'net']];
+        for (const [flag, kind] of optOuts) {
+          const { pid } = await startDetached(ctx, ctx.name(kind), ['sleep', '600'], [`${flag}=host`]);
+          for (const other of KINDS) {
+            const same = nsLink(pid, other) === nsLink('self', other);
+            assert(other === kind ? same : !same, `${flag}=host: the ${other} namespace is ${same ? 'the host’s' : 'a new one'}`);
+          }
+        }
+      },
+    },
+    {
+      name: 'inside, the shell is PID 1 and ps lists only the container’s processes',
+      hint: 'the PID namespace: unshare(CLONE_NEWPID) before spawning init (lib/container/monitor.ts), and /proc mounted inside',
+      async run(ctx) {
+        const out = await inside(ctx, 'echo $$; ps -o pid');
+        const [self, , ...pids] = out.trim().split('\n').map((l) => Number(l.trim())); // skip ps's header
+        assertEqual(self, 1, '$$ inside');
+        // the shell and ps at most (sh may exec its last command, making ps PID 1 itself)
+        assert(pids.length >= 1 && pids.length <= 2 && pids[0] === 1, `ps inside lists PIDs ${pids.join(',')}: expected only PID 1 and ps itself`);
+      },
+    },
+    {
+      name: 'from the host, the container’s PID 1 has another PID, and NSpid shows both',
+      hint: '/proc/<host pid>/status: the NSpid line lists the PID in each namespace, outermost first',
+      async run(ctx) {
+        const { pid } = await startDetached(ctx, ctx.name('nspid'));
+        const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('NSpid:'));
+        const ids = line?.split(/\s+/).slice(1).map(Number) ?? [];
+        assert(ids.length >= 2, `NSpid is "${line}": the process is in one PID namespace only`);
+        assertEqual(ids[0], pid, 'NSpid, host side');
+        assertEqual(ids[ids.length - 1], 1, 'NSpid, container side');
+      },
+    },
+    {
+      name: 'the hostname inside is the container’s (the short ID by default, or --hostname), and the host’s is unchanged',
+      hint: 'sethostname(2) in init step 7, after unshare(CLONE_NEWUTS)',
+      async run(ctx) {
+        const before = hostname();
+        const named = await inside(ctx, 'hostname', ['--hostname', 'mdcheck-box']);
+        assertEqual(named.trim(), 'mdcheck-box', 'hostname with --hostname');
+        const name = ctx.name('host');
+        const out = await mdOk(ctx, ['run', '--name', name, 'busybox', 'hostname']);
+        const id = (await mdOk(ctx, ['inspect', '-f', '{{.Id}}', name])).trim();
+        assertEqual(out.trim(), id.slice(0, 12), 'default hostname');
+        assertEqual(hostname(), before, "the host's hostname afterwards");
+      },
+    },
+    {
+      name: 'a mount made inside is in the container’s mount table and not in the host’s',
+      hint: 'the mount namespace, and "/" made MS_REC|MS_PRIVATE first (lib/rootfs.ts step 1) so nothing propagates back',
+      async run(ctx) {
+        const source = ctx.name('tmpfs');
+        const { pid } = await startDetached(ctx, ctx.name('mnt'), ['sh', '-c', `mkdir -p /mnt && mount -t tmpfs ${source} /mnt && sleep 600`]);
+        let leaked = false;
+        try {
+          for (let i = 0; i < 50 && !readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes(source); i++) await new Promise((r) => setTimeout(r, 50));
+          assert(readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes(source), 'the mount did not appear in the container’s own mountinfo');
+          leaked = hostMountinfo().includes(source);
+          assert(!leaked, `the container's tmpfs "${source}" shows in the host's /proc/self/mountinfo`);
+        } finally {
+          // without a mount namespace (stage 0) the mount really is on the host: take it away
+          for (const line of hostMountinfo().split('\n').filter((l) => l.includes(source))) {
+            execFileSync('umount', ['-l', line.split(' ')[4]]);
+          }
+        }
+      },
+    },
+    {
+      name: 'inside, the old root is gone: one "/" mount, no pivot directory, no way to the host’s files',
+      hint: 'pivot_root then umount2(MNT_DETACH) of the old root (lib/rootfs.ts pivotRoot)',
+      async run(ctx) {
+        const marker = `/tmp/${ctx.name('marker')}`;
+        writeFileSync(marker, 'host\n');
+        try {
+          const out = await inside(ctx, `cat /proc/1/mountinfo | awk '{print $5}'; echo ---; ls -a /; echo ---; find / -path /proc -prune -o -path /sys -prune -o -name ${path.basename(marker)} -print`);
+          const [mounts, rootList, found] = out.split('---\n');
+          const points = mounts.trim().split('\n');
+          assert(points.length > 1, 'the container has no mount table of its own (/proc/1/mountinfo is empty or missing)');
+          assertEqual(points.filter((m) => m === '/').length, 1, 'mounts at "/"');
+          assert(!/pivot/.test(rootList), `ls -a / shows a leftover: ${rootList.trim().split('\n').join(' ')}`);
+          assertEqual(found.trim(), '', `a host file found from inside`);
+        } finally {
+          rmSync(marker, { force: true });
+        }
+      },
+    },
+    {
+      name: 'the chroot-escape program gets out of a plain chroot (stage 0) and stays in under pivot_root',
+      hint: 'stages/01-namespaces/chroot-escape.c; pivot_root leaves no "outside" for `cd ..` to reach',
+      async run(ctx) {
+        const image = await escapeImage(ctx);
+        const marker = `/tmp/${ctx.name('marker')}`;
+        writeFileSync(marker, 'the host\n');
+        try {
+          const jail = await exec(engine(), ['run', '--rm', image, '/chroot-escape', marker], { env: { ...ctx.env, MINIDOCK_STAGE: '0' } });
+          assertEqual(jail.stdout.trim(), 'escaped: the host', 'under chroot (MINIDOCK_STAGE=0) the demo must escape');
+          const contained = await mdOk(ctx, ['run', '--rm', image, '/chroot-escape', marker]);
+          assert(contained.startsWith('contained:'), `under pivot_root the program printed "${contained.trim()}"`);
+        } finally {
+          rmSync(marker, { force: true });
+        }
+      },
+    },
+    {
+      name: 'inside, /proc lists the container’s PIDs only, and /sys is read-only',
+      hint: 'mount proc after pivot_root from inside the PID namespace; sysfs with MS_RDONLY (lib/rootfs.ts steps 5–6)',
+      async run(ctx) {
+        const out = await inside(ctx, 'ls /proc | grep -E "^[0-9]+$" | tr "\\n" " "; echo; touch /sys/mdcheck 2>&1; grep " /sys " /proc/self/mountinfo');
+        const [pidLine, ...rest] = out.split('\n');
+        const pids = pidLine.trim().split(' ').filter(Boolean).map(Number);
+        assert(pids.includes(1), `/proc inside does not list PID 1 (got "${pidLine.trim()}")`);
+        assert(pids.every((p) => p < 20), `/proc inside lists host-looking PIDs: ${pids.join(' ')}`);
+        const tail = rest.join('\n');
+        assert(/Read-only file system/.test(tail), `touching a file in /sys did not fail with EROFS: "${tail.trim()}"`);
+        assert(/\sro[,\s]/.test(tail), '/sys is not mounted ro');
+      },
+    },
+    {
+      name: 'a System V message queue made on the host is invisible inside (and visible with --ipc host)',
+      hint: 'the IPC namespace: CLONE_NEWIPC; compare /proc/sysvipc/msg on the host and inside',
+      async run(ctx) {
+        const made = execFileSync('ipcmk', ['-Q'], { encoding: 'utf8' });
+        const qid = /(\d+)\s*$/.exec(made.trim())?.[1];
+        assert(qid, `ipcmk -Q printed "${made.trim()}"`);
+        try {
+          const own = await inside(ctx, 'cat /proc/sysvipc/msg');
+          assert(!queueIds(own).includes(qid), `the host's queue ${qid} is listed inside`);
+          const shared = await inside(ctx, 'cat /proc/sysvipc/msg', ['--ipc', 'host']);
+          assert(queueIds(shared).includes(qid), `with --ipc host the host's queue ${qid} should be listed`);
+        } finally {
+          execFileSync('ipcrm', ['-q', qid]);
+        }
+      },
+    },
+    {
+      name: '50 containers in a row each run as PID 1 and leave no mount, state or process behind',
+      hint: 'lib/container/remove.ts and the monitor: `--rm` removes rootfs, cgroup and state; mounts die with the mount namespace',
+      async run(ctx) {
+        const root = process.env.MINIDOCK_ROOT || '/var/lib/minidock';
+        const countDir = (d: string) => (existsSync(d) ? readdirSync(d).length : 0);
+        const ours = () => execFileSync('ps', ['-eo', 'comm'], { encoding: 'utf8' }).split('\n').filter((c) => c.startsWith('minidock-')).length;
+        const processesBefore = ours();
+        const mountsBefore = hostMountinfo().split('\n').length;
+        const containersBefore = countDir(path.join(root, 'containers'));
+        for (let i = 0; i < 50; i++) {
+          const r = await md(ctx, ['run', '--rm', 'busybox', 'sh', '-c', 'echo $$']);
+          assert(r.code === 0 && r.stdout.trim() === '1', `run ${i + 1}: exit ${r.code}, $$ = "${r.stdout.trim()}" ${r.stderr.trim()}`);
+        }
+        assertEqual(hostMountinfo().split('\n').length, mountsBefore, 'host mounts after 50 runs');
+        assertEqual(countDir(path.join(root, 'containers')), containersBefore, 'container state dirs after 50 runs');
+        assertEqual(ours(), processesBefore, 'minidock processes (init, shim) running');
+      },
+    },
+  ],
+};

@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import tar, { type Header } from 'tar-stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyLayerTar, diskUsage, packDirToBuffer } from './layer-tar.js';
+
+type Entry = Partial<Header> & { name: string; data?: string };
+
+/** Build a tar archive in memory from a list of entries, in that order. */
+async function makeTar(entries: Entry[]): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const { data, ...header } of entries) {
+    if (data !== undefined) pack.entry({ type: 'file', mode: 0o644, ...header }, data);
+    else pack.entry(header);
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+let tmp: string;
+let layer: string;
+let outside: string;
+
+beforeEach(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'minidock-layer-'));
+  layer = path.join(tmp, 'overlay2', 'x', 'diff');
+  outside = path.join(tmp, 'outside');
+  mkdirSync(layer, { recursive: true });
+  mkdirSync(outside);
+});
+afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Every path under tmp that is not inside the layer directory. */
+function outsideLayer(): string[] {
+  const all = readdirSync(tmp, { recursive: true }).map(String);
+  return all.filter((p) => !path.join(tmp, p).startsWith(path.dirname(layer)) && !['overlay2', 'outside'].includes(p));
+}
+
+describe('applyLayerTar', () => {
+  it('unpacks files, directories, symlinks and hard links with their modes and times', async () => {
+    const t = new Date('2020-02-02T02:02:02Z');
+    const archive = await makeTar([
+      { name: 'etc/', type: 'directory', mode: 0o755, mtime: t },
+      { name: 'etc/motd', data: 'hello\n', mode: 0o640, mtime: t },
+      { name: 'bin/', type: 'directory', mode: 0o755, mtime: t },
+      { name: 'bin/tool', data: '#!/bin/sh\n', mode: 0o4755, mtime: t },
+      { name: 'bin/alias', type: 'symlink', linkname: 'tool', mtime: t },
+      { name: 'bin/hard', type: 'link', linkname: 'bin/tool' },
+      { name: 'ro/', type: 'directory', mode: 0o555, mtime: t },
+      { name: 'ro/inside', data: 'x' },
+    ]);
+    const { diffId, size } = await applyLayerTar(archive, layer);
+
+    expect(diffId).toBe(sha(archive));
+    expect(readFileSync(path.join(layer, 'etc/motd'), 'utf8')).toBe('hello\n');
+    expect(statSync(path.join(layer, 'etc/motd')).mode & 0o7777).toBe(0o640);
+    expect(statSync(path.join(layer, 'bin/tool')).mode & 0o7777).toBe(0o4755);
+    expect(readlinkSync(path.join(layer, 'bin/alias'))).toBe('tool');
+    expect(statSync(path.join(layer, 'bin/hard')).ino).toBe(statSync(path.join(layer, 'bin/tool')).ino);
+    expect(statSync(path.join(layer, 'etc/motd')).mtime.getTime()).toBe(t.getTime());
+    expect(lstatSync(path.join(layer, 'bin/alias')).mtime.getTime()).toBe(t.getTime());
+    // directories get their mode and time after their contents were written
+    expect(statSync(path.join(layer, 'etc')).mtime.getTime()).toBe(t.getTime());
+    expect(statSync(path.join(layer, 'ro')).mode & 0o7777).toBe(0o555);
+    expect(readFileSync(path.join(layer, 'ro/inside'), 'utf8')).toBe('x');
+    // size: file bytes (the hard link once) plus the symlink's target length
+    expect(size).toBe(6 + 10 + 'tool'.length + 1);
+  });
+
+  it('measures the DiffID over the uncompressed bytes, so a gzipped layer has the same DiffID', async () => {
+    const archive = await makeTar([{ name: 'a', data: 'a' }]);
+    const other = path.join(tmp, 'other');
+    mkdirSync(other);
+    const plain = await applyLayerTar(archive, layer);
+    const gz = await applyLayerTar(gzipSync(archive), other);
+    expect(gz.diffId).toBe(plain.diffId);
+    expect(readFileSync(path.join(other, 'a'), 'utf8')).toBe('a');
+  });
+
+  it('gives an empty archive the well-known empty layer DiffID', async () => {
+    const { diffId } = await applyLayerTar(await makeTar([]), layer);
+    expect(diffId).toBe('sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef');
+  });
+
+  it('creates missing parent directories and lets a later entry replace an earlier one', async () => {
+    const archive = await makeTar([
+      { name: 'deep/er/file', data: 'one' },
+      { name: 'deep/er/file', data: 'two' },
+      { name: 'link', type: 'symlink', linkname: 'x' },
+      { name: 'link', data: 'now a file' },
+    ]);
+    await applyLayerTar(archive, layer);
+    expect(readFileSync(path.join(layer, 'deep/er/file'), 'utf8')).toBe('two');
+    expect(lstatSync(path.join(layer, 'link')).isFile()).toBe(true);
+  });
+
+  it('skips whiteout files, which only mean something on top of other layers', async () => {
+    await applyLayerTar(await makeTar([{ name: 'etc/.wh.passwd', data: '' }, { name: 'etc/.wh..wh..opq', data: '' }]), layer);
+    expect(readdirSync(layer)).toEqual([]);
+  });
+
+  it('fails on a truncated archive or a corrupt gzip stream', async () => {
+    const archive = await makeTar([{ name: 'f', data: 'x'.repeat(2000) }]);
+    await expect(applyLayerTar(archive.subarray(0, 1000), layer)).rejects.toThrow();
+    const gz = gzipSync(archive);
+    gz[gz.length - 5] ^= 0xff; // break the checksum/length trailer
+    await expect(applyLayerTar(gz, path.join(tmp, 'outside'))).rejects.toThrow();
+  });
+
+  it('accepts a gzipped stream that arrives one byte at a time', async () => {
+    const { Readable } = await import('node:stream');
+    const gz = gzipSync(await makeTar([{ name: 'f', data: 'x' }]));
+    const bytes = Readable.from([...gz].map((b) => Buffer.from([b])));
+    await applyLayerTar(bytes, layer);
+    expect(readFileSync(path.join(layer, 'f'), 'utf8')).toBe('x');
+  });
+});
+
+describe('applyLayerTar with hostile archives', () => {
+  it('refuses a name that climbs out with ".." and writes nothing outside', async () => {
+    await expect(applyLayerTar(await makeTar([{ name: '../../../evil', data: 'x' }]), layer)).rejects.toThrow(/refusing layer entry "..\/..\/..\/evil"/);
+    await expect(applyLayerTar(await makeTar([{ name: 'a/../../b', data: 'x' }]), layer)).rejects.toThrow(/\.\./);
+    expect(outsideLayer()).toEqual([]);
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('puts an absolute name inside the layer, as tar does, never at the root of the host', async () => {
+    const name = `/minidock-test-${path.basename(tmp)}`;
+    await applyLayerTar(await makeTar([{ name, data: 'x' }]), layer);
+    expect(existsSync(name)).toBe(false);
+    expect(readFileSync(path.join(layer, name), 'utf8')).toBe('x');
+  });
+
+  it('refuses to write through a symlink that the archive itself planted', async () => {
+    const archive = await makeTar([
+      { name: 'etc', type: 'symlink', linkname: outside },
+      { name: 'etc/passwd', data: 'root::0:0::/:/bin/sh\n' },
+    ]);
+    await expect(applyLayerTar(archive, layer)).rejects.toThrow(/refusing layer entry "etc\/passwd": etc is a symlink/);
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('refuses the same trick with a relative symlink that points up and out', async () => {
+    const archive = await makeTar([
+      { name: 'up', type: 'symlink', linkname: '../../../outside' },
+      { name: 'up/x', data: 'x' },
+    ]);
+    await expect(applyLayerTar(archive, layer)).rejects.toThrow(/up is a symlink/);
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('replaces a planted symlink by a file instead of writing through it', async () => {
+    writeFileSync(path.join(outside, 'target'), 'untouched');
+    const archive = await makeTar([
+      { name: 'f', type: 'symlink', linkname: path.join(outside, 'target') },
+      { name: 'f', data: 'overwritten?' },
+    ]);
+    await applyLayerTar(archive, layer);
+    expect(readFileSync(path.join(outside, 'target'), 'utf8')).toBe('untouched');
+    expect(readFileSync(path.join(layer, 'f'), 'utf8')).toBe('overwritten?');
+  });
+
+  it('refuses a hard link to a file outside the layer', async () => {
+    writeFileSync(path.join(outside, 'secret'), 'secret');
+    await expect(applyLayerTar(await makeTar([{ name: 'h', type: 'link', linkname: '../../../outside/secret' }]), layer)).rejects.toThrow(/\.\./);
+    const viaSymlink = await makeTar([
+      { name: 'o', type: 'symlink', linkname: outside },
+      { name: 'h', type: 'link', linkname: 'o/secret' },
+    ]);
+    await expect(applyLayerTar(viaSymlink, layer)).rejects.toThrow(/o is a symlink/);
+    expect(existsSync(path.join(layer, 'h'))).toBe(false);
+    expect(statSync(path.join(outside, 'secret')).nlink).toBe(1);
+  });
+
+  it('refuses a hard link to a file that is not in the layer, or to itself', async () => {
+    await expect(applyLayerTar(await makeTar([{ name: 'h', type: 'link', linkname: 'missing' }]), layer)).rejects.toThrow(/not in the layer/);
+    await expect(applyLayerTar(await makeTar([{ name: 'h', data: 'x' }, { name: 'h', type: 'link', linkname: 'h' }]), layer)).rejects.toThrow(/hard link to itself/);
+  });
+});
+
+describe('packDir', () => {
+  it('packs a directory that applyLayerTar unpacks to the same tree', async () => {
+    const src = path.join(tmp, 'src');
+    mkdirSync(path.join(src, 'a/b'), { recursive: true });
+    writeFileSync(path.join(src, 'a/b/file'), 'content');
+    symlinkSync('b/file', path.join(src, 'a/link'));
+    const packed = await packDirToBuffer(src);
+    await applyLayerTar(packed, layer);
+    expect(readFileSync(path.join(layer, 'a/b/file'), 'utf8')).toBe('content');
+    expect(readlinkSync(path.join(layer, 'a/link'))).toBe('b/file');
+    expect(await diskUsage(layer)).toBe(await diskUsage(src));
+  });
+
+  it('gives the same bytes, so the same DiffID, twice when mtimes are clamped', async () => {
+    const src = path.join(tmp, 'src');
+    mkdirSync(src);
+    writeFileSync(path.join(src, 'f'), 'x');
+    const one = await packDirToBuffer(src, { mtime: new Date(0) });
+    writeFileSync(path.join(src, 'f'), 'x'); // touches the mtime
+    const two = await packDirToBuffer(src, { mtime: new Date(0) });
+    expect(sha(one)).toBe(sha(two));
+  });
+});
