@@ -45,7 +45,7 @@ export function init(sys: Sys, sync: SyncFd): never {
   if (spec.unshare.includes('cgroup')) sys.unshare(CLONE.NEWCGROUP);
 
   // 6. The root filesystem: pivot_root into it (stage 1), or plain chroot at stage 0.
-  if (spec.stage >= 1) enterRootfs(sys, spec.rootfs);
+  if (spec.stage >= 1) enterRootfs(sys, spec);
   else enterChroot(sys, spec.rootfs);
 
   // 7. The hostname, in our own UTS namespace (never the host's).

@@ -5,10 +5,12 @@
 // mount namespace. The order matters and each step says why. All file operations are
 // synchronous: only init's main thread is in the new namespaces.
 
-import { existsSync, mkdirSync, mkdtempSync, rmdirSync, symlinkSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readlinkSync, rmdirSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
+import { EngineError } from './errors.js';
 import { MNT, MS, S_IF, makedev } from './sys/constants.js';
 import type { Sys } from './sys/sys.js';
+import type { InitSpec, MountSpec } from './sync.js';
 
 // #region dev
 /** The device nodes every container gets, as Docker provides them (runc's default devices). */
@@ -51,32 +53,106 @@ export function mountDev(sys: Sys, rootfs: string): void {
 
 // #region prepare
 /** Mount everything the container needs, then make `rootfs` the root. */
-export function enterRootfs(sys: Sys, rootfs: string): void {
+export function enterRootfs(sys: Sys, spec: Pick<InitSpec, 'rootfs' | 'rootfsMount' | 'mounts'>): void {
+  const { rootfs } = spec;
   // 1. Before any other mount: make every mount in our new namespace private, recursively.
   //    A fresh mount namespace is a copy of the host's, with the same propagation: on a systemd
   //    host "/" is shared, so without this our mounts would propagate back to the host.
   sys.mount('', '/', '', MS.REC | MS.PRIVATE);
 
-  // 2. Bind-mount the rootfs onto itself: pivot_root(2) wants new_root to be a mount point,
-  //    and a plain directory is not one.
-  sys.mount(rootfs, rootfs, '', MS.BIND | MS.REC);
+  // 2. The root filesystem itself. With overlay2 (stage 3) it is mounted here, in the container's
+  //    own mount namespace: the host never sees it, and it vanishes with the container.
+  //    Otherwise bind-mount the directory onto itself: pivot_root(2) wants new_root to be a
+  //    mount point, and a plain directory is not one.
+  if (spec.rootfsMount) {
+    const m = spec.rootfsMount;
+    sys.chdir(m.cwd); // overlay's lowerdir names are relative (short links), see stage 3
+    sys.mount(m.source, rootfs, m.fstype, 0, m.data);
+  } else {
+    sys.mount(rootfs, rootfs, '', MS.BIND | MS.REC);
+  }
 
-  // 3. /dev, before pivot_root: the device nodes are made from the host side of the switch.
+  // 3. The container's own mounts (volumes, bind mounts, /etc/hosts …): after the rootfs
+  //    exists, before pivot_root, while the host's paths can still be named.
+  for (const m of spec.mounts) mountInto(sys, rootfs, m);
+
+  // 4. /dev, before pivot_root: the device nodes are made from the host side of the switch.
   mountDev(sys, rootfs);
 
-  // 4. Switch roots. pivot_root moves the old root to a directory under the new one; then we
+  // 5. Switch roots. pivot_root moves the old root to a directory under the new one; then we
   //    detach it (MNT_DETACH: lazily, it still has users at this instant) and remove the
   //    directory. From here on, no path leads back to the host's files — unlike chroot(2), which
   //    only changes how "/" is resolved and can be escaped (see stages/01-namespaces).
   pivotRoot(sys, rootfs);
 
-  // 5. /proc after pivot_root, from inside the new PID namespace: a proc mount shows the PID
+  // 6. /proc after pivot_root, from inside the new PID namespace: a proc mount shows the PID
   //    namespace of the process that mounts it, so the container sees its own processes only.
   mountProc(sys);
 
-  // 6. /sys read-only: the container may look at the kernel's objects, not change them.
+  // 7. /sys read-only: the container may look at the kernel's objects, not change them.
   mkdirSync('/sys', { recursive: true });
   sys.mount('sysfs', '/sys', 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
+}
+// #endregion
+
+// #region mounts
+/**
+ * Bind-mount (or mount) one of the container's mounts at its place in the rootfs. A bind mount
+ * ignores MS_RDONLY on its first call, so read-only takes a second, remount call (mount(2):
+ * "MS_REMOUNT | MS_BIND … changes the per-mount-point flags").
+ */
+export function mountInto(sys: Sys, rootfs: string, m: MountSpec): void {
+  const dest = secureJoin(rootfs, m.target);
+  if (m.type === 'bind') {
+    // the mount point must exist and be of the same kind as the source: a file for a file
+    if (statSync(m.source).isDirectory()) mkdirSync(dest, { recursive: true });
+    else if (!existsSync(dest)) {
+      mkdirSync(path.dirname(dest), { recursive: true });
+      closeSync(openSync(dest, 'a'));
+    }
+    sys.mount(m.source, dest, '', MS.BIND | MS.REC);
+    if (m.readonly) sys.mount('', dest, '', MS.BIND | MS.REMOUNT | MS.RDONLY);
+  } else {
+    mkdirSync(dest, { recursive: true });
+    sys.mount(m.type, dest, m.type, MS.NOSUID | MS.NODEV | (m.readonly ? MS.RDONLY : 0), m.data ?? '');
+  }
+}
+// #endregion
+
+// #region secure-join
+/**
+ * Resolve a path inside the container to a host path under `rootfs`, following the image's
+ * symlinks as if `rootfs` were "/". Before pivot_root, an image symlink `/data -> /etc` must
+ * lead to `<rootfs>/etc`, never to the host's /etc. (runc uses filepath-securejoin for this.)
+ */
+export function secureJoin(rootfs: string, target: string): string {
+  const pending = target.split('/').filter(Boolean);
+  const resolved: string[] = [];
+  let links = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      resolved.pop(); // ".." of the root is the root
+      continue;
+    }
+    const host = path.join(rootfs, ...resolved, part);
+    let isLink = false;
+    try {
+      isLink = lstatSync(host).isSymbolicLink();
+    } catch {
+      // does not exist (yet): the rest is taken literally
+    }
+    if (!isLink) {
+      resolved.push(part);
+      continue;
+    }
+    if (++links > 40) throw new EngineError(`${target}: too many levels of symbolic links (ELOOP)`);
+    const link = readlinkSync(host);
+    if (link.startsWith('/')) resolved.length = 0; // absolute: from the container's root
+    pending.unshift(...link.split('/').filter(Boolean));
+  }
+  return path.join(rootfs, ...resolved);
 }
 // #endregion
 

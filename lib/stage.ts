@@ -25,7 +25,7 @@ export function currentStage(env: NodeJS.ProcessEnv = process.env): number {
   if (raw === undefined || raw === '') return IMPLEMENTED;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`invalid MINIDOCK_STAGE ${JSON.stringify(raw)}: want a stage number`);
-  return Math.min(n, IMPLEMENTED);
+  return n; // a stage above IMPLEMENTED switches on whatever of it exists
 }
 
 /** True when stage `n` is switched on. */

@@ -29,12 +29,27 @@ import { readSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
 // #region messages
+/** One mount of the container: `source` on the host, `target` inside the container. */
+export interface MountSpec {
+  source: string;
+  target: string;
+  /** "bind" for bind mounts (volumes, files), else a filesystem type like "tmpfs" */
+  type: string;
+  readonly: boolean;
+  /** mount(2) data for non-bind types, e.g. "size=64m" */
+  data?: string;
+}
+
 export interface InitSpec {
   /** the container's ID (for messages) and hostname */
   id: string;
   hostname: string;
   /** the host directory that becomes / */
   rootfs: string;
+  /** a filesystem to mount at `rootfs` first (overlay2, stage 3), from directory `cwd` */
+  rootfsMount: { source: string; fstype: string; data: string; cwd: string } | null;
+  /** mounts into the rootfs before pivot_root (volumes, bind mounts, /etc/hosts …) */
+  mounts: MountSpec[];
   /** the command, already resolved from Entrypoint + Cmd */
   args: string[];
   env: string[];

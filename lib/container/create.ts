@@ -11,7 +11,7 @@ import { EngineError } from '../errors.js';
 import { ImageStore } from '../image/store.js';
 import { withLock } from '../lock.js';
 import type { Paths } from '../paths.js';
-import { createVfsRootfs, VFS } from '../storage/vfs.js';
+import { createRootfs } from '../storage/index.js';
 import { containerName } from './names.js';
 import { ensureDir, listContainers, newState, saveContainer, saveHostConfig, type Container, type HostConfig } from './state.js';
 import { logPath } from './logs.js';
@@ -83,10 +83,10 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
     State: newState(),
     Image: image.id,
     Name: '',
-    Driver: VFS,
+    Driver: '',
     OS: 'linux',
     LogPath: logPath(dir, id),
-    GraphDriver: { Name: VFS, Data: {} },
+    GraphDriver: { Name: '', Data: {} },
     Minidock: { InitStartTime: '', Stage: req.stage, MonitorPid: 0 },
   };
 
@@ -105,8 +105,8 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
 
   // 3. The root filesystem. If it fails, the container never existed.
   try {
-    const rootfs = createVfsRootfs(p, id, store.layerDirs(image));
-    c.GraphDriver.Data = { Dir: rootfs, MergedDir: rootfs };
+    c.GraphDriver = createRootfs(p, id, store, image, req.stage);
+    c.Driver = c.GraphDriver.Name;
     saveContainer(p, c);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });

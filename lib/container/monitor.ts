@@ -41,7 +41,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   const hc = loadHostConfig(p, id);
   const stage = c.Minidock.Stage;
   const sys = await realSys();
-  const spec = buildSpec(p, c, hc, c.GraphDriver.Data.MergedDir ?? c.GraphDriver.Data.Dir, stage);
+  const spec = buildSpec(p, c, hc, stage);
 
   // The cgroup exists, with its limits, before init does: no user code ever runs unlimited.
   const cgroup = stage >= 2 ? openCgroup(id) : null;

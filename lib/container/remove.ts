@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { openCgroup } from '../cgroups/index.js';
 import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
-import { removeVfsRootfs, VFS } from '../storage/vfs.js';
+import { removeRootfs } from '../storage/index.js';
 import type { Container } from './state.js';
 
 // #region remove
@@ -14,7 +14,7 @@ import type { Container } from './state.js';
 export function removeContainerFiles(p: Paths, c: Container): void {
   trace(`remove container ${c.ID.slice(0, 12)}: cgroup, rootfs, state`);
   if (c.Minidock.Stage >= 2) openCgroup(c.ID).destroy(); // gone already unless its monitor died
-  if (c.GraphDriver.Name === VFS) removeVfsRootfs(p, c.ID);
+  removeRootfs(p, c);
   // the state directory last: while it exists, `rm` can be run again to finish the job
   rmSync(p.container(c.ID), { recursive: true, force: true });
 }

@@ -6,6 +6,7 @@ import type { Resources } from '../cgroups/resources.js';
 import { EngineError } from '../errors.js';
 import { planNamespaces, type NsKind } from '../namespaces.js';
 import type { Paths } from '../paths.js';
+import { rootfsForInit } from '../storage/index.js';
 import type { InitSpec } from '../sync.js';
 import { findContainer, initAlive, type Container, type HostConfig } from './state.js';
 
@@ -20,7 +21,7 @@ export function containerEnv(env: readonly string[], hostname: string): string[]
   return out;
 }
 
-export function buildSpec(p: Paths, c: Container, hc: HostConfig, rootfs: string, stage: number): InitSpec {
+export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number): InitSpec {
   const args = [...(c.Config.Entrypoint ?? []), ...(c.Config.Cmd ?? [])];
   if (args.length === 0) throw new EngineError('no command specified');
   const plan = planNamespaces(hc);
@@ -35,7 +36,8 @@ export function buildSpec(p: Paths, c: Container, hc: HostConfig, rootfs: string
   return {
     id: c.ID,
     hostname: c.Config.Hostname,
-    rootfs,
+    ...rootfsForInit(c),
+    mounts: [],
     args,
     env: containerEnv(c.Config.Env, c.Config.Hostname),
     cwd: c.Config.WorkingDir || '/',
