@@ -1,0 +1,167 @@
+// Stage 2 — cgroups: limits on memory, CPU, cpuset and pids, on cgroup v1 or v2.
+// Observed from the host (cgroupfs, /proc) and inside. See stages/02-cgroups/README.md.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { cgroupDir, cpuUsageUs, hostVersion, readCg } from './cgroupfs.js';
+import { assert, assertEqual, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
+
+/** minidock's cgroups live under <hierarchy>/minidock/<container id>. */
+function assertOurs(dir: string, id: string): void {
+  assert(dir.endsWith(`/minidock/${id}`), `the container's cgroup is ${dir}, not …/minidock/${id}`);
+}
+
+/** Host PIDs of every process in the PID namespace of `pid` (the container's processes). */
+function containerPids(pid: number): number[] {
+  const target = execFileSync('readlink', [`/proc/${pid}/ns/pid`], { encoding: 'utf8' }).trim();
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => {
+    try {
+      return execFileSync('readlink', [`/proc/${p}/ns/pid`], { encoding: 'utf8' }).trim() === target;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export const stage: Stage = {
+  n: 2,
+  title: 'cgroups',
+  checks: [
+    {
+      name: 'the limit files of a running container hold exactly the values the flags ask for',
+      hint: 'lib/cgroups/v1.ts / v2.ts apply(): v1 memory.limit_in_bytes, cpu.cfs_quota_us, cpu.shares, pids.max, cpuset.cpus; v2 memory.max, cpu.max, cpu.weight',
+      async run(ctx) {
+        const name = ctx.name('limits');
+        const { id, pid } = await startDetached(ctx, name, ['sleep', '600'], ['-m', '64m', '--cpus', '0.5', '--cpu-shares', '512', '--pids-limit', '50', '--cpuset-cpus', '0']);
+        if (hostVersion() === 1) {
+          const mem = cgroupDir(pid, 'memory');
+          assertOurs(mem, id);
+          assertEqual(readCg(mem, 'memory.limit_in_bytes'), String(64 * 1024 * 1024), 'memory.limit_in_bytes');
+          if (existsSync(path.join(mem, 'memory.memsw.limit_in_bytes'))) {
+            // docker: --memory-swap unset means memory + swap = 2 × memory
+            assertEqual(readCg(mem, 'memory.memsw.limit_in_bytes'), String(128 * 1024 * 1024), 'memory.memsw.limit_in_bytes');
+          }
+          const cpu = cgroupDir(pid, 'cpu');
+          assertEqual(readCg(cpu, 'cpu.cfs_period_us'), '100000', 'cpu.cfs_period_us');
+          assertEqual(readCg(cpu, 'cpu.cfs_quota_us'), '50000', 'cpu.cfs_quota_us');
+          assertEqual(readCg(cpu, 'cpu.shares'), '512', 'cpu.shares');
+          assertEqual(readCg(cgroupDir(pid, 'pids'), 'pids.max'), '50', 'pids.max');
+          assertEqual(readCg(cgroupDir(pid, 'cpuset'), 'cpuset.cpus'), '0', 'cpuset.cpus');
+        } else {
+          const dir = cgroupDir(pid, 'memory');
+          assertOurs(dir, id);
+          assertEqual(readCg(dir, 'memory.max'), String(64 * 1024 * 1024), 'memory.max');
+          assertEqual(readCg(dir, 'cpu.max'), '50000 100000', 'cpu.max');
+          // shares 512 → weight 1 + (512 - 2) × 9999 / 262142 = 20 (runc's conversion)
+          assertEqual(readCg(dir, 'cpu.weight'), '20', 'cpu.weight');
+          assertEqual(readCg(dir, 'pids.max'), '50', 'pids.max');
+          assertEqual(readCg(dir, 'cpuset.cpus'), '0', 'cpuset.cpus');
+        }
+      },
+    },
+    {
+      name: "every process of the container is in its cgroup, and inside /proc/1/cgroup shows the namespace's root",
+      hint: 'the monitor writes init’s PID to cgroup.procs before `configured`; init unshares CLONE_NEWCGROUP only after that (lib/init.ts step 5)',
+      async run(ctx) {
+        const { id, pid } = await startDetached(ctx, ctx.name('procs'), ['sh', '-c', 'sleep 600 & sleep 600 & sleep 600']);
+        await sleep(300);
+        const dir = cgroupDir(pid, 'pids');
+        assertOurs(dir, id);
+        const inCgroup = readCg(dir, 'cgroup.procs').split('\n').map(Number).sort();
+        const inContainer = containerPids(pid).sort();
+        assert(inContainer.length >= 3, `expected the shell and its sleeps, found PIDs ${inContainer.join(',')}`);
+        assertEqual(inCgroup, inContainer, 'cgroup.procs vs the container’s processes');
+        const inside = await mdOk(ctx, ['run', '--rm', 'busybox', 'cat', '/proc/1/cgroup']);
+        for (const line of inside.trim().split('\n')) {
+          if (/:name=|^0::/.test(line) && hostVersion() === 1) continue; // named/unified hierarchies minidock does not use on v1
+          assert(line.endsWith(':/'), `inside, /proc/1/cgroup line "${line}" is not the namespace root`);
+        }
+      },
+    },
+    {
+      name: 'a busy loop under --cpus 0.2 uses about 20% of one CPU (measured from the cgroup)',
+      hint: 'CFS bandwidth: quota 20000 per period 100000 (v1 cpu.cfs_quota_us / v2 cpu.max); cpuacct.usage or cpu.stat usage_usec',
+      async run(ctx) {
+        const { pid } = await startDetached(ctx, ctx.name('cpu'), ['sh', '-c', 'while :; do :; done'], ['--cpus', '0.2']);
+        await sleep(500);
+        const t0 = process.hrtime.bigint();
+        const u0 = cpuUsageUs(pid);
+        await sleep(3000);
+        const used = cpuUsageUs(pid) - u0;
+        const wall = Number(process.hrtime.bigint() - t0) / 1000;
+        const share = used / wall;
+        // the quota is enforced per period: on a busy 2-core machine the loop can get less, never much more
+        assert(share > 0.1 && share < 0.3, `the loop used ${(share * 100).toFixed(1)}% of a CPU over ${(wall / 1e6).toFixed(1)}s, expected ≈ 20%`);
+      },
+    },
+    {
+      name: 'a process allocating past -m 32m is OOM-killed: exit 137 and OOMKilled true',
+      hint: 'the memory limit (memory.limit_in_bytes / memory.max) and how the monitor reads the OOM kill (v1 memory.oom_control oom_kill, v2 memory.events)',
+      async run(ctx) {
+        const name = ctx.name('oom');
+        // dd is PID 1 (sh is not involved) and touches a 64 MiB buffer
+        const r = await md(ctx, ['run', '--name', name, '-m', '32m', '--memory-swap', '32m', 'busybox', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1']);
+        assertEqual(r.code, 137, `exit status of an OOM-killed container (stderr: ${r.stderr.trim()})`);
+        const state = (await mdOk(ctx, ['inspect', '-f', '{{.State.OOMKilled}} {{.State.ExitCode}}', name])).trim();
+        assertEqual(state, 'true 137', 'inspect State.OOMKilled and ExitCode');
+      },
+    },
+    {
+      name: '--pids-limit 20 stops a fork bomb, and the host stays responsive',
+      hint: 'the pids controller: pids.max, pids.current (and pids.events "max" on v1)',
+      async run(ctx) {
+        const { id, pid } = await startDetached(ctx, ctx.name('forkbomb'), ['sh', '-c', 'bomb() { bomb | bomb & }; bomb; sleep 600'], ['--pids-limit', '20']);
+        await sleep(1500);
+        const dir = cgroupDir(pid, 'pids');
+        assertOurs(dir, id);
+        const current = Number(readCg(dir, 'pids.current'));
+        assert(current <= 20 && current >= 15, `pids.current is ${current}: expected the bomb to fill the limit of 20 and stop there`);
+        const t = Date.now();
+        execFileSync('true');
+        assert(Date.now() - t < 2000, 'the host took more than 2 s to run `true`');
+      },
+    },
+    {
+      name: '--cpuset-cpus 0 pins the container to CPU 0 (Cpus_allowed_list inside)',
+      hint: 'cpuset.cpus of the container’s cgroup (v1 needs cpuset.cpus and cpuset.mems copied from the parent first)',
+      async run(ctx) {
+        const out = await mdOk(ctx, ['run', '--rm', '--cpuset-cpus', '0', 'busybox', 'grep', 'Cpus_allowed_list', '/proc/self/status']);
+        assertEqual(out.trim().split(/\s+/)[1], '0', 'Cpus_allowed_list inside');
+      },
+    },
+    {
+      name: 'the cgroup exists while the container runs and is gone after rm',
+      hint: 'Cgroup.destroy(): rmdir of minidock/<id> in every hierarchy, at exit and again at rm (lib/container/remove.ts)',
+      async run(ctx) {
+        const name = ctx.name('gone');
+        const { id, pid } = await startDetached(ctx, name, ['sleep', '600'], ['-m', '64m']);
+        const dirs = (hostVersion() === 1 ? ['memory', 'cpu', 'pids', 'cpuset'] : ['memory']).map((c) => cgroupDir(pid, c));
+        dirs.forEach((d) => assertOurs(d, id));
+        await mdOk(ctx, ['rm', '-f', name]);
+        for (const d of dirs) assert(!existsSync(d), `${d} is still there after rm`);
+      },
+    },
+    {
+      name: 'invalid limits fail with exit 125, docker’s reason, and create nothing',
+      hint: 'lib/cgroups/resources.ts parseResources: validate every flag before a container or cgroup exists',
+      async run(ctx) {
+        const root = process.env.MINIDOCK_ROOT || '/var/lib/minidock';
+        const before = existsSync(path.join(root, 'containers')) ? readdirSync(path.join(root, 'containers')).length : 0;
+        const cases: [string[], RegExp][] = [
+          [['-m', '12x'], /invalid size/],
+          [['-m', '4m'], /[Mm]inimum memory limit/],
+          [['--cpus=-1'], /[Rr]ange of CPUs/],
+          [['--cpuset-cpus', '99'], /not available/],
+        ];
+        for (const [flags, reason] of cases) {
+          const r = await md(ctx, ['run', '--rm', ...flags, 'busybox', 'true']);
+          assertEqual(r.code, 125, `exit status for ${flags.join(' ')}`);
+          assert(reason.test(r.stderr), `${flags.join(' ')}: the error "${r.stderr.trim()}" does not say ${reason}`);
+        }
+        const after = existsSync(path.join(root, 'containers')) ? readdirSync(path.join(root, 'containers')).length : 0;
+        assertEqual(after, before, 'container directories after the failed runs');
+      },
+    },
+  ],
+};
