@@ -6,10 +6,10 @@
 // Everything a check creates is named with PREFIX, so it removes only what it made and
 // tolerates the containers and images a learner already has.
 
-import { spawn } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
 
 export interface Check {
   /** what is being proven, as a sentence */
@@ -46,25 +46,10 @@ export interface Result {
   stderr: string;
 }
 
-/** Run a command to completion (with a time limit: no check may hang the run). */
-export function exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ code: 127, stdout, stderr: stderr + e.message });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+/** Run a command to completion, through zx, with a time limit: no check may hang the run. */
+export async function exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Result> {
+  const r = await $({ env: opts.env ?? process.env, input: opts.input ?? '', nothrow: true, quiet: true, timeout: opts.timeoutMs ?? 60_000 })`${cmd} ${args}`;
+  return { code: r.exitCode ?? 128 + 9, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Run `minidock ARGS…` with the context's environment. */

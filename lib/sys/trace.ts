@@ -19,11 +19,15 @@ export function tracing(): boolean {
   return v !== undefined && v !== '' && v !== '0';
 }
 
-/** Print one trace line (synchronously: init may be one execve away from vanishing). */
+/**
+ * Print one trace line (synchronously: init may be one execve away from vanishing). Each line
+ * carries the wall-clock time, so the x-ray also shows where a container's start-up time goes.
+ */
 export function trace(line: string): void {
   if (!tracing()) return;
   try {
-    writeSync(2, `\x1b[2m[${role}]\x1b[0m ${line}\n`);
+    const now = new Date().toISOString().slice(17, 23); // ss.mmm
+    writeSync(2, `\x1b[2m${now} [${role}]\x1b[0m ${line}\n`);
   } catch {
     // stderr closed: nothing to tell.
   }

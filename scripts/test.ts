@@ -1,0 +1,65 @@
+// npm test: everything that proves minidock works, in one run, with one closing line.
+//   1. unit tests (vitest): the pure logic, no root needed
+//   2. the docs build: every `<<< lib/…#region` anchor in the notes resolves
+//   3. every stage's checks, cumulative (npm run check:all)
+//   4. the controls: each stage's checks against the engine one stage below must fail
+// Prints "N passed, N failed" over all of them and exits 1 if anything failed.
+// (npm test runs vagrant/provision.sh first, so a fresh machine gets set up.)
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const work = mkdtempSync(path.join(tmpdir(), 'minidock-test-'));
+
+interface Tally {
+  what: string;
+  passed: number;
+  failed: number;
+}
+
+function step(title: string): void {
+  console.log(`\n=== ${title} ===`);
+}
+
+function run(cmd: string, args: string[]): number {
+  return spawnSync(cmd, args, { cwd: repo, stdio: 'inherit' }).status ?? 1;
+}
+
+function unitTests(): Tally {
+  step('unit tests (vitest)');
+  const report = path.join(work, 'vitest.json');
+  const code = run(path.join(repo, 'node_modules/.bin/vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile=${report}`]);
+  if (!existsSync(report)) return { what: 'unit tests', passed: 0, failed: 1 };
+  const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numTotalTests: number };
+  // a run that failed outside any test (a file that does not load) still counts as a failure
+  const failed = r.numFailedTests + (code !== 0 && r.numFailedTests === 0 ? 1 : 0);
+  return { what: 'unit tests', passed: r.numPassedTests, failed };
+}
+
+function docs(): Tally {
+  step('docs build (every code anchor resolves)');
+  const code = run('node', [path.join(repo, 'dist/docs/build.js')]);
+  return { what: 'docs build', passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
+}
+
+function checks(target: 'all' | 'controls'): Tally {
+  step(target === 'all' ? 'stage checks (npm run check:all)' : 'controls (npm run check:controls)');
+  const report = path.join(work, `${target}.json`);
+  run('node', [path.join(repo, 'dist/checks/run.js'), target, '--json', report]);
+  if (!existsSync(report)) return { what: target, passed: 0, failed: 1 };
+  const r = JSON.parse(readFileSync(report, 'utf8')) as { passed: number; failed: number };
+  return { what: target === 'all' ? 'stage checks' : 'controls', passed: r.passed, failed: r.failed };
+}
+
+const tallies = [unitTests(), docs(), checks('all'), checks('controls')];
+rmSync(work, { recursive: true, force: true });
+step('summary');
+for (const t of tallies) console.log(`${t.what.padEnd(14)} ${t.passed} passed, ${t.failed} failed`);
+const passed = tallies.reduce((n, t) => n + t.passed, 0);
+const failed = tallies.reduce((n, t) => n + t.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
