@@ -9,7 +9,7 @@
 
 import { accessSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { EngineError, EXIT, oneLine } from './errors.js';
+import { EngineError, EXIT, oneLine, SyscallError } from './errors.js';
 import { cloneFlags, flagOf, type NsKind } from './namespaces.js';
 import { enterChroot, enterRootfs } from './rootfs.js';
 import { CLONE, F, PR } from './sys/constants.js';
@@ -68,7 +68,8 @@ export function init(sys: Sys, sync: SyncFd): never {
   try {
     sys.execve(file, spec.args, spec.env);
   } catch (e) {
-    const code = (e as { code?: string }).code;
+    if (!(e instanceof SyscallError)) throw e; // only execve's own errno means 126 or 127
+    const code = e.code;
     throw new EngineError(`exec: ${JSON.stringify(spec.args[0])}: ${oneLine(e)}`, code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.CANNOT_INVOKE);
   }
 }
@@ -83,9 +84,14 @@ function joinNamespaces(sys: Sys, join: InitSpec['join']): void {
 }
 
 // #region lookpath
-/** Find the command like execvp(3) would, with docker's messages and exit codes (127 / 126). */
+/**
+ * Find the command like runc does (Go's exec.LookPath), with docker's messages and exit codes:
+ * a path with a "/" must be an executable file (else 127 / 126); a bare name takes the first
+ * executable file in $PATH, skipping directories and non-executables, as execvp(3) also does.
+ */
 export function lookPath(command: string, env: readonly string[]): string {
-  const candidates = command.includes('/')
+  const searching = !command.includes('/');
+  const candidates = !searching
     ? [command]
     : (env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
         .split(':')
@@ -97,15 +103,17 @@ export function lookPath(command: string, env: readonly string[]): string {
     } catch {
       continue;
     }
+    if (isDir && searching) continue;
     if (isDir) throw new EngineError(`exec: ${JSON.stringify(command)}: is a directory`, EXIT.CANNOT_INVOKE);
     try {
       accessSync(file, constants.X_OK);
     } catch {
+      if (searching) continue;
       throw new EngineError(`exec: ${JSON.stringify(command)}: permission denied`, EXIT.CANNOT_INVOKE);
     }
     return file;
   }
-  const why = command.includes('/') ? `stat ${command}: no such file or directory` : 'executable file not found in $PATH';
+  const why = searching ? 'executable file not found in $PATH' : `stat ${command}: no such file or directory`;
   throw new EngineError(`exec: ${JSON.stringify(command)}: ${why}`, EXIT.NOT_FOUND);
 }
 // #endregion

@@ -5,12 +5,13 @@
 // mount namespace. The order matters and each step says why. All file operations are
 // synchronous: only init's main thread is in the new namespaces.
 
-import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readlinkSync, rmdirSync, statSync, symlinkSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from './errors.js';
 import { MNT, MS, S_IF, makedev } from './sys/constants.js';
 import type { Sys } from './sys/sys.js';
 import type { InitSpec, MountSpec } from './sync.js';
+import { copyImageContent } from './volumes.js';
 
 // #region dev
 /** The device nodes every container gets, as Docker provides them (runc's default devices). */
@@ -79,10 +80,10 @@ export function enterRootfs(sys: Sys, spec: Pick<InitSpec, 'rootfs' | 'rootfsMou
   // 4. /dev, before pivot_root: the device nodes are made from the host side of the switch.
   mountDev(sys, rootfs);
 
-  // 5. Switch roots. pivot_root moves the old root to a directory under the new one; then we
-  //    detach it (MNT_DETACH: lazily, it still has users at this instant) and remove the
-  //    directory. From here on, no path leads back to the host's files — unlike chroot(2), which
-  //    only changes how "/" is resolved and can be escaped (see stages/01-namespaces).
+  // 5. Switch roots. pivot_root makes rootfs the root mount and puts the old root on top of
+  //    it; then we detach the old root (MNT_DETACH: lazily, it still has users at this instant).
+  //    From here on, no path leads back to the host's files — unlike chroot(2), which only
+  //    changes how "/" is resolved and can be escaped (see stages/01-namespaces).
   pivotRoot(sys, rootfs);
 
   // 6. /proc after pivot_root, from inside the new PID namespace: a proc mount shows the PID
@@ -104,6 +105,8 @@ export function enterRootfs(sys: Sys, spec: Pick<InitSpec, 'rootfs' | 'rootfsMou
 export function mountInto(sys: Sys, rootfs: string, m: MountSpec): void {
   const dest = secureJoin(rootfs, m.target);
   if (m.type === 'bind') {
+    // an empty volume over a directory of the image gets the image's files first (stage 4)
+    if (m.copyData) copyImageContent(sys, dest, m.source);
     // the mount point must exist and be of the same kind as the source: a file for a file
     if (statSync(m.source).isDirectory()) mkdirSync(dest, { recursive: true });
     else if (!existsSync(dest)) {
@@ -157,14 +160,17 @@ export function secureJoin(rootfs: string, target: string): string {
 // #endregion
 
 // #region pivot
+/**
+ * pivot_root(".", ".") (pivot_root(2), NOTES): new_root and put_old may be the same directory.
+ * The old root is then stacked on top of the new one at "/", and umount2(".") resolves "." up
+ * that stack to the old root and detaches it. No temporary directory is made in the image (a
+ * read-only rootfs works too) and nothing is left behind to remove. runc does the same.
+ */
 export function pivotRoot(sys: Sys, rootfs: string): void {
   sys.chdir(rootfs);
-  const putOld = mkdtempSync(path.join(rootfs, '.pivot_root')); // a fresh, empty directory
-  sys.pivotRoot('.', path.basename(putOld));
+  sys.pivotRoot('.', '.');
+  sys.umount2('.', MNT.DETACH);
   sys.chdir('/');
-  const oldRoot = '/' + path.basename(putOld);
-  sys.umount2(oldRoot, MNT.DETACH);
-  rmdirSync(oldRoot);
 }
 // #endregion
 

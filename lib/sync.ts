@@ -38,6 +38,8 @@ export interface MountSpec {
   readonly: boolean;
   /** mount(2) data for non-bind types, e.g. "size=64m" */
   data?: string;
+  /** a volume's first mount: if it is empty, fill it from the image's directory at `target` (docker's copyData) */
+  copyData?: boolean;
 }
 
 export interface InitSpec {

@@ -33,8 +33,10 @@ command -v apt-get >/dev/null || die "apt-get not found: this script knows Debia
 #   attr                                getfattr/setfattr: see overlay's opaque-directory xattr
 #   psmisc procps util-linux tree       pstree, ps, nsenter/unshare/findmnt/lsns, tree
 #   ca-certificates curl                fetching Node and talking to registries over TLS
+#   gcc libc6-dev                       stage 1: the chroot-escape demo is a static C program
+#   tcpdump conntrack                   stage 5: watching packets and NAT state while debugging
 PACKAGES=(busybox-static iproute2 nftables iptables runc hyperfine skopeo umoci iperf3 attr psmisc
-  procps util-linux tree ca-certificates curl docker-registry)
+  procps util-linux tree ca-certificates curl docker-registry gcc libc6-dev tcpdump conntrack)
 [ -n "${CI:-}" ] && PACKAGES+=(vagrant)
 
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }

@@ -37,8 +37,10 @@ export function parseFlags<T extends Options>(args: string[], options: T) {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     const err = e as { code?: string; message: string };
-    const flag = /'(-[^']*)'/.exec(err.message)?.[1];
+    // node quotes the flag as declared ('--name <value>', '-e, --env <value>'): keep the names
+    const flag = /'(-[^']*)'/.exec(err.message)?.[1]?.replace(/ <value>$/, '');
     if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new EngineError(`unknown flag: ${flag ?? err.message}`);
+    if (/does not take an argument/.test(err.message)) throw new EngineError(`flag does not take a value: ${flag ?? err.message}`);
     if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new EngineError(`flag needs an argument: ${flag ?? err.message}`);
     throw new EngineError(err.message.split('\n')[0]);
   }

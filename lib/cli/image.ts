@@ -1,19 +1,25 @@
 // minidock image COMMAND — docker image: `image ls` (= images), `image inspect`, `image import`
-// (= import). `image inspect` prints what `docker image inspect` prints, for the fields minidock has.
+// (= import), `image history` (= history), `image rm` (= rmi). `image inspect` prints what
+// `docker image inspect` prints, for the fields minidock has.
 
 import { EngineError } from '../errors.js';
 import { ImageStore } from '../image/store.js';
 import { paths, type Paths } from '../paths.js';
 import { parseFlags } from './args.js';
+import { formatTemplate } from './format.js';
+import history from './history.js';
 import images from './images.js';
 import importVerb from './import.js';
+import rmi from './rmi.js';
 
 const USAGE = `usage: minidock image COMMAND
 
 Commands:
   ls        list images (also: images)
   inspect   show low-level information on one or more images
-  import    create an image from a rootfs tarball (also: import)`;
+  import    create an image from a rootfs tarball (also: import)
+  history   show the history of an image (also: history)
+  rm        remove images (also: rmi)`;
 
 export default async function image(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -25,6 +31,11 @@ export default async function image(argv: string[]): Promise<number> {
       return inspect(rest);
     case 'import':
       return importVerb(rest);
+    case 'history':
+      return history(rest);
+    case 'rm':
+    case 'remove':
+      return rmi(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -36,7 +47,7 @@ export default async function image(argv: string[]): Promise<number> {
 }
 
 async function inspect(argv: string[]): Promise<number> {
-  const { positionals } = parseFlags(argv, {});
+  const { values, positionals } = parseFlags(argv, { format: { type: 'string', short: 'f' } });
   if (positionals.length === 0) throw new EngineError(`'minidock image inspect' requires at least 1 argument`);
   const p = paths();
   const found: object[] = [];
@@ -51,7 +62,8 @@ async function inspect(argv: string[]): Promise<number> {
     }
   }
   // like docker: print what was found, and exit 1 if anything was not
-  process.stdout.write(JSON.stringify(found, null, 4) + '\n');
+  if (values.format !== undefined) for (const obj of found) process.stdout.write(formatTemplate(values.format, obj) + '\n');
+  else process.stdout.write(JSON.stringify(found, null, 4) + '\n');
   return failed ? 1 : 0;
 }
 
@@ -77,7 +89,7 @@ export function inspectImage(p: Paths, name: string): Record<string, unknown> {
     Id: img.id,
     RepoTags: img.repoTags,
     RepoDigests: [],
-    Parent: '',
+    Parent: store.parentOf(img.id) ?? '',
     Comment: img.config.comment ?? '',
     Created: img.config.created ?? '',
     Author: img.config.author ?? '',

@@ -1,5 +1,6 @@
-// minidock images [-q] [--no-trunc] [REPOSITORY[:TAG]] — docker images (also `image ls`): one line
-// per name, and one <none> line per untagged image, newest first.
+// minidock images [-a] [-q] [--no-trunc] [REPOSITORY[:TAG]] — docker images (also `image ls`):
+// one line per name, and one <none> line per untagged image, newest first. Untagged images that
+// are the parent of another (the steps of a chain of commits) are intermediate: shown with -a.
 
 import type { Image } from '../image/store.js';
 import { ImageStore } from '../image/store.js';
@@ -10,7 +11,7 @@ import { parseFlags } from './args.js';
 import { humanDuration, humanSize, table } from './human.js';
 
 const OPTIONS = {
-  all: { type: 'boolean', short: 'a' }, // docker's -a shows intermediate build images; there are none yet
+  all: { type: 'boolean', short: 'a' }, // also the intermediate images
   quiet: { type: 'boolean', short: 'q' },
   'no-trunc': { type: 'boolean' },
 } as const;
@@ -22,8 +23,11 @@ export default async function images(argv: string[]): Promise<number> {
 
   // One row per name: "busybox:latest" → [busybox, latest]; untagged → [<none>, <none>].
   let rows: { img: Image; repo: string; tag: string }[] = [];
-  for (const img of store.list()) {
-    if (img.repoTags.length === 0) rows.push({ img, repo: '<none>', tag: '<none>' });
+  const all = store.list();
+  const parents = new Set(all.map((img) => store.parentOf(img.id)));
+  for (const img of all) {
+    const intermediate = img.repoTags.length === 0 && parents.has(img.id);
+    if (img.repoTags.length === 0 && (!intermediate || values.all)) rows.push({ img, repo: '<none>', tag: '<none>' });
     for (const name of img.repoTags) {
       const colon = name.lastIndexOf(':');
       rows.push({ img, repo: name.slice(0, colon), tag: name.slice(colon + 1) });

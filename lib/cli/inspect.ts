@@ -5,6 +5,8 @@ import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { findContainer, loadHostConfig, type Container } from '../container/state.js';
 import { paths, type Paths } from '../paths.js';
+import { emptySettings } from '../network/settings.js';
+import { inspectMounts } from '../volumes.js';
 import { parseFlags } from './args.js';
 import { formatTemplate } from './format.js';
 import { inspectImage } from './image.js';
@@ -31,8 +33,9 @@ export function inspectContainer(p: Paths, c: Container): Record<string, unknown
     Platform: c.OS,
     HostConfig: loadHostConfig(p, c.ID),
     GraphDriver: c.GraphDriver,
-    Mounts: [],
+    Mounts: inspectMounts(c),
     Config: c.Config,
+    NetworkSettings: c.NetworkSettings ?? emptySettings(), // stage 5
   };
 }
 

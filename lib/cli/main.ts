@@ -19,8 +19,13 @@ const VERBS: Record<string, () => Promise<{ default: Verb }>> = {
   import: () => import('./import.js'),
   images: () => import('./images.js'),
   image: () => import('./image.js'),
+  commit: () => import('./commit.js'),
+  rmi: () => import('./rmi.js'),
+  history: () => import('./history.js'),
   doctor: () => import('./doctor.js'),
   stats: () => import('./stats.js'),
+  volume: () => import('./volume.js'),
+  network: () => import('./network.js'),
 };
 
 const ALIASES: Record<string, string> = { container: '', 'container ls': 'ps' };
@@ -37,6 +42,11 @@ A container lab engine. Commands:
   stats     show live resource usage of containers
   import    create an image from a rootfs tarball
   images    list images (also: image ls)
+  commit    create a new image from a container's changes (stage 3)
+  rmi       remove images (also: image rm)
+  history   show the history of an image (also: image history)
+  volume    manage volumes: create, ls, inspect, rm, prune (stage 4)
+  network   manage networks: create, ls, inspect, rm, connect, disconnect, prune (stage 5)
   doctor    check that this machine can run containers (stage 0)
 
 Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray).`;

@@ -2,6 +2,7 @@
 
 import { listContainers, type Container } from '../container/state.js';
 import { paths } from '../paths.js';
+import { portsColumn } from '../network/settings.js';
 import { parseFlags } from './args.js';
 import { formatTemplate } from './format.js';
 import { humanDuration, table } from './human.js';
@@ -35,12 +36,12 @@ export default async function ps(argv: string[]): Promise<number> {
   if (values.format !== undefined) {
     // the fields of docker ps --format: {{.ID}} {{.Names}} {{.Status}} …
     for (const c of shown) {
-      const fields = { ID: id(c), Image: c.Config.Image, Command: command(c), CreatedAt: c.Created, RunningFor: humanDuration(Date.now() - Date.parse(c.Created)), Status: status(c), State: c.State.Status, Ports: '', Names: c.Name.slice(1) };
+      const fields = { ID: id(c), Image: c.Config.Image, Command: command(c), CreatedAt: c.Created, RunningFor: humanDuration(Date.now() - Date.parse(c.Created)), Status: status(c), State: c.State.Status, Ports: portsColumn(c.NetworkSettings), Names: c.Name.slice(1) };
       process.stdout.write(formatTemplate(values.format, fields) + '\n');
     }
     return 0;
   }
-  const rows = shown.map((c) => [id(c), c.Config.Image, command(c), `${humanDuration(Date.now() - Date.parse(c.Created))} ago`, status(c), '', c.Name.slice(1)]);
+  const rows = shown.map((c) => [id(c), c.Config.Image, command(c), `${humanDuration(Date.now() - Date.parse(c.Created))} ago`, status(c), portsColumn(c.NetworkSettings), c.Name.slice(1)]);
   process.stdout.write(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
   return 0;
 }

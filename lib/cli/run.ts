@@ -10,6 +10,8 @@ import { findContainer, type HostConfig } from '../container/state.js';
 import { planNamespaces } from '../namespaces.js';
 import { paths } from '../paths.js';
 import { currentStage } from '../stage.js';
+import { splitVolumeFlags } from '../volumes.js';
+import { networkRunConfig } from '../network/modes.js';
 import { parseFlags, splitAtPositional } from './args.js';
 
 const OPTIONS = {
@@ -28,6 +30,15 @@ const OPTIONS = {
   ipc: { type: 'string' },
   uts: { type: 'string' },
   cgroupns: { type: 'string' },
+  publish: { type: 'string', short: 'p', multiple: true },
+  'publish-all': { type: 'boolean', short: 'P' },
+  expose: { type: 'string', multiple: true },
+  dns: { type: 'string', multiple: true },
+  'dns-search': { type: 'string', multiple: true },
+  'add-host': { type: 'string', multiple: true },
+  volume: { type: 'string', short: 'v', multiple: true },
+  mount: { type: 'string', multiple: true },
+  'volumes-from': { type: 'string', multiple: true },
   ...RESOURCE_FLAG_OPTIONS,
 } as const;
 
@@ -56,6 +67,12 @@ function requireStages(values: RunRequest['values'], stage: number): void {
   }
   const nsFlags = ['network', 'net', 'pid', 'ipc', 'uts', 'cgroupns'].filter((k) => values[k as keyof typeof values] !== undefined);
   if (nsFlags.length > 0 && stage < 1) throw new EngineError(`--${nsFlags[0]} needs stage 1 (namespaces); this engine runs at stage ${stage}`);
+  const netFlags = ['publish', 'publish-all', 'expose', 'dns', 'dns-search', 'add-host'].filter((k) => values[k as keyof typeof values] !== undefined);
+  const net = values.network ?? values.net;
+  if (net !== undefined && !['host', 'none'].includes(net) && !net.startsWith('container:')) netFlags.push(`network ${net}`);
+  if (netFlags.length > 0 && stage < 5) throw new EngineError(`--${netFlags[0]} needs stage 5 (networking); this engine runs at stage ${stage}`);
+  const volumeFlags = ['volume', 'mount', 'volumes-from'].filter((k) => values[k as keyof typeof values] !== undefined);
+  if (volumeFlags.length > 0 && stage < 4) throw new EngineError(`--${volumeFlags[0]} needs stage 4 (volumes); this engine runs at stage ${stage}`);
 }
 
 export function hostConfigFrom(values: RunRequest['values']): HostConfig {
@@ -89,11 +106,25 @@ export default async function run(argv: string[]): Promise<number> {
   const req = parseRunArgs(argv);
   const stage = currentStage();
   requireStages(req.values, stage);
-  const host = hostConfigFrom(req.values);
+  // -v, --mount, --volumes-from (stage 4): checked here, made by create; `-v /data` alone goes to Config.Volumes
+  const { Volumes: volumes, ...volumeHost } = splitVolumeFlags(req.values.volume ?? [], req.values.mount ?? [], req.values['volumes-from'] ?? []);
+  const host: HostConfig = { ...hostConfigFrom(req.values), ...volumeHost };
   const p = paths();
+  // -p, -P, --expose, --dns, --add-host, --network NAME (stage 5): checked now, used at start
+  const net = stage >= 5 ? networkRunConfig(p, {
+    network: host.NetworkMode, publish: req.values.publish ?? [], publishAll: !!req.values['publish-all'], expose: req.values.expose ?? [],
+    dns: req.values.dns ?? [], dnsSearch: req.values['dns-search'] ?? [], addHost: req.values['add-host'] ?? [], hostname: req.values.hostname,
+  }) : null;
+  if (net) Object.assign(host, net.host);
+  for (const w of net?.warnings ?? []) process.stderr.write(w + '\n');
   // --network container:web and friends: the other container must exist and run, now
   for (const target of Object.values(planNamespaces(host).join)) {
-    const other = findContainer(p, target);
+    let other;
+    try {
+      other = findContainer(p, target);
+    } catch (e) {
+      throw new EngineError((e as Error).message); // for `run`, any failure to start is 125
+    }
     if (!other.State.Running) throw new EngineError(`cannot join namespace of a non running container: ${target}`);
   }
   const c = createContainer(p, {
@@ -103,10 +134,12 @@ export default async function run(argv: string[]): Promise<number> {
     name: req.values.name,
     env: parseEnv(req.values.env ?? []),
     workdir: req.values.workdir,
-    hostname: req.values.hostname,
+    hostname: req.values.hostname ?? net?.hostname,
+    exposed: net?.exposed,
     stdin: !!req.values.interactive,
     host,
     stage,
+    volumes,
   });
   if (req.detach) {
     await startDetached(p, c.ID);

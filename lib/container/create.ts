@@ -11,10 +11,12 @@ import { EngineError } from '../errors.js';
 import { ImageStore } from '../image/store.js';
 import { withLock } from '../lock.js';
 import type { Paths } from '../paths.js';
-import { createRootfs } from '../storage/index.js';
+import { createRootfs, removeRootfs } from '../storage/index.js';
+import { attachVolumes, planMounts } from '../volumes.js';
 import { containerName } from './names.js';
 import { ensureDir, listContainers, newState, saveContainer, saveHostConfig, type Container, type HostConfig } from './state.js';
 import { logPath } from './logs.js';
+import { exposedPorts } from '../network/ports.js';
 
 export interface CreateRequest {
   image: string;
@@ -28,12 +30,19 @@ export interface CreateRequest {
   stdin: boolean;
   host: HostConfig;
   stage: number;
+  /** `-v /data`: destinations for anonymous volumes (Config.Volumes, stage 4) */
+  volumes?: string[];
+  /** --expose and -p: ExposedPorts keys, "80/tcp" (stage 5) */
+  exposed?: string[];
 }
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 // #region env
-/** `-e KEY=VALUE`, or `-e KEY` to pass the host's value (dropped if the host has none). */
+/**
+ * `-e KEY=VALUE`, or `-e KEY` to pass the host's value. When the host has none, the bare `KEY`
+ * is kept, as docker keeps it: it overrides the image's KEY, and containerEnv leaves it out.
+ */
 export function parseEnv(flags: readonly string[], hostEnv: NodeJS.ProcessEnv = process.env): string[] {
   const out: string[] = [];
   for (const f of flags) {
@@ -41,16 +50,16 @@ export function parseEnv(flags: readonly string[], hostEnv: NodeJS.ProcessEnv = 
     const key = eq === -1 ? f : f.slice(0, eq);
     if (key === '' || /\s/.test(key)) throw new EngineError(`invalid environment variable: ${f}`);
     if (eq !== -1) out.push(f);
-    else if (hostEnv[key] !== undefined) out.push(`${key}=${hostEnv[key]}`);
+    else out.push(hostEnv[key] !== undefined ? `${key}=${hostEnv[key]}` : key);
   }
   return out;
 }
 // #endregion
 
-/** Merge two environments: later entries replace earlier ones with the same name. */
+/** docker's merge of the image's Env and the user's: the user's first, then the image's it did not set. */
 export function mergeEnv(base: readonly string[], over: readonly string[]): string[] {
   const keys = new Set(over.map((e) => e.split('=')[0]));
-  return [...base.filter((e) => !keys.has(e.split('=')[0])), ...over];
+  return [...over, ...base.filter((e) => !keys.has(e.split('=')[0]))];
 }
 
 export function createContainer(p: Paths, req: CreateRequest): Container {
@@ -67,6 +76,8 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
   const cmd = req.cmd.length > 0 ? req.cmd : req.entrypoint !== undefined ? null : imgConfig.Cmd ?? null;
   const args = [...(entrypoint ?? []), ...(cmd ?? [])];
   if (args.length === 0) throw new EngineError('no command specified');
+  const volumes = req.volumes ?? [];
+  const mounts = planMounts(p, { binds: req.host.Binds ?? [], mounts: req.host.Mounts ?? [], volumesFrom: req.host.VolumesFrom ?? [], volumes });
 
   const dir = p.container(id);
   const c: Container = {
@@ -79,6 +90,8 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
       AttachStdin: req.stdin, AttachStdout: true, AttachStderr: true, Tty: false, OpenStdin: req.stdin, StdinOnce: req.stdin,
       Env: mergeEnv(imgConfig.Env ?? [], req.env),
       Cmd: cmd, Image: req.image, WorkingDir: req.workdir ?? imgConfig.WorkingDir ?? '', Entrypoint: entrypoint, Labels: {},
+      ...exposedPorts(imgConfig, req.exposed ?? []),
+      Volumes: volumes.length > 0 ? Object.fromEntries(volumes.map((v) => [v, {}])) : null,
     },
     State: newState(),
     Image: image.id,
@@ -87,6 +100,7 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
     OS: 'linux',
     LogPath: logPath(dir, id),
     GraphDriver: { Name: '', Data: {} },
+    MountPoints: {},
     Minidock: { InitStartTime: '', Stage: req.stage, MonitorPid: 0 },
   };
 
@@ -111,6 +125,18 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
+  }
+
+  // 4. The volumes (stage 4): named ones made if missing, anonymous ones always, and the mount
+  //    points recorded. If that fails, the container never existed either.
+  if (mounts.length > 0) {
+    try {
+      attachVolumes(p, c, mounts);
+    } catch (e) {
+      removeRootfs(p, c);
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
   }
   return c;
 }

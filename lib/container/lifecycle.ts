@@ -67,8 +67,8 @@ export async function stopContainer(p: Paths, ref: string, timeoutSec = 10): Pro
 }
 // #endregion
 
-/** docker rm [-f]: a running container needs -f, which kills it first. */
-export async function removeContainer(p: Paths, ref: string, force: boolean): Promise<void> {
+/** docker rm [-f] [-v]: a running container needs -f, which kills it first; -v takes its anonymous volumes. */
+export async function removeContainer(p: Paths, ref: string, force: boolean, removeVolumes = false): Promise<void> {
   const c = findContainer(p, ref);
   if (isRunning(c)) {
     if (!force) {
@@ -77,5 +77,5 @@ export async function removeContainer(p: Paths, ref: string, force: boolean): Pr
     signal(c, osConstants.signals.SIGKILL);
     if (!(await waitStopped(p, c.ID, 10_000))) throw new EngineError(`container ${ref} did not stop after SIGKILL`, 1);
   }
-  removeContainerFiles(p, loadContainer(p, c.ID));
+  removeContainerFiles(p, loadContainer(p, c.ID), removeVolumes);
 }

@@ -19,6 +19,7 @@ import { CLONE } from '../sys/constants.js';
 import { realSys, type Sys } from '../sys/index.js';
 import { trace } from '../sys/trace.js';
 import { encode, LineDecoder, type HostMessage, type InitMessage, type InitSpec } from '../sync.js';
+import { setUpNetwork, tearDownNetwork } from '../network/sandbox.js';
 import { logPath, pipeToLog } from './logs.js';
 import { removeContainerFiles } from './remove.js';
 import { buildSpec, resourcesOf } from './spec.js';
@@ -62,13 +63,16 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
     void pipeToLog(child.stderr!, file, 'stderr');
   }
 
+  // stage 5: the network is plugged in while init waits; unplugged when the container is done
+  const network = stage >= 5 ? (pid: number) => setUpNetwork(p, id, pid) : null;
   try {
-    await handshake(child, spec, cgroup);
+    await handshake(child, spec, cgroup, network);
   } catch (e) {
     child.kill('SIGKILL');
     await exited;
     stopForwarding();
     cgroup?.destroy();
+    if (stage >= 5) tearDownNetwork(p, id);
     return failStart(p, id, e, opts);
   }
 
@@ -81,6 +85,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   stopForwarding();
   const oomKilled = cgroup?.oomKilled() ?? false;
   cgroup?.destroy(); // docker removes a container's cgroup when it stops
+  if (stage >= 5) tearDownNetwork(p, id); // and its veth, address, DNAT rules
   updateState(p, id, { Status: 'exited', Running: false, Pid: 0, ExitCode: status, OOMKilled: oomKilled, FinishedAt: new Date().toISOString() });
   trace(`container ${id.slice(0, 12)} exited with status ${status}${oomKilled ? ' (OOM killed)' : ''}`);
   if (hc.AutoRemove) removeContainerFiles(p, loadContainer(p, id));
@@ -130,12 +135,14 @@ function spawnInit(sys: Sys, spec: InitSpec, opts: MonitorOptions): ChildProcess
 
 // #region handshake
 /** The host's half of lib/sync.ts's protocol. */
-async function handshake(child: ChildProcess, spec: InitSpec, cgroup: Cgroup | null): Promise<void> {
+async function handshake(child: ChildProcess, spec: InitSpec, cgroup: Cgroup | null, network: ((pid: number) => void) | null): Promise<void> {
   const channel = new InitChannel(child.stdio[3] as Socket);
   channel.send({ type: 'bootstrap', spec });
   await channel.expect('created');
   // init exists and owns its namespaces: put it (every thread of it) in the container's cgroup
   cgroup?.addProcess(child.pid!);
+  // and plug in its network (stage 5): /proc/<pid>/ns/net is its new network namespace
+  network?.(child.pid!);
   channel.send({ type: 'configured' });
   await channel.expect('exec');
   // execve succeeded when the sync socket closes (close-on-exec) without an error first

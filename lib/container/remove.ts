@@ -2,20 +2,35 @@
 // Cleanup is part of every feature (DESIGN.md, principle 9): no mount, cgroup, rootfs or state
 // file may outlive `minidock rm`, nor a failed `minidock run`.
 
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { openCgroup } from '../cgroups/index.js';
 import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
 import { removeRootfs } from '../storage/index.js';
+import { removeAnonymousVolumes } from '../volumes.js';
+import { tearDownNetwork } from '../network/sandbox.js';
 import type { Container } from './state.js';
 
 // #region remove
-/** Remove a stopped container's cgroup, root filesystem and state directory. */
-export function removeContainerFiles(p: Paths, c: Container): void {
+/** Remove a stopped container's cgroup, root filesystem and state directory (and with
+ *  `removeVolumes`, rm -v, its anonymous volumes). */
+export function removeContainerFiles(p: Paths, c: Container, removeVolumes = false): void {
   trace(`remove container ${c.ID.slice(0, 12)}: cgroup, rootfs, state`);
   if (c.Minidock.Stage >= 2) openCgroup(c.ID).destroy(); // gone already unless its monitor died
+  if (c.Minidock.Stage >= 5) tearDownNetwork(p, c.ID); // veth, lease, ports: idem
   removeRootfs(p, c);
+  // rm -v, and --rm (docker's AutoRemove removes them too): the anonymous volumes; named ones stay
+  if (removeVolumes || autoRemove(p, c)) removeAnonymousVolumes(p, c);
   // the state directory last: while it exists, `rm` can be run again to finish the job
   rmSync(p.container(c.ID), { recursive: true, force: true });
 }
 // #endregion
+
+function autoRemove(p: Paths, c: Container): boolean {
+  try {
+    return (JSON.parse(readFileSync(path.join(p.container(c.ID), 'hostconfig.json'), 'utf8')) as { AutoRemove?: boolean }).AutoRemove === true;
+  } catch {
+    return false;
+  }
+}

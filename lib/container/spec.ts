@@ -8,13 +8,16 @@ import { planNamespaces, type NsKind } from '../namespaces.js';
 import type { Paths } from '../paths.js';
 import { rootfsForInit } from '../storage/index.js';
 import type { InitSpec } from '../sync.js';
+import { inMountOrder, volumeMounts } from '../volumes.js';
+import { etcMounts } from './etcfiles.js';
 import { findContainer, initAlive, type Container, type HostConfig } from './state.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** docker's environment rules: PATH if missing, HOSTNAME always, HOME=/root for root. */
 export function containerEnv(env: readonly string[], hostname: string): string[] {
-  const out = env.filter((e) => !e.startsWith('HOSTNAME='));
+  // a bare KEY (`-e KEY`, unset on the host) means: no KEY in the container at all
+  const out = env.filter((e) => !e.startsWith('HOSTNAME=') && e.includes('='));
   if (!out.some((e) => e.startsWith('PATH='))) out.unshift(DEFAULT_PATH);
   out.push(`HOSTNAME=${hostname}`);
   if (!out.some((e) => e.startsWith('HOME='))) out.push('HOME=/root');
@@ -37,7 +40,7 @@ export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number)
     id: c.ID,
     hostname: c.Config.Hostname,
     ...rootfsForInit(c),
-    mounts: [],
+    mounts: inMountOrder([...etcMounts(p, c, hc, stage), ...volumeMounts(c)]),
     args,
     env: containerEnv(c.Config.Env, c.Config.Hostname),
     cwd: c.Config.WorkingDir || '/',

@@ -11,6 +11,9 @@ import path from 'node:path';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { pidAlive, processStartTime } from '../proc.js';
+import type { PortMap } from '../network/ports.js';
+import type { NetworkSettings } from '../network/settings.js';
+import type { Mount, MountPoint } from '../volumes.js';
 
 // #region state-shape
 /** The State object of `docker inspect`. */
@@ -46,6 +49,10 @@ export interface ContainerConfig {
   WorkingDir: string;
   Entrypoint: string[] | null;
   Labels: Record<string, string>;
+  /** "80/tcp" → {}: ports the image or --expose declare; -P publishes them (stage 5) */
+  ExposedPorts?: Record<string, Record<string, never>>;
+  /** `-v /data` (and an image's VOLUME): destinations that get an anonymous volume (stage 4) */
+  Volumes?: Record<string, object> | null;
 }
 
 /** HostConfig: how this host runs it (hostconfig.json). */
@@ -66,6 +73,16 @@ export interface HostConfig {
   CpusetCpus: string;
   CpusetMems: string;
   PidsLimit: number | null;
+  /** -p, -P, --dns, --dns-search, --add-host ("name:ip") (stage 5) */
+  PortBindings?: PortMap;
+  PublishAllPorts?: boolean;
+  Dns?: string[];
+  DnsSearch?: string[];
+  ExtraHosts?: string[] | null;
+  /** -v SRC:DST[:OPTS], --mount, --volumes-from (stage 4) */
+  Binds?: string[] | null;
+  Mounts?: Mount[];
+  VolumesFrom?: string[] | null;
 }
 
 /** config.v2.json: the container. */
@@ -83,8 +100,12 @@ export interface Container {
   LogPath: string;
   /** Where the container's root filesystem lives on the host (the graph driver's data). */
   GraphDriver: { Name: string; Data: Record<string, string> };
+  /** the container's volumes and bind mounts, by destination (stage 4) */
+  MountPoints?: Record<string, MountPoint>;
   /** minidock's own bookkeeping: the start time of init (to tell a live PID from a reused one) and the stage it ran at. */
   Minidock: { InitStartTime: string; Stage: number; MonitorPid: number };
+  /** addresses, gateway, MAC, published ports, networks (stage 5: lib/network/settings.ts) */
+  NetworkSettings?: NetworkSettings;
 }
 // #endregion
 

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildTar, hostileTars } from '../../checks/hostile-tars.js';
+import { S_IF, makedev } from '../sys/constants.js';
+import { RecordingSys } from '../sys/fake.js';
 import { applyLayerTar, diskUsage, packDirToBuffer } from './layer-tar.js';
 
 type Entry = Partial<Header> & { name: string; data?: string };
@@ -20,6 +23,14 @@ async function makeTar(entries: Entry[]): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of pack) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** The recording fake, plus a plain file where mknod(2) would make a node (so chown/utimes find it). */
+class NodeMakingSys extends RecordingSys {
+  override mknod(p: string, mode: number, dev: number): void {
+    super.mknod(p, mode, dev);
+    writeFileSync(p, '');
+  }
 }
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -101,9 +112,37 @@ describe('applyLayerTar', () => {
     expect(lstatSync(path.join(layer, 'link')).isFile()).toBe(true);
   });
 
-  it('skips whiteout files, which only mean something on top of other layers', async () => {
-    await applyLayerTar(await makeTar([{ name: 'etc/.wh.passwd', data: '' }, { name: 'etc/.wh..wh..opq', data: '' }]), layer);
+  it('turns .wh.<name> into a 0/0 character device and .wh..wh..opq into the opaque xattr (stage 3)', async () => {
+    const sys = new NodeMakingSys();
+    await applyLayerTar(await makeTar([{ name: 'etc/.wh.passwd', data: '' }, { name: 'var/.wh..wh..opq', data: '' }]), layer, { sys, stage: 3 });
+    expect(sys.calls).toContainEqual({ op: 'mknod', args: [path.join(layer, 'etc/passwd'), S_IF.CHR, 0] });
+    expect(sys.calls).toContainEqual({ op: 'lsetxattr', args: [path.join(layer, 'var'), 'trusted.overlay.opaque', 'y'] });
+    expect(statSync(path.join(layer, 'var')).isDirectory()).toBe(true);
+    expect(existsSync(path.join(layer, 'etc/.wh.passwd'))).toBe(false);
+  });
+
+  it('skips whiteout files below stage 3, where nothing stacks layers', async () => {
+    const sys = new RecordingSys();
+    await applyLayerTar(await makeTar([{ name: 'etc/.wh.passwd', data: '' }, { name: 'etc/.wh..wh..opq', data: '' }]), layer, { sys, stage: 2 });
     expect(readdirSync(layer)).toEqual([]);
+    expect(sys.calls).toEqual([]);
+  });
+
+  it('makes device nodes under /dev and FIFOs anywhere with mknod(2), and sets PAX xattrs after chown', async () => {
+    const sys = new NodeMakingSys();
+    await applyLayerTar(
+      await makeTar([
+        { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 },
+        { name: 'run/pipe', type: 'fifo', mode: 0o600 },
+        { name: 'bin/ping', data: 'elf', mode: 0o755, pax: { 'SCHILY.xattr.user.note': 'hello' } },
+      ]),
+      layer,
+      { sys, stage: 3 },
+    );
+    expect(sys.calls[0]).toEqual({ op: 'mknod', args: [path.join(layer, 'dev/null'), S_IF.CHR | 0o666, makedev(1, 3)] });
+    expect(sys.calls[1]).toEqual({ op: 'mknod', args: [path.join(layer, 'run/pipe'), 0o010000 | 0o600, 0] });
+    expect(sys.calls[2]).toEqual({ op: 'lsetxattr', args: [path.join(layer, 'bin/ping'), 'user.note', 'hello'] });
+    expect(statSync(path.join(layer, 'bin/ping')).mode & 0o7777).toBe(0o755);
   });
 
   it('fails on a truncated archive or a corrupt gzip stream', async () => {
@@ -131,11 +170,21 @@ describe('applyLayerTar with hostile archives', () => {
     expect(readdirSync(outside)).toEqual([]);
   });
 
-  it('puts an absolute name inside the layer, as tar does, never at the root of the host', async () => {
+  it('refuses an absolute name, and writes nothing at the root of the host', async () => {
     const name = `/minidock-test-${path.basename(tmp)}`;
-    await applyLayerTar(await makeTar([{ name, data: 'x' }]), layer);
+    await expect(applyLayerTar(await makeTar([{ name, data: 'x' }]), layer)).rejects.toThrow(/an absolute name/);
     expect(existsSync(name)).toBe(false);
-    expect(readFileSync(path.join(layer, name), 'utf8')).toBe('x');
+  });
+
+  it('refuses every archive of the hostile corpus and leaves the outside empty', async () => {
+    for (const t of hostileTars(outside)) {
+      const dir = path.join(tmp, 'overlay2', t.name, 'diff');
+      mkdirSync(dir, { recursive: true });
+      await expect(applyLayerTar(await buildTar(t.entries), dir, { sys: new RecordingSys(), stage: 3 }), t.attack).rejects.toThrow(/refusing layer entry/);
+      rmSync(path.dirname(dir), { recursive: true }); // as the layer store does after a failed apply
+    }
+    expect(readdirSync(outside)).toEqual([]);
+    expect(outsideLayer()).toEqual([]);
   });
 
   it('refuses to write through a symlink that the archive itself planted', async () => {

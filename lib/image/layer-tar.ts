@@ -2,9 +2,12 @@
 // into a directory of the layer store. Unpacking also measures the DiffID, the sha256 of the
 // *uncompressed* tar, because that is the name the image config gives the layer.
 //
+// Whiteouts travel as `.wh.<name>` files (OCI) and are stored as overlayfs spells them (a 0/0
+// character device; an opaque directory carries trusted.overlay.opaque=y); packDir turns them back.
+//
 // tar(5) (ustar, pax), OCI image spec "layer.md" (changesets, whiteouts); path_resolution(7),
-// open(2) O_NOFOLLOW/O_EXCL, lchown(2), utimensat(2). Stage 6 notes, "layers are tarballs";
-// stage 3 notes show where the unpacked directory ends up (overlay2/<id>/diff).
+// open(2) O_NOFOLLOW/O_EXCL, lchown(2), utimensat(2), mknod(2), xattr(7). Stage 6 notes, "layers
+// are tarballs"; stage 3 notes, "whiteouts on disk and in a tar" and "hostile layers".
 
 import { createHash } from 'node:crypto';
 import { constants, promises as fsp, type Stats } from 'node:fs';
@@ -14,6 +17,10 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { EngineError } from '../errors.js';
+import { currentStage } from '../stage.js';
+import { S_IF, makedev } from '../sys/constants.js';
+import { realSys } from '../sys/index.js';
+import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
 import type { Digest } from './digest.js';
 
@@ -24,8 +31,27 @@ export interface AppliedLayer {
   size: number;
 }
 
+// #region whiteout-names
 /** Whiteout files (OCI layer.md): `.wh.<name>` deletes <name> from the layers below. */
-const WHITEOUT_PREFIX = '.wh.';
+export const WHITEOUT_PREFIX = '.wh.';
+/** `.wh..wh..opq` in a directory: hide everything the layers below have in that directory. */
+export const WHITEOUT_OPAQUE = '.wh..wh..opq';
+/** The same two facts as overlayfs keeps them on disk. */
+export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
+// #endregion
+
+/** mknod(2) file type of a FIFO (S_IF in lib/sys/constants.ts has the device types). */
+const S_IFIFO = 0o010000;
+
+/** Extended attributes ride in PAX records named SCHILY.xattr.<attribute> (GNU tar, Go, Docker). */
+const PAX_XATTR = 'SCHILY.xattr.';
+
+export interface ApplyOptions {
+  /** for mknod(2) and lsetxattr(2) (whiteouts, devices, xattrs); the real one when omitted */
+  sys?: Sys;
+  /** the stage gate (default: MINIDOCK_STAGE): whiteouts become overlay whiteouts from stage 3 */
+  stage?: number;
+}
 
 // A regular file is created fresh: O_EXCL fails if anything (a symlink included) is already
 // there, and O_NOFOLLOW refuses a symlink in the last component, so the write lands in the layer.
@@ -38,7 +64,7 @@ const CREATE_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXC
  * The bytes flow:  source → [gunzip] → sha256 → tar parser → one entry at a time onto the disk.
  * Entries are applied in archive order; a later entry with the same name replaces the earlier one.
  */
-export async function applyLayerTar(source: Readable | Buffer, dir: string): Promise<AppliedLayer> {
+export async function applyLayerTar(source: Readable | Buffer, dir: string, opts: ApplyOptions = {}): Promise<AppliedLayer> {
   const input = source instanceof Readable ? source : Readable.from([source]);
   const hash = createHash('sha256');
   const hashing = new Transform({
@@ -59,8 +85,12 @@ export async function applyLayerTar(source: Readable | Buffer, dir: string): Pro
   // Directories get their final mode and mtime last: writing their contents would change the
   // mtime again, and a read-only mode (0555) would stop us from writing into them.
   const directories = new Map<string, Header>();
+  // libc is loaded only when an entry needs it (most layers are files, directories and links)
+  let sys: Sys | undefined = opts.sys;
+  const getSys = async (): Promise<Sys> => (sys ??= await realSys());
+  const whiteouts = (opts.stage ?? currentStage()) >= 3;
   for await (const entry of extract) {
-    await applyEntry(dir, entry.header, entry, directories);
+    await applyEntry(dir, entry.header, entry, directories, getSys, whiteouts);
   }
   await feeding;
   await finishDirectories(directories);
@@ -107,11 +137,12 @@ function refuse(name: string, why: string): EngineError {
 }
 
 /**
- * The path components of an entry name, relative to the layer. Like tar, a leading "/" is dropped
- * (`/etc/passwd` lands in <layer>/etc/passwd); unlike a lenient tar, any ".." is refused outright,
- * since no honest layer needs one.
+ * The path components of an entry name, relative to the layer. Honest layers name their files
+ * relative to the root ("etc/passwd", "./etc/passwd"): an absolute name or a ".." component is
+ * refused outright, since no honest layer needs one.
  */
 function entryParts(name: string): string[] {
+  if (name.startsWith('/')) throw refuse(name, 'an absolute name would leave the layer');
   const parts = name.split('/').filter((c) => c !== '' && c !== '.');
   if (parts.includes('..')) throw refuse(name, 'a ".." component would leave the layer');
   return parts;
@@ -147,13 +178,15 @@ async function insideLayer(root: string, parts: string[], name: string): Promise
 
 // #region apply-entry
 const runningAsRoot = (): boolean => process.getuid?.() === 0;
-const SUPPORTED_TYPES = new Set<Header['type']>(['file', 'contiguous-file', 'directory', 'symlink', 'link']);
+const SUPPORTED_TYPES = new Set<Header['type']>(['file', 'contiguous-file', 'directory', 'symlink', 'link', 'character-device', 'block-device', 'fifo']);
 
 async function applyEntry(
   root: string,
   header: Header,
   entry: AsyncIterable<unknown>,
   directories: Map<string, Header>,
+  getSys: () => Promise<Sys>,
+  whiteouts: boolean,
 ): Promise<void> {
   const name = header.name;
   const parts = entryParts(name);
@@ -161,23 +194,26 @@ async function applyEntry(
   // "./" is the layer root itself: its mode belongs to the diff directory the store made.
   if (parts.length === 0) return drain(entry);
 
-  if (parts[parts.length - 1].startsWith(WHITEOUT_PREFIX)) {
-    // A whiteout only means something on top of other layers; overlayfs spells it as a 0/0
-    // character device, which needs mknod(2) (stage 3). A rootfs import has none.
-    trace(`skip whiteout ${name} (stage 3 turns whiteouts into 0/0 character devices)`);
+  const base = parts[parts.length - 1];
+  if (base.startsWith(WHITEOUT_PREFIX)) {
+    const hidden = base.slice(WHITEOUT_PREFIX.length);
+    if (hidden === '' || hidden === '.' || hidden === '..') throw refuse(name, 'a whiteout must name a file');
+    if (whiteouts) await applyWhiteout(root, parts, header, await getSys());
+    else trace(`skip whiteout ${name} (stage 3 turns whiteouts into overlay whiteouts)`);
     return drain(entry);
   }
   if (!SUPPORTED_TYPES.has(header.type)) {
-    // Devices and FIFOs need mknod(2), which lives in lib/sys; a rootfs import rarely has any.
-    trace(`skip ${header.type} entry ${name} (layer import makes files, directories and links only)`);
+    trace(`skip ${header.type} entry ${name} (not a file, directory, link, device or fifo)`);
     return drain(entry);
   }
+  if (header.type === 'character-device' || header.type === 'block-device') checkDevice(name, parts, header);
 
   const target = await insideLayer(root, parts, name);
   const mode = (header.mode ?? (header.type === 'directory' ? 0o755 : 0o644)) & 0o7777;
   const mtime = header.mtime ?? new Date(0);
   const uid = header.uid ?? 0;
   const gid = header.gid ?? 0;
+  const xattrs = xattrsOf(header);
 
   // A hard link names a file that an earlier entry of this same layer created: check it before
   // anything is removed (a link to itself would otherwise delete its own target first).
@@ -191,6 +227,13 @@ async function applyEntry(
     await fsp.rm(target, { recursive: true, force: true });
   }
 
+  // Extended attributes go on after chown(2), which clears security.capability.
+  const setXattrs = async () => {
+    if (xattrs.length === 0) return;
+    const sys = await getSys();
+    for (const [key, value] of xattrs) sys.lsetxattr(target, key, value);
+  };
+
   switch (header.type) {
     case 'file':
     case 'contiguous-file': {
@@ -198,6 +241,7 @@ async function applyEntry(
       try {
         for await (const chunk of entry) await file.write(chunk as Buffer);
         if (runningAsRoot()) await file.chown(uid, gid);
+        await setXattrs();
         await file.chmod(mode); // after chown: chown(2) clears the set-user-ID and set-group-ID bits
         await file.utimes(mtime, mtime);
       } finally {
@@ -208,6 +252,7 @@ async function applyEntry(
     case 'directory': {
       if (!existing?.isDirectory()) await fsp.mkdir(target, 0o700);
       if (runningAsRoot()) await fsp.lchown(target, uid, gid);
+      await setXattrs();
       directories.set(target, header); // mode and mtime come last (finishDirectories)
       return drain(entry);
     }
@@ -221,6 +266,17 @@ async function applyEntry(
     }
     case 'link': {
       await fsp.link(linkSource!, target); // link(2) does not follow a symlink source
+      return drain(entry);
+    }
+    case 'character-device':
+    case 'block-device':
+    case 'fifo': {
+      const type = header.type === 'fifo' ? S_IFIFO : header.type === 'block-device' ? S_IF.BLK : S_IF.CHR;
+      (await getSys()).mknod(target, type | mode, makedev(header.devmajor ?? 0, header.devminor ?? 0));
+      if (runningAsRoot()) await fsp.lchown(target, uid, gid);
+      await setXattrs();
+      await fsp.chmod(target, mode); // mknod's mode passed through the umask
+      await fsp.utimes(target, mtime, mtime);
       return drain(entry);
     }
     default:
@@ -258,6 +314,73 @@ async function finishDirectories(directories: Map<string, Header>): Promise<void
 }
 // #endregion
 
+// #region apply-whiteout
+/**
+ * A whiteout entry, stored the way overlayfs reads it (Documentation/filesystems/overlayfs.rst,
+ * "whiteouts and opaque directories"):
+ *   dir/.wh..wh..opq   → dir gets the xattr trusted.overlay.opaque=y: lower layers' dir is hidden
+ *   dir/.wh.name       → dir/name becomes a character device 0/0: lower layers' name is hidden
+ * Other `.wh..wh.` names are AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs) and mean nothing here.
+ */
+async function applyWhiteout(root: string, parts: string[], header: Header, sys: Sys): Promise<void> {
+  const name = header.name;
+  const base = parts[parts.length - 1];
+  const dirParts = parts.slice(0, -1);
+  if (base === WHITEOUT_OPAQUE) {
+    // insideLayer makes the directory if the archive has not yet, and refuses a symlink there
+    const dir = path.dirname(await insideLayer(root, parts, name));
+    sys.lsetxattr(dir, OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
+    return;
+  }
+  if (base.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) {
+    trace(`skip ${name} (AUFS metadata)`);
+    return;
+  }
+  const hidden = base.slice(WHITEOUT_PREFIX.length); // applyEntry checked it names a file
+  const target = await insideLayer(root, [...dirParts, hidden], name);
+  await fsp.rm(target, { recursive: true, force: true }); // an earlier entry of this layer, if any
+  sys.mknod(target, S_IF.CHR, makedev(0, 0));
+  if (runningAsRoot()) await fsp.lchown(target, header.uid ?? 0, header.gid ?? 0);
+  // the whiteout keeps the entry's time, so packing this layer again gives the same bytes
+  await fsp.lutimes(target, header.mtime ?? new Date(0), header.mtime ?? new Date(0));
+}
+// #endregion
+
+// #region device-policy
+/**
+ * Which device nodes a layer may carry. A device node is a door into the kernel: `tmp/sda`,
+ * block 8:0, would let the container open the host's disk. Images keep their few device nodes
+ * under /dev, where the runtime mounts a fresh tmpfs over them anyway, so that is the only place
+ * they are accepted. A character device 0/0 is refused everywhere: it is overlayfs' private
+ * spelling of a whiteout, and a tar must say `.wh.<name>`.
+ */
+function checkDevice(name: string, parts: string[], header: Header): void {
+  if (header.type === 'character-device' && (header.devmajor ?? 0) === 0 && (header.devminor ?? 0) === 0) {
+    throw refuse(name, 'a 0/0 character device is an overlay whiteout in disguise (a layer spells whiteouts .wh.<name>)');
+  }
+  if (parts[0] !== 'dev' || parts.length < 2) {
+    throw refuse(name, `a ${header.type} outside /dev (${header.devmajor}:${header.devminor}) would open a host device`);
+  }
+}
+// #endregion
+
+/**
+ * The extended attributes of an entry (PAX SCHILY.xattr.*). overlayfs' own attributes
+ * (trusted.overlay.*) are refused: they would redirect or hide files of the layers below.
+ * tar-stream hands PAX values over as UTF-8 text, so binary values survive only when they are
+ * valid UTF-8 (stage 3 notes, "what is left").
+ */
+function xattrsOf(header: Header): [string, Buffer][] {
+  const out: [string, Buffer][] = [];
+  for (const [key, value] of Object.entries(header.pax ?? {})) {
+    if (!key.startsWith(PAX_XATTR)) continue;
+    const attr = key.slice(PAX_XATTR.length);
+    if (attr.startsWith('trusted.overlay.')) throw refuse(header.name, `xattr ${attr} belongs to overlayfs`);
+    out.push([attr, Buffer.from(value, 'utf8')]);
+  }
+  return out;
+}
+
 // #region disk-usage
 /**
  * The size Docker records for a layer (layerdb/…/size): the bytes of everything in the
@@ -289,16 +412,34 @@ export async function diskUsage(dir: string): Promise<number> {
 export interface PackOptions {
   /** clamp every mtime to this date, for reproducible tars (same files → same DiffID) */
   mtime?: Date;
+  /**
+   * lgetxattr(2), to find opaque directories (trusted.overlay.opaque) and file capabilities
+   * (security.capability). Without it, neither is packed.
+   */
+  sys?: Sys;
+}
+
+/** A device number's major and minor halves: the inverse of makedev (lib/sys/constants.ts). */
+function majorMinor(rdev: number): { devmajor: number; devminor: number } {
+  return { devmajor: (rdev >> 8) & 0xfff, devminor: (rdev & 0xff) | ((rdev >> 12) & 0xfff00) };
 }
 
 /**
  * The inverse of applyLayerTar: a tar stream of everything under `dir`, names relative to it,
  * in sorted order, parents before children. Files with several hard links are stored once and
- * then as links to the first name. Devices and sockets are left out (and traced).
+ * then as links to the first name. Sockets are left out (and traced), as Docker leaves them out.
+ *
+ * Layer directories hold whiteouts in overlayfs' spelling; the tar gets them in the OCI one, as
+ * Docker's overlay2 driver packs a container's writable layer for `commit`:
+ *   character device 0/0                     → an empty file `.wh.<name>`, mode 0600
+ *   directory with trusted.overlay.opaque=y  → the directory, then an empty `<dir>/.wh..wh..opq`
+ *   security.capability                      → the PAX record SCHILY.xattr.security.capability
+ * overlayfs' other attributes (origin, impure, …) describe one mount only and stay behind.
  */
 export function packDir(dir: string, opts: PackOptions = {}): Readable {
   const pack = tar.pack();
   const firstNameOfInode = new Map<string, string>();
+  const sys = opts.sys;
 
   const header = (name: string, st: Stats): Partial<Header> & { name: string } => ({
     name,
@@ -308,14 +449,33 @@ export function packDir(dir: string, opts: PackOptions = {}): Readable {
     mtime: opts.mtime ?? st.mtime,
   });
 
+  /** PAX records for the one attribute Docker carries into layers, when present. */
+  const capability = (full: string): Record<string, string> | undefined => {
+    const value = sys?.lgetxattr(full, 'security.capability');
+    if (!value) return undefined;
+    const text = value.toString('utf8');
+    if (!Buffer.from(text, 'utf8').equals(value)) {
+      trace(`skip security.capability of ${full} (binary value; tar-stream writes PAX records as UTF-8)`);
+      return undefined;
+    }
+    return { [`${PAX_XATTR}security.capability`]: text };
+  };
+
   const walk = async (rel: string): Promise<void> => {
     const names = (await fsp.readdir(path.join(dir, rel))).sort();
     for (const n of names) {
       const name = rel === '' ? n : `${rel}/${n}`;
       const full = path.join(dir, name);
       const st = await fsp.lstat(full);
-      if (st.isDirectory()) {
+      if (st.isCharacterDevice() && st.rdev === 0) {
+        // an overlay whiteout; overlayfs may hard-link whiteouts together, so this comes before links
+        const wh = rel === '' ? `${WHITEOUT_PREFIX}${n}` : `${rel}/${WHITEOUT_PREFIX}${n}`;
+        pack.entry({ ...header(wh, st), mode: 0o600, type: 'file' }, ''); // '': a file entry with no body
+      } else if (st.isDirectory()) {
         pack.entry({ ...header(`${name}/`, st), type: 'directory' });
+        if (sys?.lgetxattr(full, OVERLAY_OPAQUE_XATTR)?.toString() === 'y') {
+          pack.entry({ ...header(`${name}/${WHITEOUT_OPAQUE}`, st), mode: st.mode & 0o777, type: 'file' }, '');
+        }
         await walk(name);
       } else if (st.isSymbolicLink()) {
         pack.entry({ ...header(name, st), type: 'symlink', linkname: await fsp.readlink(full) });
@@ -327,9 +487,14 @@ export function packDir(dir: string, opts: PackOptions = {}): Readable {
           continue;
         }
         firstNameOfInode.set(inode, name);
-        await pipeline((await fsp.open(full, 'r')).createReadStream(), pack.entry({ ...header(name, st), size: st.size }));
+        const pax = capability(full);
+        await pipeline((await fsp.open(full, 'r')).createReadStream(), pack.entry({ ...header(name, st), size: st.size, ...(pax ? { pax } : {}) }));
+      } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+        pack.entry({ ...header(name, st), type: st.isBlockDevice() ? 'block-device' : 'character-device', ...majorMinor(st.rdev) });
+      } else if (st.isFIFO()) {
+        pack.entry({ ...header(name, st), type: 'fifo' });
       } else {
-        trace(`skip ${name} in ${dir} (not a file, directory or symlink)`);
+        trace(`skip ${name} in ${dir} (a socket)`);
       }
     }
   };

@@ -368,6 +368,51 @@ export class ImageStore {
   }
   // #endregion
 
+  // ---------------------------------------------------------------------------------------------
+  // Parents and removal (stage 3: commit makes children, rmi removes; policy in lib/image/delete.ts).
+
+  /** The image a committed image was made from: imagedb/metadata/sha256/<id>/parent (docker's Parent). */
+  parentOf(id: Digest): Digest | null {
+    const parent = readOptional(path.join(this.metadataDir(id), 'parent'));
+    return parent && isDigest(parent) ? parent : null;
+  }
+
+  setParent(id: Digest, parent: Digest): void {
+    mkdirSync(this.metadataDir(id), { recursive: true, mode: 0o700 });
+    writeFileAtomic(path.join(this.metadataDir(id), 'parent'), parent, 0o600);
+  }
+
+  /** Take a name away (`docker rmi NAME` when the image has other names); returns the image ID. */
+  untag(name: string): Digest {
+    const ref = parseReference(name);
+    return this.lock(() => {
+      const repos = this.readRepositories();
+      const repo = repos.Repositories[familiarName(ref)];
+      const id = repo?.[familiarString(ref)];
+      if (!repo || !id) throw new EngineError(`no such image: ${familiarString(ref)}`);
+      delete repo[familiarString(ref)];
+      if (Object.keys(repo).length === 0) delete repos.Repositories[familiarName(ref)];
+      writeFileAtomic(this.p.repositories, JSON.stringify(repos), 0o600);
+      trace(`untag ${familiarString(ref)} (${this.p.repositories})`);
+      return id;
+    });
+  }
+
+  /** Remove an image's config and metadata (its names must be gone, its layers are released apart). */
+  deleteImage(id: Digest): void {
+    rmSync(this.contentFile(id), { force: true });
+    rmSync(this.metadataDir(id), { recursive: true, force: true });
+    trace(`rm ${this.contentFile(id)} ${this.metadataDir(id)}`);
+  }
+
+  /** Remove one layer: its layerdb record first (so it stops existing), then its overlay2 directory. */
+  deleteLayer(chainId: Digest): void {
+    const { cacheId } = this.layer(chainId);
+    rmSync(this.layerMetaDir(chainId), { recursive: true, force: true });
+    this.removeLayerDir(cacheId);
+    trace(`delete layer ${chainId} (overlay2/${cacheId})`);
+  }
+
   // #region layer-record
   /** layerdb/sha256/<chain id>/: small text files, each holding one fact about the layer. */
   private writeLayerRecord(layer: Layer): void {

@@ -1,0 +1,83 @@
+// `minidock run`'s argument handling: which flags go to the engine and which to the command,
+// and the hostconfig.json they become — checked before anything is created.
+
+import { describe, expect, it } from 'vitest';
+import { EngineError } from '../errors.js';
+import { hostConfigFrom, parseRunArgs } from './run.js';
+
+function refusal(argv: string[]): string {
+  try {
+    hostConfigFrom(parseRunArgs(argv).values);
+  } catch (e) {
+    expect(e).toBeInstanceOf(EngineError);
+    expect((e as EngineError).exitCode).toBe(125);
+    return (e as Error).message;
+  }
+  throw new Error(`run ${argv.join(' ')} was accepted`);
+}
+
+describe('parseRunArgs', () => {
+  it('splits at the image: flags before it, the command after it, even one with its own flags', () => {
+    const r = parseRunArgs(['--name', 'web', '-e', 'A=1', 'busybox', 'ls', '-l', '/']);
+    expect(r.image).toBe('busybox');
+    expect(r.cmd).toEqual(['ls', '-l', '/']);
+    expect(r.values).toMatchObject({ name: 'web', env: ['A=1'] });
+    expect(r.detach).toBe(false);
+  });
+
+  it('leaves the command empty when only the image is given (the image’s Cmd runs)', () => {
+    expect(parseRunArgs(['busybox'])).toMatchObject({ image: 'busybox', cmd: [] });
+  });
+
+  it('reads -d as detach, with --rm off unless asked for', () => {
+    expect(parseRunArgs(['-d', 'busybox', 'sleep', '9'])).toMatchObject({ detach: true, values: { rm: false } });
+    expect(parseRunArgs(['-d', '--rm', 'busybox'])).toMatchObject({ detach: true, values: { rm: true } });
+  });
+
+  it('requires an image', () => {
+    expect(() => parseRunArgs(['-d'])).toThrow("'minidock run' requires at least 1 argument");
+    expect(() => parseRunArgs([])).toThrow(EngineError);
+  });
+
+  it('refuses -t until stage 7 builds pseudo-terminals, rather than ignoring it', () => {
+    expect(() => parseRunArgs(['-t', 'busybox'])).toThrow('-t/--tty: a pseudo-terminal needs stage 7');
+    expect(() => parseRunArgs(['-it', 'busybox'])).toThrow('-t/--tty');
+  });
+
+  it('refuses an unknown flag with docker’s wording', () => {
+    expect(() => parseRunArgs(['--bogus', 'busybox'])).toThrow('unknown flag: --bogus');
+  });
+});
+
+describe('hostConfigFrom', () => {
+  it('writes docker’s defaults: bridge network, private ipc and cgroupns, no limits', () => {
+    expect(hostConfigFrom(parseRunArgs(['busybox']).values)).toMatchObject({
+      AutoRemove: false, NetworkMode: 'bridge', PidMode: '', IpcMode: 'private', UTSMode: '', CgroupnsMode: 'private',
+      Memory: 0, MemorySwap: 0, NanoCpus: 0, CpuShares: 0, CpusetCpus: '', PidsLimit: null,
+    });
+  });
+
+  it('records the namespace flags as modes', () => {
+    const hc = hostConfigFrom(parseRunArgs(['--network', 'none', '--pid', 'host', '--ipc', 'host', '--uts', 'host', '--cgroupns', 'host', 'busybox']).values);
+    expect(hc).toMatchObject({ NetworkMode: 'none', PidMode: 'host', IpcMode: 'host', UTSMode: 'host', CgroupnsMode: 'host' });
+  });
+
+  it('takes --net as the old spelling of --network', () => {
+    expect(hostConfigFrom(parseRunArgs(['--net', 'host', 'busybox']).values).NetworkMode).toBe('host');
+  });
+
+  it('records --rm as AutoRemove', () => {
+    expect(hostConfigFrom(parseRunArgs(['--rm', 'busybox']).values).AutoRemove).toBe(true);
+  });
+
+  it('turns the resource flags into docker’s HostConfig numbers', () => {
+    const hc = hostConfigFrom(parseRunArgs(['-m', '64m', '--cpus', '1.5', '--pids-limit', '10', 'busybox']).values);
+    expect(hc).toMatchObject({ Memory: 64 * 1024 * 1024, MemorySwap: 2 * 64 * 1024 * 1024, NanoCpus: 1_500_000_000, PidsLimit: 10 });
+  });
+
+  it('refuses a bad namespace mode or limit before anything is created', () => {
+    expect(refusal(['--pid', 'bogus', 'busybox'])).toBe('invalid --pid mode: bogus');
+    expect(refusal(['--uts', 'container:web', 'busybox'])).toBe('invalid --uts mode: container:web');
+    expect(refusal(['-m', 'lots', 'busybox'])).toMatch(/^invalid argument "lots" for "-m, --memory" flag/);
+  });
+});

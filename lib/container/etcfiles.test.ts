@@ -1,0 +1,57 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { paths, type Paths } from '../paths.js';
+import { containerResolvConf, DEFAULT_HOSTS, etcMounts, hostsFile } from './etcfiles.js';
+import type { Container } from './state.js';
+
+let root: string;
+let p: Paths;
+let etc: string;
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'minidock-etc-'));
+  p = paths({ MINIDOCK_ROOT: root });
+  etc = path.join(root, 'host-etc');
+  mkdirSync(etc);
+  writeFileSync(path.join(etc, 'hosts'), '127.0.0.1 localhost\n10.0.0.1 gateway\n');
+  writeFileSync(path.join(etc, 'resolv.conf'), 'nameserver 127.0.0.53\noptions edns0\nsearch lab\n');
+  mkdirSync(p.container('c1'), { recursive: true });
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const c = { ID: 'c1', Config: { Hostname: 'box' } } as Container;
+
+describe('the /etc files of a container', () => {
+  it("writes hosts with Docker's defaults and a line for the container only when it has an address", () => {
+    expect(hostsFile('box')).toBe(DEFAULT_HOSTS.join('\n') + '\n');
+    expect(hostsFile('box', { ip: '172.17.0.2', extra: ['10.1.1.1\tdb'] }).split('\n').slice(-3)).toEqual(['172.17.0.2\tbox', '10.1.1.1\tdb', '']);
+  });
+
+  it('drops loopback nameservers from the host resolv.conf, keeps the rest, and falls back to public ones', () => {
+    expect(containerResolvConf('nameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch lab\n')).toBe('nameserver 10.0.0.2\nsearch lab\n');
+    expect(containerResolvConf('nameserver ::1\noptions edns0\n')).toBe('options edns0\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+  });
+
+  it('writes containers/<id>/{hostname,hosts,resolv.conf} and bind-mounts them over /etc from stage 3', () => {
+    const mounts = etcMounts(p, c, { NetworkMode: 'bridge' }, 3, etc);
+    expect(mounts.map((m) => [m.source, m.target, m.type])).toEqual([
+      [path.join(p.container('c1'), 'resolv.conf'), '/etc/resolv.conf', 'bind'],
+      [path.join(p.container('c1'), 'hostname'), '/etc/hostname', 'bind'],
+      [path.join(p.container('c1'), 'hosts'), '/etc/hosts', 'bind'],
+    ]);
+    expect(readFileSync(path.join(p.container('c1'), 'hostname'), 'utf8')).toBe('box\n');
+    expect(readFileSync(path.join(p.container('c1'), 'resolv.conf'), 'utf8')).toBe('options edns0\nsearch lab\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+  });
+
+  it("gives a --network host container the host's files unchanged", () => {
+    etcMounts(p, c, { NetworkMode: 'host' }, 3, etc);
+    expect(readFileSync(path.join(p.container('c1'), 'hosts'), 'utf8')).toBe(readFileSync(path.join(etc, 'hosts'), 'utf8'));
+    expect(readFileSync(path.join(p.container('c1'), 'resolv.conf'), 'utf8')).toContain('127.0.0.53');
+  });
+
+  it('mounts nothing below stage 3', () => {
+    expect(etcMounts(p, c, { NetworkMode: 'bridge' }, 2, etc)).toEqual([]);
+  });
+});

@@ -1,0 +1,144 @@
+// `docker rmi`: take names away, and when an image has no name left, remove it and every layer
+// that nothing else uses. Layers are shared (by ChainID) between images and are the lower layers
+// of containers, so a layer goes only when no remaining image and no container stands on it.
+//
+// docker-rmi(1); moby daemon/images/image_delete.go (the conflict rules). Stage 3 notes, "rmi".
+
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { listContainers } from '../container/state.js';
+import { EngineError } from '../errors.js';
+import type { Paths } from '../paths.js';
+import { hexOf, isDigest, type Digest } from './digest.js';
+import { familiarString, parseImageRef } from './reference.js';
+import type { Image, ImageStore } from './store.js';
+
+export interface DeleteOptions {
+  /** -f: remove an image with several names, or one a stopped container uses */
+  force: boolean;
+  /** delete untagged parents too (docker's default; --no-prune turns it off) */
+  prune: boolean;
+}
+
+/** A refused removal: docker's "conflict: …" wording, exit status 1 like every rmi failure. */
+class Conflict extends EngineError {
+  constructor(message: string) {
+    super(`conflict: ${message}`, 1);
+  }
+}
+
+const short = (id: string) => hexOf(id).slice(0, 12);
+
+// #region rmi
+/**
+ * Remove what `name` names. Returns docker's report lines: "Untagged: busybox:latest",
+ * "Deleted: sha256:<image id>", then one "Deleted: sha256:<chain id>" per layer removed.
+ *
+ *   rmi NAME, image has other names   → untag only
+ *   rmi NAME (its last) or rmi ID     → check conflicts, untag all, delete the image, release
+ *                                       its layers, then its untagged parents (unless --no-prune)
+ * Conflicts: a running container (never forced), a child image (never forced), a stopped
+ * container or names in several repositories (-f overrides).
+ */
+export function removeImage(p: Paths, store: ImageStore, name: string, opts: DeleteOptions): string[] {
+  const img = store.resolve(name);
+  const { ref } = parseImageRef(name);
+  const byName = ref !== undefined && img.repoTags.includes(familiarString(ref));
+  const lines: string[] = [];
+
+  if (byName && img.repoTags.length > 1) {
+    store.untag(familiarString(ref!));
+    return [`Untagged: ${familiarString(ref!)}`];
+  }
+  if (byName) {
+    // the last name: a container of this image keeps it (its config names the image)
+    const user = listContainers(p).find((c) => c.Image === img.id);
+    if (user && (user.State.Running || !opts.force)) {
+      if (user.State.Running) throw new Conflict(`unable to delete ${short(img.id)} (cannot be forced) - image is being used by running container ${short(user.ID)}`);
+      throw new Conflict(`unable to remove repository reference "${name}" (must force) - container ${short(user.ID)} is using its referenced image ${short(img.id)}`);
+    }
+  } else {
+    const repos = new Set(img.repoTags.map((t) => t.slice(0, t.lastIndexOf(':'))));
+    if (repos.size > 1 && !opts.force) throw new Conflict(`unable to delete ${short(img.id)} (must be forced) - image is referenced in multiple repositories`);
+  }
+  const why = conflict(p, store, img, opts.force);
+  if (why) throw new Conflict(why);
+
+  for (const tag of img.repoTags) {
+    store.untag(tag);
+    lines.push(`Untagged: ${tag}`);
+  }
+  lines.push(...deleteUntagged(p, store, img, opts.prune));
+  return lines;
+}
+// #endregion
+
+/** Why `img` may not be deleted, or null. */
+function conflict(p: Paths, store: ImageStore, img: Image, force: boolean): string | null {
+  const child = store.list().find((other) => store.parentOf(other.id) === img.id);
+  if (child) return `unable to delete ${short(img.id)} (cannot be forced) - image has dependent child images`;
+  for (const c of listContainers(p).filter((x) => x.Image === img.id)) {
+    if (c.State.Running) return `unable to delete ${short(img.id)} (cannot be forced) - image is being used by running container ${short(c.ID)}`;
+    if (!force) return `unable to delete ${short(img.id)} (must be forced) - image is being used by stopped container ${short(c.ID)}`;
+  }
+  return null;
+}
+
+// #region release-layers
+/**
+ * Delete an image that has no names left, then the layers only it used, top layer first, then
+ * (prune) its parent if that is an untagged image nothing else needs.
+ */
+function deleteUntagged(p: Paths, store: ImageStore, img: Image, prune: boolean): string[] {
+  const parent = store.parentOf(img.id);
+  store.deleteImage(img.id);
+  const lines = [`Deleted: ${img.id}`];
+
+  const inUse = layersInUse(p, store);
+  for (const chainId of [...img.layers].reverse()) {
+    if (inUse.has(chainId) || !store.hasLayer(chainId)) continue;
+    store.deleteLayer(chainId);
+    lines.push(`Deleted: ${chainId}`);
+  }
+
+  if (prune && parent !== null) {
+    let up: Image | null = null;
+    try {
+      up = store.get(parent);
+    } catch {
+      // the parent is gone already
+    }
+    if (up && up.repoTags.length === 0 && conflict(p, store, up, false) === null) lines.push(...deleteUntagged(p, store, up, prune));
+  }
+  return lines;
+}
+
+/**
+ * Every layer something still stands on: each layer of each image (a ChainID covers the layers
+ * below it, so all of them count), and each layer below a container (layerdb/mounts/<id>/parent,
+ * followed down the parent chain): a container keeps its layers even after `rmi -f` of its image.
+ */
+function layersInUse(p: Paths, store: ImageStore): Set<Digest> {
+  const used = new Set<Digest>();
+  for (const img of store.list()) for (const chainId of img.layers) used.add(chainId);
+  let mounts: string[] = [];
+  try {
+    mounts = readdirSync(path.join(p.layerDb, 'mounts'));
+  } catch {
+    // no containers yet
+  }
+  for (const id of mounts) {
+    let chainId: string | null = null;
+    try {
+      chainId = readFileSync(path.join(p.layerDb, 'mounts', id, 'parent'), 'utf8').trim();
+    } catch {
+      continue; // a container of an image without layers
+    }
+    while (chainId && isDigest(chainId) && !used.has(chainId) && store.hasLayer(chainId)) {
+      used.add(chainId);
+      chainId = store.layer(chainId).parent;
+    }
+  }
+  return used;
+}
+// #endregion

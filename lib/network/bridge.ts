@@ -1,0 +1,71 @@
+// The bridge: a virtual switch in the host's network namespace that the containers of one
+// network plug into, and whose address is their gateway. ip-link(8) "type bridge", bridge(8),
+// ip-sysctl ("ip_forward", "route_localnet"). Stage 5 notes, "the bridge"; seed notes 000 —
+// "容器的网络模式" (bridge mode, docker0).
+//
+// docker0 there, minidock0 here (mdbr-<id> for user networks). Created with the first container
+// that needs it, kept when the last one leaves (as docker keeps docker0), removed by
+// `minidock network rm` / `network prune`.
+
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { sh } from '../sys/exec.js';
+import { trace } from '../sys/trace.js';
+import type { Run } from './netns.js';
+
+/** Does an interface of this name exist in the host's namespace? */
+export function linkExists(name: string, run: Run = sh): boolean {
+  return run('ip', ['-j', 'link', 'show', 'dev', name], { allowFail: true }).status === 0;
+}
+
+// #region bridge
+/**
+ * Make sure the bridge exists, holds the gateway address and is up. Returns true when it was
+ * created now. Idempotent: a second network start finds it and adds nothing.
+ */
+export function ensureBridge(name: string, gateway: string, prefix: number, run: Run = sh): boolean {
+  const created = !linkExists(name, run);
+  if (created) {
+    run('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
+  } else {
+    const addrs = JSON.parse(run('ip', ['-j', '-4', 'addr', 'show', 'dev', name]).stdout || '[]') as { addr_info?: { local: string }[] }[];
+    if (addrs.some((a) => a.addr_info?.some((i) => i.local === gateway))) return false; // made before
+  }
+  // the gateway address: the host's side of the subnet (the kernel adds the subnet's route)
+  run('ip', ['addr', 'add', `${gateway}/${prefix}`, 'dev', name]);
+  run('ip', ['link', 'set', name, 'up']);
+  // let 127.0.0.1 be routed out of this interface: after the DNAT of `curl 127.0.0.1:8080`, the
+  // packet leaves through the bridge with a loopback source, which the kernel drops otherwise
+  // (the masquerade rule of lib/network/nat.ts then gives it the gateway's address)
+  run('sysctl', ['-q', '-w', `net.ipv4.conf.${name}.route_localnet=1`]);
+  return created;
+}
+
+/** Delete a bridge (its addresses and route go with it). Idempotent. */
+export function deleteBridge(name: string, run: Run = sh): void {
+  if (linkExists(name, run)) run('ip', ['link', 'del', name]);
+}
+// #endregion
+
+// #region ip-forward
+/**
+ * Packets from a container to anywhere beyond its subnet arrive at the host on the bridge and
+ * must leave on another interface: the host must route, and Linux does not by default
+ * (net.ipv4.ip_forward = 0). Docker switches it on when it starts; we do when the first bridge
+ * is made, and write down that we did (`wasFile`) so `network prune` can put the 0 back.
+ */
+export function enableForwarding(wasFile: string, procSys = '/proc/sys', run: Run = sh): void {
+  const now = readFileSync(`${procSys}/net/ipv4/ip_forward`, 'utf8').trim();
+  if (now === '1') return;
+  if (!existsSync(wasFile)) writeFileSync(wasFile, `${now}\n`);
+  run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+}
+
+/** Put ip_forward back as we found it, if we changed it. */
+export function restoreForwarding(wasFile: string, run: Run = sh): void {
+  if (!existsSync(wasFile)) return;
+  const was = readFileSync(wasFile, 'utf8').trim();
+  trace(`network: no bridge of ours is left: net.ipv4.ip_forward back to ${was}`);
+  run('sysctl', ['-q', '-w', `net.ipv4.ip_forward=${was}`]);
+  rmSync(wasFile, { force: true });
+}
+// #endregion

@@ -1,0 +1,179 @@
+// NAT and the forwarding filter, in one nftables table of our own: `table ip minidock`.
+// nft(8), "NAT" and "FIB" in the nftables wiki, ip-sysctl "route_localnet". Stage 5 notes,
+// "NAT: leaving the host" and "publishing a port"; seed notes 003 — `docker run -p 4000:80`.
+//
+// Docker writes iptables rules into the host's nat and filter tables (chains DOCKER,
+// DOCKER-ISOLATION-…, POSTROUTING). With nftables every program can own a table; the kernel runs
+// every table's chains on a hook, by priority. So all of ours sits in one table, every rule
+// carries a comment naming who it is for ("network bridge", "container 1a2b3c4d5e6f"), teardown
+// deletes exactly the rules with our comment by their handles, and the table goes when nothing
+// of ours is left in it. Nobody else's table, chain or rule is ever touched.
+
+import { sh } from '../sys/exec.js';
+import { trace } from '../sys/trace.js';
+import type { Run } from './netns.js';
+import type { Published } from './ports.js';
+
+export const TABLE = 'minidock';
+
+// #region table
+/**
+ * The table's skeleton. Hooks, in the order a packet meets them:
+ *   prerouting (nat, dstnat)   a packet arriving from another host or a container: if it is for
+ *                              one of the host's own addresses, try the published ports
+ *   output (nat, -100)         the same for packets the host itself sends (curl 127.0.0.1:8080)
+ *   forward (filter)           between networks: containers of two networks must not meet
+ *   postrouting (nat, srcnat)  leaving: the containers' addresses hidden behind the host's
+ * `fib daddr type local` asks the routing table "is this address the host's own?", so a port
+ * is published on every address of the host, whatever its interfaces are called.
+ */
+export const TABLE_SCRIPT = `table ip ${TABLE} {
+	set bridges {
+		type ifname
+	}
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		fib daddr type local jump publish
+	}
+	chain output {
+		type nat hook output priority -100; policy accept;
+		fib daddr type local jump publish
+	}
+	chain publish {
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+	}
+}
+`;
+// #endregion
+
+/** What of ours is in the kernel now: the commented rules and the bridges set; null: no table. */
+export interface TableState {
+  rules: NftRule[];
+  bridges: string[];
+}
+
+interface NftRule {
+  chain: string;
+  handle: number;
+  comment?: string;
+}
+
+/** `nft -j list table ip minidock`, read: one call tells what exists. */
+export function readTable(run: Run = sh): TableState | null {
+  const r = run('nft', ['-j', 'list', 'table', 'ip', TABLE], { allowFail: true });
+  if (r.status !== 0) return null;
+  const items = (JSON.parse(r.stdout) as { nftables: { rule?: NftRule; set?: { name: string; elem?: string[] } }[] }).nftables;
+  return {
+    // the jumps of the skeleton carry no comment: only rules made for a network or a container do
+    rules: items.flatMap((i) => (i.rule?.comment ? [i.rule] : [])),
+    bridges: items.flatMap((i) => (i.set?.name === 'bridges' ? i.set.elem ?? [] : [])),
+  };
+}
+
+/** Create the table, whole or not at all (`nft -f` is one transaction), unless it exists. */
+export function ensureTable(run: Run = sh): TableState {
+  const now = readTable(run);
+  if (now) return now;
+  trace(`nft -f - <<EOF\n${TABLE_SCRIPT}EOF`);
+  run('nft', ['-f', '-'], { input: TABLE_SCRIPT });
+  return { rules: [], bridges: [] };
+}
+
+function addRule(chain: string, rule: string[], comment: string, run: Run): void {
+  run('nft', ['add', 'rule', 'ip', TABLE, chain, ...rule, 'comment', `"${comment}"`]);
+}
+
+export function networkComment(name: string): string {
+  return `network ${name}`;
+}
+
+export function containerComment(id: string): string {
+  return `container ${id.slice(0, 12)}`;
+}
+
+// #region network-rules
+export interface NetworkNat {
+  /** the network's name, for the rules' comment */
+  name: string;
+  bridge: string;
+  /** "172.17.0.0/16" */
+  subnet: string;
+}
+
+/** The rules a network needs while containers are on it: its NAT, and its isolation. */
+export function networkRules(n: NetworkNat): { chain: string; rule: string[] }[] {
+  return [
+    // MASQUERADE: what leaves the host from the subnet (not back into the bridge) takes the
+    // address of the interface it leaves by; conntrack undoes it for the replies
+    { chain: 'postrouting', rule: ['ip', 'saddr', n.subnet, 'oifname', '!=', n.bridge, 'masquerade'] },
+    // the host's own `curl 127.0.0.1:8080`, after DNAT, leaves by the bridge with source
+    // 127.0.0.1 (route_localnet allows it): give it the gateway's address, or the container
+    // would answer to its own loopback
+    { chain: 'postrouting', rule: ['oifname', n.bridge, 'ip', 'saddr', '127.0.0.0/8', 'masquerade'] },
+    // hairpin: a container reaching a published port of the host, DNATed back into the same
+    // subnet; without this the answer would go straight back, from an address nobody asked
+    { chain: 'postrouting', rule: ['oifname', n.bridge, 'ip', 'saddr', n.subnet, 'ct', 'status', 'dnat', 'masquerade'] },
+    // isolation: nothing from this network's bridge to another of our bridges (docker's
+    // DOCKER-ISOLATION chains); within one bridge, frames never reach this hook as "forward
+    // to another interface"
+    { chain: 'forward', rule: ['iifname', n.bridge, 'oifname', '@bridges', 'oifname', '!=', n.bridge, 'drop'] },
+  ];
+}
+
+/** Add a network's rules once (the first container on it). */
+export function addNetworkRules(n: NetworkNat, run: Run = sh): void {
+  const table = ensureTable(run);
+  if (table.rules.some((r) => r.comment === networkComment(n.name))) return;
+  run('nft', ['add', 'element', 'ip', TABLE, 'bridges', `{ ${n.bridge} }`]);
+  for (const { chain, rule } of networkRules(n)) addRule(chain, rule, networkComment(n.name), run);
+}
+
+/** Delete a network's rules (its last container left). */
+export function deleteNetworkRules(n: Pick<NetworkNat, 'name' | 'bridge'>, run: Run = sh): void {
+  const table = readTable(run);
+  if (!table) return;
+  deleteRules(table, networkComment(n.name), run);
+  if (table.bridges.includes(n.bridge)) run('nft', ['delete', 'element', 'ip', TABLE, 'bridges', `{ ${n.bridge} }`], { allowFail: true });
+}
+// #endregion
+
+// #region dnat
+/** The DNAT rule of one published port: host port → the container's address and port. */
+export function dnatRule(x: Published, containerIp: string): string[] {
+  const match = x.hostIp ? ['ip', 'daddr', x.hostIp] : [];
+  return [...match, x.proto, 'dport', String(x.hostPort), 'dnat', 'to', `${containerIp}:${x.containerPort}`];
+}
+
+export function addPortRules(containerId: string, containerIp: string, published: readonly Published[], run: Run = sh): void {
+  if (published.length === 0) return;
+  ensureTable(run);
+  for (const x of published) addRule('publish', dnatRule(x, containerIp), containerComment(containerId), run);
+}
+
+export function deletePortRules(containerId: string, run: Run = sh): void {
+  const table = readTable(run);
+  if (table) deleteRules(table, containerComment(containerId), run);
+}
+// #endregion
+
+// #region delete-rules
+/** `nft delete rule` takes a handle: delete the rules with this comment by theirs. */
+function deleteRules(table: TableState, comment: string, run: Run): void {
+  for (const r of table.rules.filter((x) => x.comment === comment)) {
+    run('nft', ['delete', 'rule', 'ip', TABLE, r.chain, 'handle', String(r.handle)], { allowFail: true });
+  }
+}
+
+/** The table goes when it holds no rule of any network or container. */
+export function deleteTableIfUnused(run: Run = sh): boolean {
+  const table = readTable(run);
+  if (!table || table.rules.length > 0 || table.bridges.length > 0) return false;
+  run('nft', ['delete', 'table', 'ip', TABLE]);
+  return true;
+}
+// #endregion
