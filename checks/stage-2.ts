@@ -65,11 +65,15 @@ export const stage: Stage = {
       hint: 'the monitor writes init’s PID to cgroup.procs before `configured`; init unshares CLONE_NEWCGROUP only after that (lib/init.ts step 5)',
       async run(ctx) {
         const { id, pid } = await startDetached(ctx, ctx.name('procs'), ['sh', '-c', 'sleep 600 & sleep 600 & sleep 600']);
-        await sleep(300);
         const dir = cgroupDir(pid, 'pids');
         assertOurs(dir, id);
+        // wait (bounded) until the shell has started its three sleeps
+        let inContainer = containerPids(pid);
+        for (const deadline = Date.now() + 5000; Date.now() < deadline && inContainer.length < 3; await sleep(100)) {
+          inContainer = containerPids(pid);
+        }
+        inContainer.sort();
         const inCgroup = readCg(dir, 'cgroup.procs').split('\n').map(Number).sort();
-        const inContainer = containerPids(pid).sort();
         assert(inContainer.length >= 3, `expected the shell and its sleeps, found PIDs ${inContainer.join(',')}`);
         assertEqual(inCgroup, inContainer, 'cgroup.procs vs the container’s processes');
         const inside = await mdOk(ctx, ['run', '--rm', 'busybox', 'cat', '/proc/1/cgroup']);
@@ -112,10 +116,13 @@ export const stage: Stage = {
       hint: 'the pids controller: pids.max, pids.current (and pids.events "max" on v1)',
       async run(ctx) {
         const { id, pid } = await startDetached(ctx, ctx.name('forkbomb'), ['sh', '-c', 'bomb() { bomb | bomb & }; bomb; sleep 600'], ['--pids-limit', '20']);
-        await sleep(1500);
         const dir = cgroupDir(pid, 'pids');
         assertOurs(dir, id);
-        const current = Number(readCg(dir, 'pids.current'));
+        // the bomb fills the limit within a second or two; give a busy machine up to 8 s
+        let current = 0;
+        for (const deadline = Date.now() + 8000; Date.now() < deadline && current < 15; await sleep(200)) {
+          current = Number(readCg(dir, 'pids.current'));
+        }
         assert(current <= 20 && current >= 15, `pids.current is ${current}: expected the bomb to fill the limit of 20 and stop there`);
         const t = Date.now();
         execFileSync('true');

@@ -253,7 +253,7 @@ export const stage: Stage = {
         const [ea, eb] = [await eth0(a.pid), await eth0(b.pid)];
         assert(ea.ip !== eb.ip, `both containers have ${ea.ip}`);
         for (const [from, to] of [[a.pid, eb.ip], [b.pid, ea.ip]] as const) {
-          const r = await exec('nsenter', [`--net=/proc/${from}/ns/net`, 'busybox', 'ping', '-c', '1', '-W', '1', to], { timeoutMs: 5000 });
+          const r = await exec('nsenter', [`--net=/proc/${from}/ns/net`, 'busybox', 'ping', '-c', '3', '-w', '5', to], { timeoutMs: 8000 }); // one lost packet is not a failure
           assert(r.code === 0, `ping from ${from === a.pid ? 'a' : 'b'} to ${to} failed: ${(r.stdout + r.stderr).trim().split('\n').pop()}`);
         }
       },

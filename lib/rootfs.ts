@@ -30,7 +30,7 @@ export const DEVICES = [
  * shared memory, /dev/mqueue for POSIX message queues, and the standard symlinks.
  */
 export function mountDev(sys: Sys, rootfs: string): void {
-  const dev = path.join(rootfs, 'dev');
+  const dev = secureJoin(rootfs, '/dev'); // an image's `dev -> /` must not put a tmpfs over "/"
   mkdirSync(dev, { recursive: true });
   sys.mount('tmpfs', dev, 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k');
   for (const d of DEVICES) {

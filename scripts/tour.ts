@@ -52,6 +52,35 @@ const STEPS: Step[] = [
       'minidock rm -f tour-cpu',
     ],
   },
+  {
+    stage: 3,
+    say: 'overlay2: a write lands in the container layer (UpperDir); deleting an image file leaves a whiteout, a 0/0 character device.',
+    run: [
+      "minidock run --name tour-ovl busybox sh -c 'echo hello > /hello.txt; rm /bin/vi'",
+      'upper=$(minidock inspect -f "{{.GraphDriver.Data.UpperDir}}" tour-ovl); ls -l $upper $upper/bin',
+      'minidock rm tour-ovl',
+    ],
+  },
+  {
+    stage: 4,
+    say: 'Volumes: data written to a named volume outlives the container that wrote it.',
+    run: [
+      'minidock volume create tour-vol',
+      "minidock run --rm -v tour-vol:/data busybox sh -c 'echo kept > /data/note'",
+      'minidock run --rm -v tour-vol:/data:ro busybox cat /data/note',
+      'minidock volume rm tour-vol',
+    ],
+  },
+  {
+    stage: 5,
+    say: 'Networking: eth0 on the minidock0 bridge, and -p publishes a container port on the host.',
+    run: [
+      'minidock run --rm busybox ip -4 addr show eth0',
+      'minidock run -d --name tour-web -p 8080:80 busybox httpd -f -p 80 -h /etc',
+      'sleep 1; curl -s --max-time 3 http://127.0.0.1:8080/hostname',
+      'minidock rm -f tour-web',
+    ],
+  },
 ];
 
 function main(): number {

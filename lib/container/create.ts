@@ -123,6 +123,7 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
     c.Driver = c.GraphDriver.Name;
     saveContainer(p, c);
   } catch (e) {
+    if (c.GraphDriver.Name) removeRootfs(p, c); // the layers, if they were made
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }

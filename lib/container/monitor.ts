@@ -21,7 +21,7 @@ import { trace } from '../sys/trace.js';
 import { encode, LineDecoder, type HostMessage, type InitMessage, type InitSpec } from '../sync.js';
 import { setUpNetwork, tearDownNetwork } from '../network/sandbox.js';
 import { logPath, pipeToLog } from './logs.js';
-import { removeContainerFiles } from './remove.js';
+import { killRemaining, removeContainerFiles } from './remove.js';
 import { buildSpec, resourcesOf } from './spec.js';
 import { loadContainer, loadHostConfig, saveContainer, type Container, type State } from './state.js';
 
@@ -41,26 +41,27 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   const c = loadContainer(p, id);
   const hc = loadHostConfig(p, id);
   const stage = c.Minidock.Stage;
-  const sys = await realSys();
-  const spec = buildSpec(p, c, hc, stage);
 
   // The cgroup exists, with its limits, before init does: no user code ever runs unlimited.
   const cgroup = stage >= 2 ? openCgroup(id) : null;
-  let child: ChildProcess | null = null;
+  let child: ChildProcess;
+  let spec: InitSpec;
   try {
+    const sys = await realSys();
+    spec = buildSpec(p, c, hc, stage);
     cgroup?.create();
     cgroup?.apply(resourcesOf(hc));
     child = spawnInit(sys, spec, opts);
   } catch (e) {
-    cgroup?.destroy();
+    attempt(() => cgroup?.destroy());
     return failStart(p, id, e, opts);
   }
   const exited = waitForExit(child);
   const stopForwarding = opts.output === 'terminal' ? forwardSignals(child) : () => {};
+  const logged: Promise<void>[] = [];
   if (opts.output === 'log') {
     const file = logPath(p.container(id), id);
-    void pipeToLog(child.stdout!, file, 'stdout');
-    void pipeToLog(child.stderr!, file, 'stderr');
+    logged.push(pipeToLog(child.stdout!, file, 'stdout'), pipeToLog(child.stderr!, file, 'stderr'));
   }
 
   // stage 5: the network is plugged in while init waits; unplugged when the container is done
@@ -71,8 +72,10 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
     child.kill('SIGKILL');
     await exited;
     stopForwarding();
-    cgroup?.destroy();
-    if (stage >= 5) tearDownNetwork(p, id);
+    attempt(() => killRemaining(cgroup));
+    await Promise.all(logged);
+    attempt(() => cgroup?.destroy());
+    if (stage >= 5) attempt(() => tearDownNetwork(p, id));
     return failStart(p, id, e, opts);
   }
 
@@ -83,13 +86,31 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
 
   const status = await exited;
   stopForwarding();
-  const oomKilled = cgroup?.oomKilled() ?? false;
-  cgroup?.destroy(); // docker removes a container's cgroup when it stops
-  if (stage >= 5) tearDownNetwork(p, id); // and its veth, address, DNAT rules
+  // Each cleanup step on its own: one that fails must not keep the others, or the exit record,
+  // from happening (`rm` repeats them all later).
+  attempt(() => killRemaining(cgroup)); // with --pid host, PID 1's death does not end the rest
+  await Promise.all(logged); // the last lines reach the log before the exit is recorded
+  const oomKilled = attemptValue(() => cgroup?.oomKilled() ?? false, false);
+  attempt(() => cgroup?.destroy()); // docker removes a container's cgroup when it stops
+  if (stage >= 5) attempt(() => tearDownNetwork(p, id)); // and its veth, address, DNAT rules
   updateState(p, id, { Status: 'exited', Running: false, Pid: 0, ExitCode: status, OOMKilled: oomKilled, FinishedAt: new Date().toISOString() });
   trace(`container ${id.slice(0, 12)} exited with status ${status}${oomKilled ? ' (OOM killed)' : ''}`);
   if (hc.AutoRemove) removeContainerFiles(p, loadContainer(p, id));
   return status;
+}
+
+/** Run a cleanup step; a failure is traced, not thrown. */
+function attempt(step: () => unknown): void {
+  attemptValue(step, undefined);
+}
+
+function attemptValue<T>(step: () => T, fallback: T): T {
+  try {
+    return step();
+  } catch (e) {
+    trace(`cleanup step failed: ${oneLine(e)}`);
+    return fallback;
+  }
 }
 
 // #region spawn-init

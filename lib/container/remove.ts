@@ -4,7 +4,7 @@
 
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { openCgroup } from '../cgroups/index.js';
+import { openCgroup, type Cgroup } from '../cgroups/index.js';
 import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
 import { removeRootfs } from '../storage/index.js';
@@ -17,7 +17,12 @@ import type { Container } from './state.js';
  *  `removeVolumes`, rm -v, its anonymous volumes). */
 export function removeContainerFiles(p: Paths, c: Container, removeVolumes = false): void {
   trace(`remove container ${c.ID.slice(0, 12)}: cgroup, rootfs, state`);
-  if (c.Minidock.Stage >= 2) openCgroup(c.ID).destroy(); // gone already unless its monitor died
+  if (c.Minidock.Stage >= 2) {
+    // gone already unless its monitor died; with a shared PID namespace, processes may remain
+    const cgroup = openCgroup(c.ID);
+    killRemaining(cgroup);
+    cgroup.destroy();
+  }
   if (c.Minidock.Stage >= 5) tearDownNetwork(p, c.ID); // veth, lease, ports: idem
   removeRootfs(p, c);
   // rm -v, and --rm (docker's AutoRemove removes them too): the anonymous volumes; named ones stay
@@ -32,5 +37,20 @@ function autoRemove(p: Paths, c: Container): boolean {
     return (JSON.parse(readFileSync(path.join(p.container(c.ID), 'hostconfig.json'), 'utf8')) as { AutoRemove?: boolean }).AutoRemove === true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * SIGKILL whatever is still in the container's cgroup. In a PID namespace of its own, PID 1's
+ * exit already killed every other process; with `--pid host` or `--pid container:X` it did not.
+ */
+export function killRemaining(cgroup: Cgroup | null): void {
+  for (const pid of cgroup?.procs() ?? []) {
+    trace(`$ kill -9 ${pid}   # left in the container's cgroup`);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
   }
 }

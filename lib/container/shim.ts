@@ -50,7 +50,10 @@ if (process.argv[1] && process.argv[1].endsWith('shim.js')) {
   process.title = 'minidock-shim';
   setRole('shim');
   const id = process.argv[2];
+  let told = false; // the cli hears exactly one answer, then fd 3 is closed
   const tell = (msg: object) => {
+    if (told) return;
+    told = true;
     try {
       writeSync(3, JSON.stringify(msg));
     } catch {
