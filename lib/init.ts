@@ -7,7 +7,7 @@
 // the system step by step, and ends in execve(2): the user's command replaces it and is PID 1.
 // Keep its imports few: a container's start time is mostly this file's start time.
 
-import { accessSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EngineError, EXIT, oneLine, SyscallError } from './errors.js';
 import { cloneFlags, flagOf, type NsKind } from './namespaces.js';
@@ -76,10 +76,17 @@ export function init(sys: Sys, sync: SyncFd): never {
 // #endregion
 
 function joinNamespaces(sys: Sys, join: InitSpec['join']): void {
-  for (const [kind, nsPath] of Object.entries(join)) {
+  // The PID namespace was chosen by the monitor before it spawned us (setns(CLONE_NEWPID) only
+  // affects children). Open every other namespace first, as runc does: once we have joined
+  // another container's mount namespace, its /proc/<pid> paths may no longer be the ones we meant.
+  const targets = Object.entries(join)
+    .filter(([kind]) => kind !== 'pid')
+    .map(([kind, nsPath]) => ({ kind: kind as NsKind, fd: openSync(nsPath, 'r') }));
+  for (const { kind, fd } of targets) {
     // setns(2) into a mount namespace needs a filesystem context (root, cwd) of our own first.
     if (kind === 'mnt') sys.unshare(CLONE.FS);
-    sys.setns(openSync(nsPath, 'r'), flagOf(kind as NsKind));
+    sys.setns(fd, flagOf(kind));
+    closeSync(fd);
   }
 }
 

@@ -28,8 +28,6 @@ const VERBS: Record<string, () => Promise<{ default: Verb }>> = {
   network: () => import('./network.js'),
 };
 
-const ALIASES: Record<string, string> = { container: '', 'container ls': 'ps' };
-
 const USAGE = `usage: minidock [--stage N] COMMAND [ARG...]
 
 A container lab engine. Commands:
@@ -71,8 +69,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (verb === 'container' && argv.length > 0) verb = argv.shift() === 'ls' ? 'ps' : verb;
-  void ALIASES;
+  // `minidock container ls` is docker's long spelling of `ps`
+  if (verb === 'container' && argv[0] === 'ls') {
+    argv.shift();
+    verb = 'ps';
+  }
   const load = VERBS[verb];
   if (!load) throw new EngineError(`'${verb}' is not a minidock command; see 'minidock --help'`);
   const mod = await load();

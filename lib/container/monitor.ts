@@ -26,6 +26,8 @@ import { buildSpec, resourcesOf } from './spec.js';
 import { loadContainer, loadHostConfig, saveContainer, type Container, type State } from './state.js';
 
 const INIT_JS = fileURLToPath(new URL('../init.js', import.meta.url));
+/** How long init may take for one step of the handshake before the start is abandoned. */
+const INIT_TIMEOUT_MS = 30_000;
 
 export interface MonitorOptions {
   /** 'terminal': the container shares our stdout/stderr (foreground); 'log': json-file log (-d). */
@@ -167,7 +169,7 @@ async function handshake(child: ChildProcess, spec: InitSpec, cgroup: Cgroup | n
   channel.send({ type: 'configured' });
   await channel.expect('exec');
   // execve succeeded when the sync socket closes (close-on-exec) without an error first
-  const last = await channel.next();
+  const last = await channel.nextWithin('execve');
   if (last?.type === 'error') throw new EngineError(last.message, last.exitCode);
   channel.close();
 }
@@ -203,8 +205,18 @@ class InitChannel {
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
+  /** The next message, or an error if init says nothing for too long (it hangs, or is stopped). */
+  async nextWithin(what: string, ms = INIT_TIMEOUT_MS): Promise<InitMessage | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+    const m = await Promise.race([this.next(), late]);
+    clearTimeout(timer);
+    if (m === 'late') throw new EngineError(`init did not reach '${what}' within ${ms / 1000} s`);
+    return m;
+  }
+
   async expect(type: InitMessage['type']): Promise<void> {
-    const m = await this.next();
+    const m = await this.nextWithin(type);
     if (m === null) throw new EngineError(`init exited before '${type}'`);
     if (m.type === 'error') throw new EngineError(m.message, m.exitCode);
     if (m.type !== type) throw new EngineError(`sync: expected '${type}' from init, got '${m.type}'`);

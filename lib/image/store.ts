@@ -10,12 +10,13 @@
 // not copy it). Stage 6 notes, "where images live"; stage 3 notes, "overlay2 on disk".
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { withLock } from '../lock.js';
 import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
+import { makeLayerDir, removeLayerDir } from '../storage/overlay2.js';
 import { chainIds, hexOf, imageId, isDigest, nextChainId, type Digest } from './digest.js';
 import { familiarName, familiarString, parseImageRef, parseReference, type Reference } from './reference.js';
 
@@ -81,13 +82,6 @@ export interface Layer {
 interface Repositories {
   Repositories: Record<string, Record<string, Digest>>;
 }
-
-/** Docker's overlay2 driver refuses more lower layers than this (mount options must fit a page). */
-export const MAX_LAYER_DEPTH = 128;
-
-/** The short link names under overlay2/l/: 26 characters of base32 (RFC 4648) alphabet. */
-const LINK_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-const LINK_LENGTH = 26;
 
 export class ImageStore {
   constructor(readonly p: Paths) {}
@@ -302,71 +296,25 @@ export class ImageStore {
     const cacheId = randomBytes(32).toString('hex');
     const layerDir = path.join(this.p.overlay2, cacheId);
     try {
-      this.createLayerDir(cacheId, parentLayer?.cacheId ?? null);
+      makeLayerDir(this.p.overlay2, cacheId, parentLayer?.cacheId ?? null); // the overlay2 layout: lib/storage/overlay2.ts
       const { diffId, size } = await apply(path.join(layerDir, 'diff'));
       const layer: Layer = { chainId: nextChainId(parent, diffId), diffId, parent, cacheId, size };
       return this.lock(() => {
         if (this.hasLayer(layer.chainId)) {
           trace(`layer ${layer.chainId} is already stored: reuse it, remove ${layerDir}`);
-          this.removeLayerDir(cacheId);
+          removeLayerDir(this.p.overlay2, cacheId);
           return this.layer(layer.chainId);
         }
         this.writeLayerRecord(layer);
         return layer;
       });
     } catch (err) {
-      this.removeLayerDir(cacheId);
+      removeLayerDir(this.p.overlay2, cacheId);
       throw err;
     }
   }
   // #endregion
 
-  // #region overlay2-layer-dir
-  /**
-   * The overlay2 driver's half of a new layer (stage 3 mounts these directories):
-   *
-   *   overlay2/<id>/diff/     the layer's own files (overlayfs: a lowerdir, or the upperdir)
-   *   overlay2/<id>/link      a 26-character short name, e.g. "QX3KT…"
-   *   overlay2/l/<short>      a symlink to ../<id>/diff
-   *   overlay2/<id>/lower     only above the bottom: "l/<short of parent>:l/<short below>:…",
-   *                           nearest layer first, which is lowerdir= order
-   *   overlay2/<id>/work/     only above the bottom: overlayfs' scratch directory
-   *   overlay2/<parent>/committed   an empty file: the parent now has children and is read-only
-   *
-   * The short links exist because mount(2) options must fit in one page (4096 bytes): a hundred
-   * "/var/lib/…/overlay2/<64 hex>/diff" paths would not, a hundred "l/<26 chars>" do.
-   */
-  private createLayerDir(cacheId: string, parentCacheId: string | null): void {
-    const home = this.p.overlay2;
-    const dir = path.join(home, cacheId);
-    mkdirSync(path.join(home, 'l'), { recursive: true, mode: 0o700 });
-    mkdirSync(dir, { mode: 0o710 });
-    mkdirSync(path.join(dir, 'diff'), { mode: 0o755 });
-
-    const link = newLinkId();
-    symlinkSync(path.join('..', cacheId, 'diff'), path.join(home, 'l', link));
-    writeFileAtomic(path.join(dir, 'link'), link, 0o644);
-    trace(`mkdir ${dir}/diff; ln -s ../${cacheId}/diff ${home}/l/${link}`);
-    if (parentCacheId === null) return;
-
-    const parentDir = path.join(home, parentCacheId);
-    const parentLink = readFileSync(path.join(parentDir, 'link'), 'utf8').trim();
-    const parentLower = readOptional(path.join(parentDir, 'lower'));
-    const lowers = [`l/${parentLink}`, ...(parentLower ? parentLower.split(':') : [])];
-    if (lowers.length > MAX_LAYER_DEPTH) throw new EngineError(`too many layers: at most ${MAX_LAYER_DEPTH}`);
-    mkdirSync(path.join(dir, 'work'), { mode: 0o700 });
-    writeFileAtomic(path.join(parentDir, 'committed'), '', 0o600);
-    writeFileAtomic(path.join(dir, 'lower'), lowers.join(':'), 0o644);
-  }
-
-  /** Remove a layer's overlay2 directory and its short link (which names the directory's link). */
-  private removeLayerDir(cacheId: string): void {
-    const dir = path.join(this.p.overlay2, cacheId);
-    const link = readOptional(path.join(dir, 'link'));
-    if (link) rmSync(path.join(this.p.overlay2, 'l', link), { force: true });
-    rmSync(dir, { recursive: true, force: true });
-  }
-  // #endregion
 
   // ---------------------------------------------------------------------------------------------
   // Parents and removal (stage 3: commit makes children, rmi removes; policy in lib/image/delete.ts).
@@ -409,7 +357,7 @@ export class ImageStore {
   deleteLayer(chainId: Digest): void {
     const { cacheId } = this.layer(chainId);
     rmSync(this.layerMetaDir(chainId), { recursive: true, force: true });
-    this.removeLayerDir(cacheId);
+    removeLayerDir(this.p.overlay2, cacheId);
     trace(`delete layer ${chainId} (overlay2/${cacheId})`);
   }
 
@@ -433,11 +381,6 @@ export class ImageStore {
     trace(`register layer ${layer.chainId} → ${this.layerMetaDir(layer.chainId)}`);
   }
   // #endregion
-}
-
-/** A fresh short link name for overlay2/l/: 26 random characters of the base32 alphabet. */
-function newLinkId(): string {
-  return [...randomBytes(LINK_LENGTH)].map((b) => LINK_ALPHABET[b % LINK_ALPHABET.length]).join('');
 }
 
 function readOptional(file: string): string | null {
