@@ -20,7 +20,9 @@ import type { Paths } from './paths.js';
 import type { MountSpec } from './sync.js';
 import type { Sys } from './sys/sys.js';
 import { trace } from './sys/trace.js';
-import { findContainer, listContainers, saveContainer, writeJsonAtomic, ZERO_TIME, type Container } from './container/state.js';
+import { writeJsonAtomic } from './atomic.js';
+import { MAX_NAME_LENGTH, RESTRICTED_CHARS, RESTRICTED_NAME } from './names.js';
+import { findContainer, listContainers, saveContainer, ZERO_TIME, type Container } from './container/state.js';
 
 // #region shapes
 /** docker's mount.Mount: one `--mount` as the CLI parsed it (HostConfig.Mounts, MountPoint.Spec). */
@@ -429,14 +431,13 @@ export function attachVolumes(p: Paths, c: Container, plan: readonly MountPoint[
 
 // ─── The volume store: volumes/<name>/{_data, metadata.json} ───────────────────────────────
 
-const VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-
 /** docker's local driver rule for names; the message is docker's. */
 export function checkVolumeName(name: string): void {
   if (name.length === 1) throw new EngineError(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
-  if (!VALID_NAME.test(name)) {
-    throw new EngineError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+  if (!RESTRICTED_NAME.test(name)) {
+    throw new EngineError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "${RESTRICTED_CHARS}" are allowed. If you intended to pass a host directory, use absolute path`);
   }
+  if (name.length > MAX_NAME_LENGTH) throw new EngineError(`create ${name.slice(0, 40)}…: volume name is too long (at most ${MAX_NAME_LENGTH} characters)`);
 }
 
 export function volumeDir(p: Paths, name: string): string {
@@ -458,7 +459,7 @@ function volumeOf(p: Paths, meta: VolumeMetadata): Volume {
 
 /** The volume, or null: a directory without metadata.json is a volume still being made (or unmade). */
 export function findVolume(p: Paths, name: string): Volume | null {
-  if (!VALID_NAME.test(name)) return null; // also keeps "../x" from naming a path outside volumes/
+  if (!RESTRICTED_NAME.test(name)) return null; // also keeps "../x" from naming a path outside volumes/
   try {
     return volumeOf(p, JSON.parse(readFileSync(metadataFile(p, name), 'utf8')) as VolumeMetadata);
   } catch {

@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { EngineError } from '../errors.js';
 import { ImageStore } from '../image/store.js';
 import { withLock } from '../lock.js';
+import { invalidName } from '../names.js';
 import type { Paths } from '../paths.js';
 import { createRootfs, removeRootfs } from '../storage/index.js';
 import { attachVolumes, planMounts } from '../volumes.js';
@@ -35,8 +36,6 @@ export interface CreateRequest {
   /** --expose and -p: ExposedPorts keys, "80/tcp" (stage 5) */
   exposed?: string[];
 }
-
-const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 // #region env
 /**
@@ -64,9 +63,8 @@ export function mergeEnv(base: readonly string[], over: readonly string[]): stri
 
 export function createContainer(p: Paths, req: CreateRequest): Container {
   // 1. Everything that can be checked without creating anything.
-  if (req.name !== undefined && !NAME_RE.test(req.name)) {
-    throw new EngineError(`invalid container name (${req.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-  }
+  const badName = req.name === undefined ? null : invalidName(req.name.replace(/^\//, ''));
+  if (badName) throw new EngineError(`invalid container name (${req.name!.slice(0, 140)}), ${badName}`);
   const store = new ImageStore(p);
   const image = store.resolve(req.image);
   const imgConfig = image.config.config ?? {};

@@ -11,7 +11,7 @@ import { paths, type Paths } from '../paths.js';
 import { processStartTime } from '../proc.js';
 import {
   ensureDir, findContainer, initAlive, listContainers, loadContainer, loadHostConfig, newState, reconcile, saveContainer,
-  saveHostConfig, writeJsonAtomic, ZERO_TIME, type Container, type HostConfig,
+  saveHostConfig, ZERO_TIME, type Container, type HostConfig,
 } from './state.js';
 
 let tmp: string;
@@ -51,24 +51,6 @@ function add(c: Container): Container {
 const ID_A = 'ab12' + '0'.repeat(60);
 const ID_B = 'ab34' + '1'.repeat(60);
 const ID_C = 'cd56' + '2'.repeat(60);
-
-describe('writeJsonAtomic', () => {
-  it('writes the JSON and leaves no temporary file behind', () => {
-    const file = path.join(tmp, 'config.v2.json');
-    writeJsonAtomic(file, { a: 1 });
-    writeJsonAtomic(file, { a: 2 });
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ a: 2 });
-    expect(readdirSync(tmp)).toEqual(['config.v2.json']);
-  });
-
-  it('leaves the old file whole when the new one cannot be written', () => {
-    const file = path.join(tmp, 'config.v2.json');
-    writeJsonAtomic(file, { version: 'old' });
-    mkdirSync(`${file}.tmp-${process.pid}`); // the temporary file's place is taken: its write fails
-    expect(() => writeJsonAtomic(file, { version: 'new' })).toThrow();
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 'old' });
-  });
-});
 
 describe('save and load', () => {
   it('round-trips config.v2.json and hostconfig.json under containers/<id>/', () => {

@@ -6,8 +6,9 @@
 // Every write goes to a temporary file first and is renamed into place (rename(2) is atomic), so
 // a `minidock` killed halfway never leaves a half-written JSON file behind.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeJsonAtomic } from '../atomic.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { pidAlive, processStartTime } from '../proc.js';
@@ -118,12 +119,6 @@ export function newState(): State {
   };
 }
 
-/** Write a file atomically: a temporary sibling, then rename(2) over the target. */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, file);
-}
 
 export function saveContainer(p: Paths, c: Container): void {
   writeJsonAtomic(path.join(p.container(c.ID), 'config.v2.json'), c);

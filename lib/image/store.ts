@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../atomic.js';
 import { EngineError } from '../errors.js';
 import { withLock } from '../lock.js';
 import type { Paths } from '../paths.js';
@@ -391,14 +392,3 @@ function readOptional(file: string): string | null {
   }
 }
 
-/** Write a file so that readers see the old content or the new, never half: tmp + rename(2). */
-export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    writeFileSync(tmp, data, { mode });
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}

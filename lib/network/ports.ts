@@ -8,7 +8,7 @@
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeJsonAtomic } from '../container/state.js';
+import { writeJsonAtomic } from '../atomic.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';

@@ -11,7 +11,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { writeJsonAtomic } from '../container/state.js';
+import { writeJsonAtomic } from '../atomic.js';
+import { invalidName } from '../names.js';
 import { EngineError } from '../errors.js';
 import { withLock } from '../lock.js';
 import type { Paths } from '../paths.js';
@@ -179,7 +180,8 @@ export interface CreateNetworkRequest {
  * is made in the kernel yet: the bridge appears when the first container connects.
  */
 export function createNetwork(p: Paths, req: CreateNetworkRequest, hostRoutes: readonly string[]): Network {
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(req.name)) throw new EngineError(`invalid network name ${JSON.stringify(req.name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  const bad = invalidName(req.name);
+  if (bad) throw new EngineError(`invalid network name ${JSON.stringify(req.name.slice(0, 140))}: ${bad}`);
   if (req.gateway !== undefined && req.subnet === undefined) throw new EngineError('--gateway needs --subnet');
   const wanted = req.subnet !== undefined ? parseSubnet(req.subnet) : null;
   if (wanted && req.gateway !== undefined) {
