@@ -24,3 +24,14 @@ export function processStartTime(pid: number): string | null {
     return null;
   }
 }
+
+/** A zombie has exited and only waits for its parent to wait(2) for it: alive to kill(2), dead to us. */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
+  }
+}

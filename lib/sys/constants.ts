@@ -25,13 +25,19 @@ export const MS = {
   NODEV: 0x4,
   NOEXEC: 0x8,
   REMOUNT: 0x20,
+  SYNCHRONOUS: 0x10,
+  MANDLOCK: 0x40,
+  DIRSYNC: 0x80,
   NOATIME: 0x400,
+  NODIRATIME: 0x800,
   BIND: 0x1000,
   MOVE: 0x2000,
   REC: 0x4000,
+  UNBINDABLE: 1 << 17,
   PRIVATE: 1 << 18,
   SLAVE: 1 << 19,
   SHARED: 1 << 20,
+  RELATIME: 1 << 21,
   STRICTATIME: 1 << 24,
 } as const;
 
@@ -55,11 +61,17 @@ export const F = {
 export const PR = {
   SET_PDEATHSIG: 1,
   SET_NAME: 15,
+  CAPBSET_READ: 23,
+  CAPBSET_DROP: 24,
   SET_NO_NEW_PRIVS: 38,
+  CAP_AMBIENT: 47,
+  CAP_AMBIENT_RAISE: 2,
+  CAP_AMBIENT_CLEAR_ALL: 4,
 } as const;
 
 /** mknod(2) file types (st_mode high bits). */
 export const S_IF = {
+  FIFO: 0o010000,
   CHR: 0o020000,
   BLK: 0o060000,
 } as const;

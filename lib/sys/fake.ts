@@ -56,10 +56,12 @@ export class RecordingSys implements Sys {
     this.record('fcntl', [fd, cmd, arg]);
     return 0;
   }
-  prctl(option: number, arg2: number): number {
-    this.record('prctl', [option, arg2]);
+  prctl(option: number, arg2: number, arg3?: number): number {
+    this.record('prctl', arg3 === undefined ? [option, arg2] : [option, arg2, arg3]);
     return 0;
   }
+  setrlimit(resource: number, soft: bigint, hard: bigint): void { this.record('setrlimit', [resource, soft, hard]); }
+  capset(effective: bigint, permitted: bigint, inheritable: bigint): void { this.record('capset', [effective, permitted, inheritable]); }
   mknod(path: string, mode: number, dev: number): void { this.record('mknod', [path, mode, dev]); }
   setxattr(path: string, name: string, value: Buffer): void {
     this.record('setxattr', [path, name, value.toString()]);

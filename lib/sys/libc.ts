@@ -142,7 +142,29 @@ export const libcSys: Sys = {
   },
   // #endregion
   fcntl: (fd, cmd, arg = 0) => callInt('fcntl', 'fcntl', [I, I, L], [fd, cmd, arg]),
-  prctl: (option, arg2) => callInt('prctl', 'prctl', [I, L, L, L, L], [option, arg2, 0, 0, 0], [option, arg2]),
+  prctl: (option, arg2, arg3 = 0) => callInt('prctl', 'prctl', [I, L, L, L, L], [option, arg2, arg3, 0, 0], arg3 ? [option, arg2, arg3] : [option, arg2]),
+  // struct rlimit { rlim_t rlim_cur, rlim_max; }: two 64-bit numbers
+  setrlimit(resource, soft, hard) {
+    const limits = Buffer.alloc(16);
+    limits.writeBigUInt64LE(soft, 0);
+    limits.writeBigUInt64LE(hard, 8);
+    callInt('setrlimit', 'setrlimit', [I, DataType.U8Array], [resource, limits], [resource, `{${soft}, ${hard}}`]);
+  },
+  // #region capset
+  // capset(2) with _LINUX_CAPABILITY_VERSION_3: a header {version, pid} and two
+  // {effective, permitted, inheritable} 32-bit triples, the low and high halves of each set.
+  capset(effective, permitted, inheritable) {
+    const header = Buffer.alloc(8);
+    header.writeUInt32LE(0x20080522, 0);
+    const data = Buffer.alloc(24);
+    [effective, permitted, inheritable].forEach((set, i) => {
+      data.writeUInt32LE(Number(set & 0xffffffffn), i * 4);
+      data.writeUInt32LE(Number(set >> 32n), 12 + i * 4);
+    });
+    const shown = [`0x${effective.toString(16)}`, `0x${permitted.toString(16)}`, `0x${inheritable.toString(16)}`].map((x) => new Raw(x));
+    callInt('capset', 'capset', [DataType.U8Array, DataType.U8Array], [header, data], shown);
+  },
+  // #endregion
   mknod: (path, mode, dev) => void callInt('mknod', 'mknod', [S, I, L], [path, mode, dev], [path, new Raw('0' + mode.toString(8)), dev]),
   setxattr: (path, name, value) => void callInt('setxattr', 'setxattr', [S, S, DataType.U8Array, L, I], [path, name, value, value.length, 0], [path, name, value.toString()]),
   lsetxattr: (path, name, value) => void callInt('lsetxattr', 'lsetxattr', [S, S, DataType.U8Array, L, I], [path, name, value, value.length, 0], [path, name, value.toString()]),

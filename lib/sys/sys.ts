@@ -24,8 +24,12 @@ export interface Sys {
   execve(path: string, argv: readonly string[], envp: readonly string[]): never;
   /** fcntl(2) with an integer argument. */
   fcntl(fd: number, cmd: number, arg?: number): number;
-  /** prctl(2) with one integer argument. */
-  prctl(option: number, arg2: number): number;
+  /** prctl(2) with one or two integer arguments. */
+  prctl(option: number, arg2: number, arg3?: number): number;
+  /** setrlimit(2): soft and hard limit of one resource (RLIMIT_* number). */
+  setrlimit(resource: number, soft: bigint, hard: bigint): void;
+  /** capset(2) for this thread: the effective, permitted and inheritable sets as 64-bit masks. */
+  capset(effective: bigint, permitted: bigint, inheritable: bigint): void;
   /** mknod(2). */
   mknod(path: string, mode: number, dev: number): void;
   /** setxattr(2) / lsetxattr(2) and getxattr(2) / lgetxattr(2); get returns null when absent. */

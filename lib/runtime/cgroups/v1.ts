@@ -8,13 +8,11 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EngineError } from '../errors.js';
-import { trace } from '../sys/trace.js';
+import { EngineError } from '../../errors.js';
+import { trace } from '../../sys/trace.js';
+import type { Cgroup, CgroupStats } from './cgroup.js';
 import {
-  type Cgroup,
-  type CgroupStats,
   type LimitWrite,
-  PARENT,
   RMDIR_PATIENCE_MS,
   cgKeyValues,
   cgMkdir,
@@ -22,11 +20,11 @@ import {
   cgRead,
   cgRmdir,
   cgWrite,
-} from './index.js';
-import { DEFAULT_CFS_PERIOD_US, type Resources, nanoCpusToQuota } from './resources.js';
+} from './cgroupfs.js';
+import type { LinuxResources } from '../spec.js';
 
 /** The hierarchies a container joins: the ones holding the limits it can be given, and cpuacct for stats. */
-export const V1_USED = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids'] as const;
+export const V1_USED = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'] as const;
 export type V1Controller = (typeof V1_USED)[number];
 
 /** What memory.limit_in_bytes reads when there is no limit (the largest page-aligned long). */
@@ -34,42 +32,47 @@ const V1_UNLIMITED = 9223372036854771712n;
 
 // #region v1-limits
 /**
- * Resources → v1 files. `swapAccounting` says whether memory.memsw.* exists (the kernel may be
- * booted without swap accounting); `currentMemoryLimit` is what memory.limit_in_bytes holds now,
- * which decides the order of the two memory writes.
+ * OCI resources → v1 files. `swapAccounting` says whether memory.memsw.* exists (the kernel may
+ * be booted without swap accounting); `currentMemoryLimit` is what memory.limit_in_bytes holds
+ * now, which decides the order of the two memory writes.
  */
-export function v1LimitWrites(r: Resources, swapAccounting: boolean, currentMemoryLimit: bigint = V1_UNLIMITED): LimitWrite[] {
+export function v1LimitWrites(r: LinuxResources, swapAccounting: boolean, currentMemoryLimit: bigint = V1_UNLIMITED): LimitWrite[] {
   const w: LimitWrite[] = [];
 
-  // Memory. memsw ("memory + swap") must never be below the memory limit, and the kernel checks
-  // that on every single write. Raising memsw first is safe when it stays above today's memory
-  // limit; otherwise lower memory first. (runc orders the writes the same way.)
+  // Memory. memsw ("memory + swap", the spec's memory.swap) must never be below the memory
+  // limit, and the kernel checks that on every single write. Raising memsw first is safe when it
+  // stays above today's memory limit; otherwise lower memory first. (runc orders them the same.)
   const memory: LimitWrite[] = [];
-  if (r.Memory) memory.push(['memory.limit_in_bytes', String(r.Memory)]);
-  if (r.MemorySwap && swapAccounting) {
-    const memsw: LimitWrite = ['memory.memsw.limit_in_bytes', String(r.MemorySwap)];
-    if (r.MemorySwap === -1 || currentMemoryLimit < BigInt(r.MemorySwap)) memory.unshift(memsw);
+  const { limit, swap, reservation } = r.memory ?? {};
+  if (limit) memory.push(['memory.limit_in_bytes', String(limit)]);
+  if (swap && swapAccounting) {
+    const memsw: LimitWrite = ['memory.memsw.limit_in_bytes', String(swap)];
+    if (swap === -1 || currentMemoryLimit < BigInt(swap)) memory.unshift(memsw);
     else memory.push(memsw);
   }
   w.push(...memory);
-  if (r.MemoryReservation) w.push(['memory.soft_limit_in_bytes', String(r.MemoryReservation)]);
+  if (reservation) w.push(['memory.soft_limit_in_bytes', String(reservation)]);
 
   // CPU bandwidth (CFS): in every period of cfs_period_us the group may run cfs_quota_us of CPU
   // time, summed over all CPUs — so quota 50000 per 100000 is half a CPU, 200000 is two CPUs.
-  if (r.NanoCpus) {
-    w.push(['cpu.cfs_period_us', String(DEFAULT_CFS_PERIOD_US)]);
-    w.push(['cpu.cfs_quota_us', String(nanoCpusToQuota(r.NanoCpus, DEFAULT_CFS_PERIOD_US))]);
-  } else {
-    if (r.CpuPeriod) w.push(['cpu.cfs_period_us', String(r.CpuPeriod)]);
-    if (r.CpuQuota) w.push(['cpu.cfs_quota_us', String(r.CpuQuota)]);
-  }
+  const cpu = r.cpu ?? {};
+  if (cpu.period) w.push(['cpu.cfs_period_us', String(cpu.period)]);
+  if (cpu.quota) w.push(['cpu.cfs_quota_us', String(cpu.quota)]);
   // CPU shares only matter when CPUs are contended: a weight relative to sibling cgroups.
-  if (r.CpuShares) w.push(['cpu.shares', String(r.CpuShares)]);
+  if (cpu.shares) w.push(['cpu.shares', String(cpu.shares)]);
 
-  if (r.CpusetCpus) w.push(['cpuset.cpus', r.CpusetCpus]);
-  if (r.CpusetMems) w.push(['cpuset.mems', r.CpusetMems]);
+  if (cpu.cpus) w.push(['cpuset.cpus', cpu.cpus]);
+  if (cpu.mems) w.push(['cpuset.mems', cpu.mems]);
 
-  if (r.PidsLimit) w.push(['pids.max', String(r.PidsLimit)]);
+  // pids: a positive limit, or "max" for the spec's -1 (0 means: not set)
+  const pids = r.pids?.limit;
+  if (pids) w.push(['pids.max', pids > 0 ? String(pids) : 'max']);
+
+  // devices: each rule in order, "a" (all), "c" or "b", major:minor ("*" for any), access rwm
+  for (const d of r.devices ?? []) {
+    const rule = `${d.type ?? 'a'} ${d.major ?? '*'}:${d.minor ?? '*'} ${d.access ?? 'rwm'}`;
+    w.push([d.allow ? 'devices.allow' : 'devices.deny', d.type === 'a' || d.type === undefined ? 'a' : rule]);
+  }
   return w;
 }
 // #endregion
@@ -81,10 +84,15 @@ export class CgroupV1 implements Cgroup {
   readonly paths: string[];
   /** the directories the used hierarchies are mounted on (cpu and cpuacct may share one) */
   private readonly mounts: string[];
+  /** the directory the cpuset hierarchy is mounted on (its new cgroups need filling in) */
+  private readonly cpusetMount: string | undefined;
 
-  /** `hierarchies` maps controller name → mount directory, from v1Hierarchies() in index.ts. */
+  /**
+   * `cgroupPath` is the cgroup's path under each hierarchy's root, like "minidock/<id>";
+   * `hierarchies` maps controller name → mount directory, from v1Hierarchies() in index.ts.
+   */
   constructor(
-    readonly id: string,
+    readonly cgroupPath: string,
     hierarchies: Record<string, string>,
   ) {
     const mounts = new Set<string>();
@@ -92,29 +100,34 @@ export class CgroupV1 implements Cgroup {
       const mount = hierarchies[c];
       if (mount === undefined) continue; // not mounted on this host: limits of that kind fail in apply()
       mounts.add(mount);
-      this.dirs[c] = path.join(mount, PARENT, id);
+      this.dirs[c] = path.join(mount, cgroupPath);
     }
     this.mounts = [...mounts];
-    this.paths = this.mounts.map((m) => path.join(m, PARENT, id));
+    this.cpusetMount = hierarchies.cpuset;
+    this.paths = this.mounts.map((m) => path.join(m, cgroupPath));
   }
 
   // #region v1-create
   create(): void {
+    // mkdir each level from the hierarchy's root down (minidock/, then minidock/<id>): the parent
+    // is shared by every container, and in the cpuset hierarchy each new level must be filled in
+    // before the next one can be.
     for (const mount of this.mounts) {
-      const parent = path.join(mount, PARENT);
-      const dir = path.join(parent, this.id);
-      cgMkdir(parent);
-      if (mount === this.hierarchy('cpuset')) inheritCpuset(parent, mount);
-      cgMkdir(dir);
-      if (mount === this.hierarchy('cpuset')) inheritCpuset(dir, parent);
+      let parent = mount;
+      for (const part of this.cgroupPath.split('/').filter(Boolean)) {
+        const dir = path.join(parent, part);
+        cgMkdir(dir);
+        if (mount === this.cpusetMount) inheritCpuset(dir, parent);
+        parent = dir;
+      }
     }
   }
   // #endregion
 
-  apply(r: Resources): void {
+  apply(r: LinuxResources): void {
     const memoryDir = this.dirs.memory;
     const swapAccounting = memoryDir !== undefined && existsSync(path.join(memoryDir, 'memory.memsw.limit_in_bytes'));
-    if (r.MemorySwap && !swapAccounting) {
+    if (r.memory?.swap && !swapAccounting) {
       trace('# no memory.memsw.limit_in_bytes: swap accounting is off (boot with swapaccount=1), swap stays unlimited');
     }
     const current = memoryDir ? BigInt(cgRead(path.join(memoryDir, 'memory.limit_in_bytes'), String(V1_UNLIMITED))) : V1_UNLIMITED;
@@ -169,8 +182,8 @@ export class CgroupV1 implements Cgroup {
   }
 
   destroy(): void {
-    // Only <tree>/minidock/<id>: the minidock/ parent is shared, and another container may be
-    // creating its own cgroup in it right now. Try every hierarchy even if one fails, so as
+    // Only the container's own directory: the parent (minidock/) is shared, and another
+    // container may be creating its own cgroup in it right now. Try every hierarchy even if one fails, so as
     // little as possible is left behind, and share one deadline between them.
     const deadline = Date.now() + RMDIR_PATIENCE_MS;
     const errors: unknown[] = [];
@@ -182,11 +195,6 @@ export class CgroupV1 implements Cgroup {
       }
     }
     if (errors.length > 0) throw errors[0];
-  }
-
-  private hierarchy(c: V1Controller): string | undefined {
-    const dir = this.dirs[c];
-    return dir === undefined ? undefined : path.dirname(path.dirname(dir));
   }
 }
 

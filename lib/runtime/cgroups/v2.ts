@@ -7,21 +7,19 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EngineError } from '../errors.js';
-import { trace } from '../sys/trace.js';
+import { EngineError } from '../../errors.js';
+import { trace } from '../../sys/trace.js';
+import type { Cgroup, CgroupStats } from './cgroup.js';
 import {
-  type Cgroup,
-  type CgroupStats,
   type LimitWrite,
-  PARENT,
   cgKeyValues,
   cgMkdir,
   cgProcs,
   cgRead,
   cgRmdir,
   cgWrite,
-} from './index.js';
-import { DEFAULT_CFS_PERIOD_US, type Resources, nanoCpusToQuota } from './resources.js';
+} from './cgroupfs.js';
+import type { LinuxResources } from '../spec.js';
 
 /** The controllers a container's cgroup gets, where the kernel offers them. */
 export const V2_WANTED = ['cpu', 'memory', 'pids', 'cpuset', 'io'] as const;
@@ -39,35 +37,39 @@ export function sharesToWeight(shares: number): number {
 // #endregion
 
 // #region v2-limits
-/** Resources → v2 files. `swapAccounting` says whether memory.swap.max exists. */
-export function v2LimitWrites(r: Resources, swapAccounting: boolean): LimitWrite[] {
+/** OCI resources → v2 files. `swapAccounting` says whether memory.swap.max exists. */
+export function v2LimitWrites(r: LinuxResources, swapAccounting: boolean): LimitWrite[] {
   const w: LimitWrite[] = [];
 
-  if (r.Memory) w.push(['memory.max', String(r.Memory)]);
-  // docker's MemorySwap is memory + swap (the v1 memsw idea); v2 limits swap on its own.
-  if (r.MemorySwap && swapAccounting) {
-    if (r.MemorySwap === -1) w.push(['memory.swap.max', 'max']);
-    else if (r.Memory) w.push(['memory.swap.max', String(r.MemorySwap - r.Memory)]);
+  const { limit, swap, reservation } = r.memory ?? {};
+  if (limit) w.push(['memory.max', String(limit)]);
+  // The spec's memory.swap is memory + swap (the v1 memsw idea); v2 limits swap on its own.
+  if (swap && swapAccounting) {
+    if (swap === -1) w.push(['memory.swap.max', 'max']);
+    else if (limit) w.push(['memory.swap.max', String(swap - limit)]);
   }
   // A soft limit: below memory.low the group's memory is protected from reclaim.
-  if (r.MemoryReservation) w.push(['memory.low', String(r.MemoryReservation)]);
+  if (reservation) w.push(['memory.low', String(reservation)]);
 
   // cpu.max holds both numbers of v1's cfs_quota_us and cfs_period_us: "<quota> <period>", and
   // "max" instead of a quota means no limit.
-  if (r.NanoCpus) {
-    w.push(['cpu.max', `${nanoCpusToQuota(r.NanoCpus, DEFAULT_CFS_PERIOD_US)} ${DEFAULT_CFS_PERIOD_US}`]);
-  } else if (r.CpuQuota || r.CpuPeriod) {
-    const quota = r.CpuQuota && r.CpuQuota > 0 ? String(r.CpuQuota) : 'max';
-    w.push(['cpu.max', `${quota} ${r.CpuPeriod || DEFAULT_CFS_PERIOD_US}`]);
+  const cpu = r.cpu ?? {};
+  if (cpu.quota || cpu.period) {
+    const quota = cpu.quota && cpu.quota > 0 ? String(cpu.quota) : 'max';
+    w.push(['cpu.max', `${quota} ${cpu.period || DEFAULT_CFS_PERIOD_US}`]);
   }
-  if (r.CpuShares) w.push(['cpu.weight', String(sharesToWeight(r.CpuShares))]);
+  if (cpu.shares) w.push(['cpu.weight', String(sharesToWeight(cpu.shares))]);
 
-  if (r.CpusetCpus) w.push(['cpuset.cpus', r.CpusetCpus]);
-  if (r.CpusetMems) w.push(['cpuset.mems', r.CpusetMems]);
+  if (cpu.cpus) w.push(['cpuset.cpus', cpu.cpus]);
+  if (cpu.mems) w.push(['cpuset.mems', cpu.mems]);
 
-  if (r.PidsLimit) w.push(['pids.max', String(r.PidsLimit)]);
+  const pids = r.pids?.limit;
+  if (pids) w.push(['pids.max', pids > 0 ? String(pids) : 'max']);
   return w;
 }
+
+/** The CFS period the kernel uses when only a quota is given: 100 ms. */
+export const DEFAULT_CFS_PERIOD_US = 100_000;
 // #endregion
 
 export class CgroupV2 implements Cgroup {
@@ -77,13 +79,16 @@ export class CgroupV2 implements Cgroup {
   readonly paths: string[];
   private readonly parent: string;
 
-  /** `tree` is where the unified hierarchy is mounted (normally /sys/fs/cgroup). */
+  /**
+   * `cgroupPath` is the cgroup's path in the tree, like "minidock/<id>"; `tree` is where the
+   * unified hierarchy is mounted (normally /sys/fs/cgroup).
+   */
   constructor(
-    readonly id: string,
+    readonly cgroupPath: string,
     private readonly tree: string,
   ) {
-    this.parent = path.join(tree, PARENT);
-    this.dir = path.join(this.parent, id);
+    this.dir = path.join(tree, cgroupPath);
+    this.parent = path.dirname(this.dir);
     this.paths = [this.dir];
   }
 
@@ -93,20 +98,27 @@ export class CgroupV2 implements Cgroup {
     const wanted = V2_WANTED.filter((c) => offered.has(c));
     // Top-down: the root hands the controllers to its children (minidock/ among them), then
     // minidock/ hands them to each container's cgroup.
-    enableControllers(this.tree, wanted);
-    cgMkdir(this.parent);
-    enableControllers(this.parent, wanted);
-    cgMkdir(this.dir);
+    let dir = this.tree;
+    for (const part of this.cgroupPath.split('/').filter(Boolean)) {
+      enableControllers(dir, wanted);
+      dir = path.join(dir, part);
+      cgMkdir(dir);
+    }
   }
   // #endregion
 
-  apply(r: Resources): void {
+  apply(r: LinuxResources): void {
     const swapAccounting = existsSync(path.join(this.dir, 'memory.swap.max'));
-    if (r.MemorySwap && r.MemorySwap !== r.Memory && !swapAccounting) {
+    if (r.memory?.swap && r.memory.swap !== r.memory.limit && !swapAccounting) {
       trace('# no memory.swap.max: swap accounting is off, swap stays unlimited');
     }
     // The controllers minidock/ hands down are the ones whose files exist in our directory.
     const enabled = words(cgRead(path.join(this.parent, 'cgroup.subtree_control'), ''));
+    if ((r.devices?.length ?? 0) > 0) {
+      // v2 has no devices.allow: device rules are an eBPF program attached to the cgroup, which
+      // this runtime cannot load yet (stage 8). Say so rather than pretend.
+      trace('# linux.resources.devices: not enforced on cgroup v2 (needs an eBPF program; stage 8)');
+    }
     for (const [file, value] of v2LimitWrites(r, swapAccounting)) {
       const controller = file.slice(0, file.indexOf('.'));
       if (!enabled.has(controller)) {
@@ -148,7 +160,7 @@ export class CgroupV2 implements Cgroup {
   }
 
   destroy(): void {
-    // Only minidock/<id>; the minidock/ parent is shared with other containers.
+    // Only the container's own directory; the parent (minidock/) is shared with other containers.
     cgRmdir(this.dir);
   }
 }

@@ -6,10 +6,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EngineError, EXIT } from './errors.js';
+import { EngineError, EXIT } from '../errors.js';
 import { init, lookPath } from './init.js';
-import { CLONE, F, MNT, MS, PR } from './sys/constants.js';
-import { Execed, RecordingSys, type Call } from './sys/fake.js';
+import { CLONE, F, MNT, MS, PR } from '../sys/constants.js';
+import { Execed, RecordingSys, type Call } from '../sys/fake.js';
 import type { HostMessage, InitMessage, InitSpec, SyncFd } from './sync.js';
 
 /** Stands in for SyncFd: answers init's receives from a script and notes where each message fell. */

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EngineError } from '../errors.js';
+import { EngineError } from '../../errors.js';
 import { cgroupMounts, detectCgroupVersion, listMinidockCgroups, openCgroup, v1Hierarchies } from './index.js';
 import { parseResources } from './resources.js';
 import { CgroupV1, v1LimitWrites } from './v1.js';

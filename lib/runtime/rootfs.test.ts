@@ -6,10 +6,10 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, s
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EngineError } from './errors.js';
+import { EngineError } from '../errors.js';
 import { DEVICES, enterChroot, enterRootfs, mountDev, mountInto, pivotRoot, secureJoin } from './rootfs.js';
-import { MNT, MS, S_IF, makedev } from './sys/constants.js';
-import { RecordingSys } from './sys/fake.js';
+import { MNT, MS, S_IF, makedev } from '../sys/constants.js';
+import { RecordingSys } from '../sys/fake.js';
 
 let tmp: string;
 let rootfs: string;

@@ -2,9 +2,9 @@
 // container creates, keeps from the host, or joins from another container; and the CLONE_* flags.
 
 import { describe, expect, it } from 'vitest';
-import { EngineError } from './errors.js';
+import { EngineError } from '../errors.js';
 import { cloneFlags, flagOf, NAMESPACES, planNamespaces, type NamespaceModes } from './namespaces.js';
-import { CLONE } from './sys/constants.js';
+import { CLONE } from '../sys/constants.js';
 
 /** docker's defaults, as `minidock run` writes them to hostconfig.json */
 const defaults: NamespaceModes = { NetworkMode: 'bridge', PidMode: '', IpcMode: 'private', UTSMode: '', CgroupnsMode: 'private' };

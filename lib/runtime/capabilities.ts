@@ -1,0 +1,64 @@
+// Capabilities: root's power cut into pieces (CAP_SYS_ADMIN, CAP_NET_ADMIN, …), each of which a
+// process may hold or not. capabilities(7), capset(2), prctl(2) PR_CAPBSET_DROP / PR_CAP_AMBIENT.
+// config.json's process.capabilities names the five sets; init applies them last, just before
+// execve, because the mounts and the hostname before it need CAP_SYS_ADMIN. Stage 8 notes.
+
+import { readFileSync } from 'node:fs';
+import { EngineError } from '../errors.js';
+import { PR } from '../sys/constants.js';
+import type { Sys } from '../sys/sys.js';
+import type { Capabilities } from './spec.js';
+
+/** Capability numbers from <linux/capability.h>, in order. */
+export const CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
+  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE',
+  'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL',
+  'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+] as const;
+
+/** A set of capability names as the bit mask capset(2) takes. Unknown names are an error. */
+export function capabilityMask(names: readonly string[], lastCap: number = CAPABILITIES.length - 1): bigint {
+  let mask = 0n;
+  for (const name of names) {
+    const n = CAPABILITIES.indexOf(name as (typeof CAPABILITIES)[number]);
+    if (n === -1) throw new EngineError(`process.capabilities: unknown capability ${JSON.stringify(name)}`);
+    if (n <= lastCap) mask |= 1n << BigInt(n); // a capability this kernel does not know yet: skipped, as runc does
+  }
+  return mask;
+}
+
+/** The highest capability number this kernel knows. */
+export function lastCapability(): number {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  } catch {
+    return CAPABILITIES.length - 1;
+  }
+}
+
+// #region apply-capabilities
+/**
+ * Apply the five sets, in the only order that works: the bounding set first (dropping from it
+ * needs CAP_SETPCAP, which capset may be about to remove), then effective/permitted/inheritable
+ * in one capset(2), then the ambient set (its members must be permitted and inheritable).
+ */
+export function applyCapabilities(sys: Sys, caps: Capabilities, lastCap: number = lastCapability()): void {
+  if (caps.bounding) {
+    const keep = capabilityMask(caps.bounding, lastCap);
+    for (let n = 0; n <= lastCap; n++) {
+      if ((keep & (1n << BigInt(n))) === 0n) sys.prctl(PR.CAPBSET_DROP, n);
+    }
+  }
+  const set = (names?: string[]) => capabilityMask(names ?? [], lastCap);
+  sys.capset(set(caps.effective), set(caps.permitted), set(caps.inheritable));
+  sys.prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_CLEAR_ALL, 0);
+  for (const name of caps.ambient ?? []) {
+    sys.prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_RAISE, CAPABILITIES.indexOf(name as (typeof CAPABILITIES)[number]));
+  }
+}
+// #endregion
