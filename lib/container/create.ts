@@ -12,7 +12,6 @@ import { ImageStore } from '../image/store.js';
 import { withLock } from '../lock.js';
 import { invalidName } from '../names.js';
 import type { Paths } from '../paths.js';
-import { createRootfs, removeRootfs } from '../storage/index.js';
 import { attachVolumes, planMounts } from '../volumes.js';
 import { containerName } from './names.js';
 import { ensureDir, listContainers, newState, saveContainer, saveHostConfig, type Container, type HostConfig } from './state.js';
@@ -117,11 +116,11 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
 
   // 3. The root filesystem. If it fails, the container never existed.
   try {
-    c.GraphDriver = createRootfs(p, id, store, image, req.stage);
+    c.GraphDriver = store.createRootfs(id, image, req.stage);
     c.Driver = c.GraphDriver.Name;
     saveContainer(p, c);
   } catch (e) {
-    if (c.GraphDriver.Name) removeRootfs(p, c); // the layers, if they were made
+    if (c.GraphDriver.Name) store.removeRootfs(id, c.GraphDriver); // the layers, if they were made
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
@@ -132,7 +131,7 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
     try {
       attachVolumes(p, c, mounts);
     } catch (e) {
-      removeRootfs(p, c);
+      store.removeRootfs(id, c.GraphDriver);
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }

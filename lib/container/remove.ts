@@ -7,7 +7,7 @@ import path from 'node:path';
 import { openCgroup, type Cgroup } from '../cgroups/index.js';
 import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
-import { removeRootfs } from '../storage/index.js';
+import { ImageStore } from '../image/store.js';
 import { removeAnonymousVolumes } from '../volumes.js';
 import { tearDownNetwork } from '../network/sandbox.js';
 import type { Container } from './state.js';
@@ -24,7 +24,7 @@ export function removeContainerFiles(p: Paths, c: Container, removeVolumes = fal
     cgroup.destroy();
   }
   if (c.Minidock.Stage >= 5) tearDownNetwork(p, c.ID); // veth, lease, ports: idem
-  removeRootfs(p, c);
+  new ImageStore(p, { collectGarbage: false }).removeRootfs(c.ID, c.GraphDriver);
   // rm -v, and --rm (docker's AutoRemove removes them too): the anonymous volumes; named ones stay
   if (removeVolumes || autoRemove(p, c)) removeAnonymousVolumes(p, c);
   // the state directory last: while it exists, `rm` can be run again to finish the job

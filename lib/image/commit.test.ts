@@ -6,7 +6,6 @@ import tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Container } from '../container/state.js';
 import { paths, type Paths } from '../paths.js';
-import { createContainerLayers } from '../storage/overlay2.js';
 import { S_IF, makedev } from '../sys/constants.js';
 import { libcSys } from '../sys/libc.js';
 import { commitContainer, EMPTY_LAYER_DIFF_ID } from './commit.js';
@@ -48,7 +47,7 @@ function container(id: string, image: string, cmd: string[]): Container {
     Config: { Env: ['PATH=/bin'], Cmd: cmd, Entrypoint: null, WorkingDir: '', User: '', Labels: {} },
     GraphDriver: { Name: 'overlay2', Data: {} }, Minidock: { Stage: 3 },
   } as unknown as Container;
-  c.GraphDriver.Data = createContainerLayers(p, store, store.get(image as `sha256:${string}`), id);
+  c.GraphDriver.Data = store.createRootfs(id, store.get(image as `sha256:${string}`), 3).Data;
   return c;
 }
 

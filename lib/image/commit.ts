@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Container } from '../container/state.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
-import { MAX_IMAGE_LAYERS, mountIdOf, OVERLAY2 } from '../storage/overlay2.js';
+import { MAX_IMAGE_LAYERS, OVERLAY2 } from '../storage/overlay2.js';
 import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
 import type { Digest } from './digest.js';
@@ -51,7 +51,7 @@ export async function commitContainer(p: Paths, store: ImageStore, c: Container,
   const tags = opts.reference ? [opts.reference] : [];
   for (const t of tags) parseReference(t);
   const runConfig = applyChanges(containerRunConfig(c), opts.changes ?? []);
-  const mountId = mountIdOf(p, c.ID);
+  const mountId = store.layers.mountOf(c.ID)?.mountId ?? null;
   if (c.GraphDriver.Name !== OVERLAY2 || mountId === null) {
     throw new EngineError(`commit needs an overlay2 container: ${c.Name.slice(1)} uses ${c.GraphDriver.Name || 'no'} storage (created at stage ${c.Minidock.Stage})`);
   }

@@ -4,12 +4,10 @@
 //
 // docker-rmi(1); moby daemon/images/image_delete.go (the conflict rules). Stage 3 notes, "rmi".
 
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { listContainers } from '../container/state.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
-import { hexOf, isDigest, type Digest } from './digest.js';
+import { hexOf, type Digest } from './digest.js';
 import { familiarString, parseImageRef } from './reference.js';
 import type { Image, ImageStore } from './store.js';
 
@@ -121,20 +119,9 @@ function deleteUntagged(p: Paths, store: ImageStore, img: Image, prune: boolean)
 function layersInUse(p: Paths, store: ImageStore): Set<Digest> {
   const used = new Set<Digest>();
   for (const img of store.list()) for (const chainId of img.layers) used.add(chainId);
-  let mounts: string[] = [];
-  try {
-    mounts = readdirSync(path.join(p.layerDb, 'mounts'));
-  } catch {
-    // no containers yet
-  }
-  for (const id of mounts) {
-    let chainId: string | null = null;
-    try {
-      chainId = readFileSync(path.join(p.layerDb, 'mounts', id, 'parent'), 'utf8').trim();
-    } catch {
-      continue; // a container of an image without layers
-    }
-    while (chainId && isDigest(chainId) && !used.has(chainId) && store.hasLayer(chainId)) {
+  for (const id of store.layers.mountContainers()) {
+    let chainId = store.layers.mountOf(id)?.parent ?? null; // null: a container of an image without layers
+    while (chainId && !used.has(chainId) && store.hasLayer(chainId)) {
       used.add(chainId);
       chainId = store.layer(chainId).parent;
     }

@@ -85,8 +85,8 @@ describe('ImageStore layers', () => {
 
   it('leaves nothing behind when applying the layer fails', async () => {
     await expect(store.createLayer(null, fromTar({ '../escape': 'x' }))).rejects.toThrow(/refusing layer entry/);
-    expect(readdirSync(p.overlay2)).toEqual(['l']);
-    expect(readdirSync(path.join(p.overlay2, 'l'))).toEqual([]);
+    expect(readdirSync(p.overlay2).filter((n) => n !== 'l')).toEqual([]);
+    expect(existsSync(path.join(p.overlay2, 'l')) ? readdirSync(path.join(p.overlay2, 'l')) : []).toEqual([]);
     expect(existsSync(path.join(p.layerDb, 'sha256'))).toBe(false);
   });
 });
@@ -182,7 +182,7 @@ describe('importImage', () => {
     await expect(importImage(store, await makeTar({ f: 'x' }), { changes: ['FROM busybox'] })).rejects.toThrow(/unsupported change FROM/);
     await expect(importImage(store, await makeTar({ '../x': 'x' }))).rejects.toThrow(/refusing/);
     expect(existsSync(path.join(p.layerDb, 'sha256'))).toBe(false);
-    expect(readdirSync(p.overlay2)).toEqual(['l']);
+    expect(readdirSync(p.overlay2).filter((n) => n !== 'l')).toEqual([]);
     expect(store.list()).toEqual([]);
   });
 });

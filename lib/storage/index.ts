@@ -1,46 +1,89 @@
-// Storage drivers: where a container's root filesystem comes from.
+// Storage drivers: where a container's root filesystem comes from, and how it becomes one tree.
 //
 //   stage < 3   vfs       a private full copy of the image's layers (lib/storage/vfs.ts)
 //   stage ≥ 3   overlay2  the image's layers as lowerdirs, a -init layer, and a writable
 //                         container layer, joined by an overlay mount (lib/storage/overlay2.ts)
-// The driver a container was created with is recorded in its GraphDriver.Name, so `rm` removes
-// it the same way even if the stage gate has moved since.
+// The layer store (lib/image/layerdb.ts) decides which directories a container gets; this file
+// mounts and unmounts them. mount(2), umount2(2). Stage 3 notes, "who mounts the overlay".
 
 import path from 'node:path';
-import type { Container } from '../container/state.js';
-import type { ImageStore, Image } from '../image/store.js';
+import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import type { InitSpec } from '../sync.js';
-import { createContainerLayers, overlayMount, OVERLAY2, removeContainerLayers } from './overlay2.js';
-import { createVfsRootfs, removeVfsRootfs, VFS } from './vfs.js';
+import { MNT } from '../sys/constants.js';
+import type { Sys } from '../sys/sys.js';
+import { trace } from '../sys/trace.js';
+import { lowerOf, mountedOnHost, overlayMount, overlayMountData, OVERLAY2 } from './overlay2.js';
 
+/** docker inspect's GraphDriver: the driver's name and its directories. */
 export interface GraphDriver {
   Name: string;
   Data: Record<string, string>;
 }
 
-// #region create-rootfs
-/** Make the container's root filesystem (nothing is mounted yet: init mounts it, inside). */
-export function createRootfs(p: Paths, id: string, store: ImageStore, image: Image, stage: number): GraphDriver {
-  if (stage >= 3) return { Name: OVERLAY2, Data: createContainerLayers(p, store, image, id) };
-  const dir = createVfsRootfs(p, id, store.layerDirs(image));
-  return { Name: VFS, Data: { Dir: dir, MergedDir: dir } };
+/** overlay2/<mount-id>/merged → overlay2/ and <mount-id>. */
+function overlayParts(driver: GraphDriver): { home: string; mountId: string; merged: string } {
+  const merged = driver.Data.MergedDir;
+  const layerDir = path.dirname(merged);
+  return { home: path.dirname(layerDir), mountId: path.basename(layerDir), merged };
+}
+
+/**
+ * The same, but trusting only the mount ID of the record: the directories are rebuilt under this
+ * store's overlay2/, so an edited config.v2.json cannot make the host mount over any path.
+ */
+function ownOverlayParts(p: Paths, driver: GraphDriver): { home: string; mountId: string; merged: string } {
+  const { mountId } = overlayParts(driver);
+  if (!/^[0-9a-f]{64}$/.test(mountId)) throw new EngineError(`invalid overlay2 mount id in GraphDriver.Data.MergedDir: ${driver.Data.MergedDir}`);
+  return { home: p.overlay2, mountId, merged: path.join(p.overlay2, mountId, 'merged') };
 }
 
 /** What init needs to know to mount the root filesystem in the container's mount namespace. */
-export function rootfsForInit(c: Container): Pick<InitSpec, 'rootfs' | 'rootfsMount'> {
+export function rootfsForInit(c: { GraphDriver: GraphDriver }): Pick<InitSpec, 'rootfs' | 'rootfsMount'> {
   if (c.GraphDriver.Name === OVERLAY2) {
-    // MergedDir is overlay2/<mount-id>/merged: the driver's home is two levels up
-    const merged = c.GraphDriver.Data.MergedDir;
-    const layerDir = path.dirname(merged);
-    return { rootfs: merged, rootfsMount: overlayMount(path.dirname(layerDir), path.basename(layerDir)) };
+    const { home, mountId, merged } = overlayParts(c.GraphDriver);
+    return { rootfs: merged, rootfsMount: overlayMount(home, mountId) };
   }
   return { rootfs: c.GraphDriver.Data.MergedDir ?? c.GraphDriver.Data.Dir, rootfsMount: null };
 }
-// #endregion
 
-export function removeRootfs(p: Paths, c: Container): void {
-  if (c.GraphDriver.Name === VFS) removeVfsRootfs(p, c.ID);
-  // also when GraphDriver is still empty: a run that failed while making the layers
-  else removeContainerLayers(p, c.ID);
+// #region mount-rootfs
+/**
+ * Mount a container's root filesystem on the host, as Docker's daemon does before it calls runc;
+ * returns the directory that becomes the container's `/` (the OCI bundle's root.path).
+ *
+ *   overlay2: mount -t overlay overlay -o index=off,lowerdir=l/…,upperdir=…,workdir=… <id>/merged
+ *             made from overlay2/ as the working directory (the short names are relative to it,
+ *             see mount-options); the caller's working directory is restored afterwards.
+ *   vfs:      the copy is a plain directory already: nothing to mount.
+ * Idempotent: a merged/ that is already a mount point is returned as it is.
+ */
+export function mountRootfs(p: Paths, driver: GraphDriver, sys: Sys): string {
+  if (driver.Name !== OVERLAY2) return driver.Data.MergedDir ?? driver.Data.Dir;
+  const { home, mountId, merged } = ownOverlayParts(p, driver);
+  if (mountedOnHost(merged)) return merged;
+  const data = overlayMountData(lowerOf(home, mountId), mountId);
+  const cwd = process.cwd();
+  process.chdir(home);
+  try {
+    trace(`$ cd ${home} && mount -t overlay overlay -o ${data} ${mountId}/merged`);
+    sys.mount('overlay', merged, 'overlay', 0, data);
+  } finally {
+    process.chdir(cwd);
+  }
+  return merged;
 }
+
+/**
+ * Undo mountRootfs: a lazy unmount (MNT_DETACH) of merged/, so a process still holding a file
+ * open in it does not make this fail; the kernel frees the overlay when the last user goes.
+ * Idempotent: nothing is done when merged/ is not mounted, or for vfs.
+ */
+export function unmountRootfs(p: Paths, driver: GraphDriver, sys: Sys): void {
+  if (driver.Name !== OVERLAY2) return;
+  const { merged } = ownOverlayParts(p, driver);
+  if (!mountedOnHost(merged)) return;
+  trace(`$ umount -l ${merged}`);
+  sys.umount2(merged, MNT.DETACH);
+}
+// #endregion

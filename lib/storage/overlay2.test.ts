@@ -7,7 +7,7 @@ import { applyLayerTar } from '../image/layer-tar.js';
 import { ImageStore, type Image } from '../image/store.js';
 import { paths, type Paths } from '../paths.js';
 import { INIT_LAYER_ENTRIES } from './initlayer.js';
-import { createContainerLayers, graphDriverData, lowerOf, makeLayerDir, MAX_IMAGE_LAYERS, MOUNT_DATA_MAX, overlayMount, removeContainerLayers } from './overlay2.js';
+import { graphDriverData, lowerOf, makeLayerDir, MAX_IMAGE_LAYERS, MOUNT_DATA_MAX, overlayMount } from './overlay2.js';
 
 async function tarOf(files: Record<string, string>): Promise<Buffer> {
   const pack = tar.pack();
@@ -44,7 +44,7 @@ async function imageOf(n: number): Promise<Image> {
 describe('overlay2 container layers', () => {
   it('puts a -init layer on the image and the writable layer on the -init layer, as Docker does', async () => {
     const image = await imageOf(2);
-    const data = createContainerLayers(p, store, image, 'c1');
+    const data = store.createRootfs('c1', image, 3).Data;
     const mountId = readFileSync(path.join(p.layerDb, 'mounts/c1/mount-id'), 'utf8');
     expect(mountId).toMatch(/^[0-9a-f]{64}$/);
     expect(readFileSync(path.join(p.layerDb, 'mounts/c1/init-id'), 'utf8')).toBe(`${mountId}-init`);
@@ -69,7 +69,7 @@ describe('overlay2 container layers', () => {
   });
 
   it("fills the -init layer with Docker's placeholders, all empty", async () => {
-    createContainerLayers(p, store, await imageOf(1), 'c1');
+    store.createRootfs('c1', await imageOf(1), 3);
     const mountId = readFileSync(path.join(p.layerDb, 'mounts/c1/mount-id'), 'utf8');
     const diff = path.join(p.overlay2, `${mountId}-init`, 'diff');
     for (const [rel, kind] of INIT_LAYER_ENTRIES) {
@@ -80,7 +80,7 @@ describe('overlay2 container layers', () => {
   });
 
   it('builds mount options from short links, relative to overlay2/, upper layers first', async () => {
-    createContainerLayers(p, store, await imageOf(1), 'c1');
+    store.createRootfs('c1', await imageOf(1), 3);
     const mountId = readFileSync(path.join(p.layerDb, 'mounts/c1/mount-id'), 'utf8');
     const m = overlayMount(p.overlay2, mountId);
     expect(m.cwd).toBe(p.overlay2);
@@ -89,7 +89,7 @@ describe('overlay2 container layers', () => {
 
   it('fits a 125-layer image (+ -init) in one page of mount options, where absolute paths would not', async () => {
     const image = await imageOf(MAX_IMAGE_LAYERS);
-    const data = createContainerLayers(p, store, image, 'c1');
+    const data = store.createRootfs('c1', image, 3).Data;
     const mountId = readFileSync(path.join(p.layerDb, 'mounts/c1/mount-id'), 'utf8');
     const m = overlayMount(p.overlay2, mountId);
     expect(lowerOf(p.overlay2, mountId)).toHaveLength(126);
@@ -100,15 +100,15 @@ describe('overlay2 container layers', () => {
   it('refuses an image with more than 125 layers, and leaves nothing behind', async () => {
     const image = await imageOf(MAX_IMAGE_LAYERS + 1);
     const before = readdirSync(p.overlay2).length;
-    expect(() => createContainerLayers(p, store, image, 'c1')).toThrow(/max depth exceeded/);
+    expect(() => store.createRootfs('c1', image, 3).Data).toThrow(/max depth exceeded/);
     expect(readdirSync(p.overlay2)).toHaveLength(before);
   }, 60_000);
 
   it('removes both layers, their short links and the layerdb record', async () => {
     const image = await imageOf(1);
     const before = { dirs: readdirSync(p.overlay2).sort(), links: readdirSync(path.join(p.overlay2, 'l')).sort() };
-    createContainerLayers(p, store, image, 'c1');
-    removeContainerLayers(p, 'c1');
+    store.createRootfs('c1', image, 3);
+    store.layers.removeMount('c1');
     expect(readdirSync(p.overlay2).sort()).toEqual(before.dirs);
     expect(readdirSync(path.join(p.overlay2, 'l')).sort()).toEqual(before.links);
     expect(existsSync(path.join(p.layerDb, 'mounts/c1'))).toBe(false);

@@ -7,20 +7,19 @@
 //   overlay2/<id>/work/     overlayfs' scratch directory        (layers with a parent)
 //   overlay2/<id>/merged/   where the union is mounted          (container layers)
 //   overlay2/l/<short>      symlink → ../<id>/diff
-//   image/overlay2/layerdb/mounts/<container id>/{mount-id,init-id,parent}
+//   overlay2/staging-<pid>-<id>/  a layer being unpacked: renamed to <id> when it is complete
 //
+// The driver knows layer directories by name only: which ChainID a directory holds, and which
+// container owns which directories, is the layer store's business (lib/image/layerdb.ts).
 // mount(2), overlayfs (Documentation/filesystems/overlayfs.rst); moby daemon/graphdriver/overlay2.
 // Stage 3 notes: stages/03-overlay2/README.md.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../errors.js';
-import type { Image, ImageStore } from '../image/store.js';
-import type { Paths } from '../paths.js';
 import { sh } from '../sys/exec.js';
 import { trace } from '../sys/trace.js';
-import type { InitSpec } from '../sync.js';
 import { setupInitLayer } from './initlayer.js';
 
 export const OVERLAY2 = 'overlay2';
@@ -80,23 +79,35 @@ export function lowerOf(home: string, id: string): string[] {
  */
 export function makeLayerDir(home: string, id: string, parent: string | null, opts: { merged?: boolean } = {}): void {
   const dir = path.join(home, id);
-  const lowers = parent === null ? [] : [`l/${linkOf(home, parent)}`, ...lowerOf(home, parent)];
-  if (lowers.length > MAX_DEPTH) throw new EngineError(`max depth exceeded: a layer may have at most ${MAX_DEPTH} layers below it`);
-
-  mkdirSync(path.join(home, 'l'), { recursive: true, mode: 0o700 });
+  lowersFor(home, parent); // too deep: fail before anything is made
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   mkdirSync(dir, { mode: 0o710 });
   mkdirSync(path.join(dir, 'diff'), { mode: 0o755 });
+  trace(`mkdir ${dir}/diff`);
+  linkLayerDir(home, id, dir, parent);
+  if (opts.merged) mkdirSync(path.join(dir, 'merged'), { mode: 0o700 });
+}
+
+/** Steps 1 (the short name) and 2 (lower, work/, committed) for a layer directory at `dir`. */
+function linkLayerDir(home: string, id: string, dir: string, parent: string | null): void {
+  const lowers = lowersFor(home, parent);
+  mkdirSync(path.join(home, 'l'), { recursive: true, mode: 0o700 });
   const link = newLinkId();
   symlinkSync(path.join('..', id, 'diff'), path.join(home, 'l', link));
   writeFileSync(path.join(dir, 'link'), link, { mode: 0o644 });
-  trace(`mkdir ${dir}/diff; ln -s ../${id}/diff ${home}/l/${link}`);
-
+  trace(`ln -s ../${id}/diff ${home}/l/${link}`);
   if (parent !== null) {
     writeFileSync(path.join(dir, 'lower'), lowers.join(':'), { mode: 0o644 });
     mkdirSync(path.join(dir, 'work'), { mode: 0o700 });
     writeFileSync(path.join(home, parent, 'committed'), '', { mode: 0o600 });
   }
-  if (opts.merged) mkdirSync(path.join(dir, 'merged'), { mode: 0o700 });
+}
+
+/** The `lower` of a new layer on `parent`: the parent's short link, then the parent's `lower`. */
+function lowersFor(home: string, parent: string | null): string[] {
+  const lowers = parent === null ? [] : [`l/${linkOf(home, parent)}`, ...lowerOf(home, parent)];
+  if (lowers.length > MAX_DEPTH) throw new EngineError(`max depth exceeded: a layer may have at most ${MAX_DEPTH} layers below it`);
+  return lowers;
 }
 
 /** Remove a layer directory and the short link that names it. */
@@ -113,50 +124,95 @@ export function removeLayerDir(home: string, id: string): void {
 }
 // #endregion
 
-/** layerdb/mounts/<container id>/: which layer directories belong to a container. */
-function mountsDir(p: Paths, containerId: string): string {
-  return path.join(p.layerDb, 'mounts', containerId);
+// #region staging
+/**
+ * An image layer is unpacked where no one takes it for a layer: overlay2/staging-<pid>-<id>/diff.
+ * Unpacking takes seconds to minutes (thousands of files), and a process killed meanwhile must
+ * leave nothing that looks like a layer. The name says who is unpacking: while that PID lives the
+ * directory is work in progress; once it is dead, the directory is garbage (lib/image/layerdb.ts
+ * collects it). Only when the files are complete does publishLayerDir give it its short link and
+ * rename(2) it to overlay2/<id>: one atomic step, on one filesystem.
+ */
+export function stagingName(id: string, pid: number = process.pid): string {
+  return `staging-${pid}-${id}`;
 }
 
-/** The writable layer's directory name of a container (layerdb/mounts/<id>/mount-id). */
-export function mountIdOf(p: Paths, containerId: string): string | null {
-  try {
-    return readFileSync(path.join(mountsDir(p, containerId), 'mount-id'), 'utf8').trim();
-  } catch {
-    return null;
-  }
+/** The PID and layer id a staging directory's name holds, or null for any other name. */
+export function parseStagingName(name: string): { pid: number; id: string } | null {
+  const m = /^staging-(\d+)-([0-9a-f]{64})$/.exec(name);
+  return m ? { pid: Number(m[1]), id: m[2] } : null;
+}
+
+/** Make overlay2/staging-<pid>-<id>/diff/; returns the diff directory to unpack into. */
+export function makeStagingDir(home: string, id: string): string {
+  const dir = path.join(home, stagingName(id));
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { mode: 0o710 });
+  mkdirSync(path.join(dir, 'diff'), { mode: 0o755 });
+  trace(`mkdir ${dir}/diff   # unpack here, publish by rename`);
+  return path.join(dir, 'diff');
+}
+
+/**
+ * Turn a complete staging directory into the layer directory <id> on top of `parent`: its short
+ * link (dangling for an instant: it names ../<id>/diff), lower, work/, then rename(2). The caller
+ * holds the layer store's lock, so no garbage collector sees the instant between.
+ */
+export function publishLayerDir(home: string, id: string, parent: string | null): void {
+  const staging = path.join(home, stagingName(id));
+  linkLayerDir(home, id, staging, parent);
+  renameSync(staging, path.join(home, id));
+  trace(`mv ${staging} ${path.join(home, id)}`);
+}
+// #endregion
+
+/** What lies in overlay2/: layer directories by name, staging directories, and the short links. */
+export function layerDirNames(home: string): { layers: string[]; staging: string[]; links: string[] } {
+  const list = (d: string): string[] => {
+    try {
+      return readdirSync(d);
+    } catch {
+      return [];
+    }
+  };
+  const names = list(home).filter((n) => n !== 'l');
+  return {
+    layers: names.filter((n) => parseStagingName(n) === null),
+    staging: names.filter((n) => parseStagingName(n) !== null),
+    links: list(path.join(home, 'l')),
+  };
+}
+
+/** Short links under l/ whose target (../<id>/diff) does not exist. */
+export function danglingLinks(home: string): string[] {
+  return layerDirNames(home).links.filter((link) => !existsSync(path.join(home, 'l', link)));
+}
+
+/** Remove short links under l/ (ones found dangling). */
+export function removeLinks(home: string, links: readonly string[]): void {
+  for (const link of links) rmSync(path.join(home, 'l', link), { force: true });
+  if (links.length > 0) trace(`rm ${links.map((l) => `l/${l}`).join(' ')}   # dangling short links`);
 }
 
 // #region container-layers
 /**
- * A container's two layers on top of its image, in the order Docker makes them:
- *   1. a mount ID: 64 random hex digits, unrelated to the container ID
- *   2. <mount-id>-init on the image's top layer, filled with placeholders (lib/storage/initlayer.ts)
- *   3. <mount-id> on the init layer: the writable layer, with merged/ to mount on
- *   4. layerdb/mounts/<container id>/{mount-id, init-id, parent}: the bookkeeping
- * Nothing is mounted here: init mounts the overlay inside the container's mount namespace.
+ * A container's two layers on top of its image's top layer (`parent`, a layer directory name,
+ * or null for an image without layers), in the order Docker makes them:
+ *   1. <mount-id>-init on the image's top layer, filled with placeholders (lib/storage/initlayer.ts)
+ *   2. <mount-id> on the init layer: the writable layer, with merged/ to mount on
+ * The mount ID is 64 random hex digits, unrelated to the container ID; the layer store records
+ * which container owns it (layerdb/mounts/<container id>/, lib/image/layerdb.ts).
  * Returns docker inspect's GraphDriver.Data.
  */
-export function createContainerLayers(p: Paths, store: ImageStore, image: Image, containerId: string): Record<string, string> {
-  if (image.layers.length > MAX_IMAGE_LAYERS) throw new EngineError(`max depth exceeded: the image has ${image.layers.length} layers, at most ${MAX_IMAGE_LAYERS} can be run`);
-  const home = p.overlay2;
-  const mountId = randomBytes(32).toString('hex');
+export function createContainerLayers(home: string, mountId: string, parent: string | null): Record<string, string> {
   const initId = `${mountId}-init`;
-  const top = image.layers.length > 0 ? image.layers[image.layers.length - 1] : null;
-  const topCacheId = top === null ? null : store.layer(top).cacheId;
   try {
-    makeLayerDir(home, initId, topCacheId);
+    makeLayerDir(home, initId, parent);
     setupInitLayer(path.join(home, initId, 'diff'));
     makeLayerDir(home, mountId, initId, { merged: true });
-
-    const meta = mountsDir(p, containerId);
-    mkdirSync(meta, { recursive: true, mode: 0o700 });
-    writeFileSync(path.join(meta, 'mount-id'), mountId);
-    writeFileSync(path.join(meta, 'init-id'), initId);
-    if (top !== null) writeFileSync(path.join(meta, 'parent'), top);
-    trace(`container layers ${mountId} (rw) over ${initId} over ${image.layers.length} image layer(s)`);
+    trace(`container layers ${mountId} (rw) over ${initId} over ${parent ?? 'no image layer'}`);
   } catch (err) {
-    removeContainerLayers(p, containerId, mountId);
+    removeContainerLayers(home, mountId);
     throw err;
   }
   return graphDriverData(home, mountId);
@@ -180,47 +236,49 @@ export function graphDriverData(home: string, mountId: string): Record<string, s
 
 // #region mount-options
 /**
- * The overlay mount init makes (lib/rootfs.ts step 2), with names relative to overlay2/:
+ * The overlay mount of a container's root filesystem, with names relative to overlay2/:
  *
  *   mount -t overlay overlay -o index=off,lowerdir=l/INIT:l/TOP:…:l/BOTTOM,upperdir=<id>/diff,workdir=<id>/work <id>/merged
  *
  * lowerdir lists the highest layer first: a name is looked up there first, then lower down.
- * Relative names work because init chdir(2)s to overlay2/ first; they are why a 125-layer image
- * fits: 29 bytes per "l/<short>:" where an absolute ".../overlay2/<64 hex>/diff" path takes ~100.
- * index=off as Docker passes it: overlayfs' inode index would tie each layer to the first upper
- * directory it was mounted with, and image layers are shared by many containers.
+ * Relative names work because the mounting process chdir(2)s to overlay2/ first; they are why a
+ * 125-layer image fits: 29 bytes per "l/<short>:" where an absolute ".../overlay2/<64 hex>/diff"
+ * path takes ~100. index=off as Docker passes it: overlayfs' inode index would tie each layer to
+ * the first upper directory it was mounted with, and image layers are shared by many containers.
  */
-export function overlayMount(home: string, mountId: string): NonNullable<InitSpec['rootfsMount']> {
-  const data = `index=off,lowerdir=${lowerOf(home, mountId).join(':')},upperdir=${mountId}/diff,workdir=${mountId}/work`;
+export function overlayMountData(lowers: readonly string[], mountId: string): string {
+  const data = `index=off,lowerdir=${lowers.join(':')},upperdir=${mountId}/diff,workdir=${mountId}/work`;
   if (data.length > MOUNT_DATA_MAX) {
     throw new EngineError(`overlay mount options are ${data.length} bytes, more than one page (${MOUNT_DATA_MAX}): too many layers`);
   }
-  return { source: 'overlay', fstype: 'overlay', data, cwd: home };
+  return data;
+}
+
+/** The same mount as init makes it (lib/rootfs.ts step 2): the options and the directory to chdir to. */
+export function overlayMount(home: string, mountId: string): { source: string; fstype: string; data: string; cwd: string } {
+  return { source: 'overlay', fstype: 'overlay', data: overlayMountData(lowerOf(home, mountId), mountId), cwd: home };
 }
 // #endregion
 
 // #region remove-container-layers
 /**
- * `rm`: the container's writable and init layers and its layerdb/mounts record. The overlay
- * itself was mounted in the container's mount namespace and went away with its last process;
- * only if someone mounted merged/ on the host by hand (the notes show how) is it unmounted here.
+ * `rm`: the container's writable and init layers. If merged/ is still mounted on the host
+ * (mountRootfs in lib/storage/index.ts, or by hand as the notes show), it is unmounted first,
+ * lazily: a shell still standing in it must not make `rm` fail.
  */
-export function removeContainerLayers(p: Paths, containerId: string, knownMountId?: string): void {
-  const home = p.overlay2;
-  const mountId = knownMountId ?? mountIdOf(p, containerId);
-  if (mountId) {
-    const merged = path.join(home, mountId, 'merged');
-    if (mountedOnHost(merged)) sh('umount', ['-l', merged]);
-    removeLayerDir(home, mountId);
-    removeLayerDir(home, `${mountId}-init`);
-  }
-  rmSync(mountsDir(p, containerId), { recursive: true, force: true });
+export function removeContainerLayers(home: string, mountId: string): void {
+  const merged = path.join(home, mountId, 'merged');
+  if (mountedOnHost(merged)) sh('umount', ['-l', merged]);
+  removeLayerDir(home, mountId);
+  removeLayerDir(home, `${mountId}-init`);
 }
 // #endregion
 
 /** Is `dir` a mount point in the caller's (the host's) mount namespace? proc(5): mountinfo. */
-function mountedOnHost(dir: string): boolean {
+export function mountedOnHost(dir: string, mountinfo = '/proc/self/mountinfo'): boolean {
   if (!existsSync(dir)) return false;
-  const table = readFileSync('/proc/self/mountinfo', 'utf8');
-  return table.split('\n').some((line) => line.split(' ')[4] === dir);
+  const table = readFileSync(mountinfo, 'utf8');
+  // mountinfo escapes blanks, tabs, newlines and backslashes in paths as \ooo octal
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return table.split('\n').some((line) => unescape(line.split(' ')[4] ?? '') === dir);
 }
