@@ -7,8 +7,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CGROUP_ROOT, cgroupMounts, detectCgroupVersion, v1Hierarchies } from './cgroups/index.js';
-import { V1_USED } from './cgroups/v1.js';
+import { CGROUP_ROOT, cgroupMounts, detectCgroupVersion, v1Hierarchies } from './runtime/cgroups/index.js';
+import { V1_USED } from './runtime/cgroups/v1.js';
 import { EngineError } from './errors.js';
 import { BUSYBOX_BIN, BUSYBOX_IMAGE, checkStaticElf } from './image/busybox.js';
 import { ImageStore } from './image/store.js';

@@ -6,6 +6,8 @@
 //     overlay2/<id>/ and overlay2/l/   the layers (stage 3)
 //     volumes/<name>/_data             volumes (stage 4)
 //   /run/minidock/                     MINIDOCK_RUN: runtime state that must not survive a reboot
+//     bundles/<id>/config.json         the OCI bundle the engine hands the runtime (docker: /run/docker/containerd/<id>)
+//     runtime/<id>/state.json          the runtime's own record (runc: /run/runc/<id>)
 
 import path from 'node:path';
 
@@ -21,6 +23,10 @@ export interface Paths {
   volumes: string;
   tmp: string;
   locks: string;
+  /** the OCI bundle of a container: config.json, whose root.path is the mounted rootfs */
+  bundle(id: string): string;
+  /** the runtime's --root */
+  runtimeRoot: string;
 }
 
 export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
@@ -38,5 +44,7 @@ export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
     volumes: path.join(root, 'volumes'),
     tmp: path.join(root, 'tmp'),
     locks: path.join(run, 'locks'),
+    bundle: (id: string) => path.join(run, 'bundles', id),
+    runtimeRoot: path.join(run, 'runtime'),
   };
 }

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { EngineError } from './errors.js';
 import { withLock } from './lock.js';
 import type { Paths } from './paths.js';
-import type { MountSpec } from './sync.js';
+import type { MountSpec } from './container/mounts.js';
 import type { Sys } from './sys/sys.js';
 import { trace } from './sys/trace.js';
 import { writeJsonAtomic } from './atomic.js';

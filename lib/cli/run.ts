@@ -2,12 +2,12 @@
 // and either wait for it (foreground: the exit status is ours) or leave it to a shim (-d).
 
 import { EngineError } from '../errors.js';
-import { RESOURCE_FLAG_OPTIONS, parseResources, type ResourceFlags } from '../cgroups/resources.js';
+import { RESOURCE_FLAG_OPTIONS, parseResources, type ResourceFlags } from '../container/resources.js';
 import { createContainer, parseEnv } from '../container/create.js';
 import { runContainer } from '../container/monitor.js';
 import { startDetached } from '../container/shim.js';
 import { findContainer, type HostConfig } from '../container/state.js';
-import { planNamespaces } from '../namespaces.js';
+import { planNamespaces } from '../container/namespaces.js';
 import { paths } from '../paths.js';
 import { currentStage } from '../stage.js';
 import { splitVolumeFlags } from '../volumes.js';

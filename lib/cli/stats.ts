@@ -3,8 +3,8 @@
 // limit, pids.current). See cgroups(7) and stages/02-cgroups.
 
 import { readFileSync } from 'node:fs';
-import { type Cgroup, type CgroupStats, openCgroup } from '../cgroups/index.js';
-import { hostCpus, parseCpuList } from '../cgroups/resources.js';
+import { type Cgroup, type CgroupStats, defaultCgroupPath, openCgroup } from '../runtime/cgroups/index.js';
+import { hostCpus, parseCpuList } from '../container/resources.js';
 import { type Container, findContainer, listContainers } from '../container/state.js';
 import { paths } from '../paths.js';
 import { parseFlags } from './args.js';
@@ -70,7 +70,7 @@ function sampleAll(containers: Container[]): Sample[] {
   return containers.map((container) => {
     if (!container.State.Running) return { container, stats: null, systemNs };
     let cg = cgroups.get(container.ID);
-    if (!cg) cgroups.set(container.ID, (cg = openCgroup(container.ID)));
+    if (!cg) cgroups.set(container.ID, (cg = openCgroup(defaultCgroupPath(container.ID))));
     return { container, stats: cg.stats(), systemNs };
   });
 }

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Paths } from '../paths.js';
-import type { MountSpec } from '../sync.js';
+import type { MountSpec } from './mounts.js';
 import { trace } from '../sys/trace.js';
 import { findContainer, type Container, type HostConfig } from './state.js';
 

@@ -4,9 +4,13 @@
 
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { openCgroup, type Cgroup } from '../cgroups/index.js';
+import { oneLine } from '../errors.js';
 import type { Paths } from '../paths.js';
+import * as runtime from '../runtime/container.js';
+import { libcSys } from '../sys/libc.js';
+import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
+import { unmountRootfs } from '../storage/index.js';
 import { ImageStore } from '../image/store.js';
 import { removeAnonymousVolumes } from '../volumes.js';
 import { tearDownNetwork } from '../network/sandbox.js';
@@ -16,14 +20,9 @@ import type { Container } from './state.js';
 /** Remove a stopped container's cgroup, root filesystem and state directory (and with
  *  `removeVolumes`, rm -v, its anonymous volumes). */
 export function removeContainerFiles(p: Paths, c: Container, removeVolumes = false): void {
-  trace(`remove container ${c.ID.slice(0, 12)}: cgroup, rootfs, state`);
-  if (c.Minidock.Stage >= 2) {
-    // gone already unless its monitor died; with a shared PID namespace, processes may remain
-    const cgroup = openCgroup(c.ID);
-    killRemaining(cgroup);
-    cgroup.destroy();
-  }
-  if (c.Minidock.Stage >= 5) tearDownNetwork(p, c.ID); // veth, lease, ports: idem
+  trace(`remove container ${c.ID.slice(0, 12)}: runtime state, cgroup, network, rootfs, state`);
+  // gone already unless its monitor died: then the runtime's part, the network, the mount remain
+  cleanUp(p, libcSys, c, { runtime: true });
   new ImageStore(p, { collectGarbage: false }).removeRootfs(c.ID, c.GraphDriver);
   // rm -v, and --rm (docker's AutoRemove removes them too): the anonymous volumes; named ones stay
   if (removeVolumes || autoRemove(p, c)) removeAnonymousVolumes(p, c);
@@ -40,17 +39,28 @@ function autoRemove(p: Paths, c: Container): boolean {
   }
 }
 
+// #region clean-up
 /**
- * SIGKILL whatever is still in the container's cgroup. In a PID namespace of its own, PID 1's
- * exit already killed every other process; with `--pid host` or `--pid container:X` it did not.
+ * What a container that stopped (or never started) leaves to undo, in reverse order of making:
+ * the runtime's part (processes left in the cgroup, the cgroup, its state), the network (veth,
+ * address, DNAT rules), the rootfs mount, the bundle. Docker unmounts a container's layers when
+ * it stops, too; `rm` removes the layers themselves.
  */
-export function killRemaining(cgroup: Cgroup | null): void {
-  for (const pid of cgroup?.procs() ?? []) {
-    trace(`$ kill -9 ${pid}   # left in the container's cgroup`);
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
+export function cleanUp(p: Paths, sys: Sys, c: Container, what: { runtime: boolean }): void {
+  const id = c.ID;
+  // the runtime's state may be gone already (the monitor finished): nothing of its to undo then
+  if (what.runtime) attempt(() => runtime.remove(p.runtimeRoot, id, true), 'container does not exist');
+  if (c.Minidock.Stage >= 5) attempt(() => tearDownNetwork(p, id));
+  attempt(() => unmountRootfs(p, c.GraphDriver, sys));
+  attempt(() => rmSync(p.bundle(id), { recursive: true, force: true }));
+}
+// #endregion
+
+/** Run one cleanup step; a failure is traced, not thrown (`expected`: a message that is no failure). */
+function attempt(step: () => unknown, expected?: string): void {
+  try {
+    step();
+  } catch (e) {
+    if (!expected || !oneLine(e).startsWith(expected)) trace(`cleanup step failed: ${oneLine(e)}`);
   }
 }

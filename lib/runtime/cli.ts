@@ -201,7 +201,7 @@ async function createFromBundle(g: Globals, id: string, values: { bundle: string
   });
   if (!foreground) {
     // `create` is done: init waits on its exec fifo and must not hold on to us
-    (created.child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
+    created.detach();
     created.child.unref();
   }
   return created;

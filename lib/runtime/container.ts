@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError, oneLine } from '../errors.js';
 import { processStartTime } from '../proc.js';
+import { stageOn } from '../stage.js';
 import { CLONE, S_IF } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
@@ -51,11 +52,14 @@ export interface CreateOptions {
 export interface Created {
   state: RuntimeState;
   child: ChildProcess;
-  cgroup: Cgroup;
+  /** null below the course's stage 2 (no cgroups yet) */
+  cgroup: Cgroup | null;
   /** resolves when init has execve()d (the sync socket closed without an error), after start() */
   execed: () => Promise<void>;
   /** resolves to the exit status, as a shell shows it (128 + signal number when killed) */
   exited: Promise<number>;
+  /** stop listening to init (what `minidock-runtime create` does before it exits) */
+  detach: () => void;
 }
 
 // #region create
@@ -71,27 +75,28 @@ export async function create(sys: Sys, opts: CreateOptions): Promise<Created> {
     throw e;
   }
   const rootfs = path.resolve(opts.bundle, spec.root.path);
-  const cgroup = openCgroup(spec.linux.cgroupsPath ?? defaultCgroupPath(id));
+  const cgroupPath = cgroupsOn() ? spec.linux.cgroupsPath ?? defaultCgroupPath(id) : '';
+  const cgroup = cgroupOf(cgroupPath);
   let child: ChildProcess | undefined;
   try {
     // 2. The exec fifo, where init will wait for `start`.
     sys.mknod(execFifoPath(root, id), S_IF.FIFO | 0o600, 0);
     // 3. The cgroup exists, with its limits, before init does: no user code ever runs unlimited.
-    cgroup.create();
-    cgroup.apply(spec.linux.resources ?? {});
+    cgroup?.create();
+    cgroup?.apply(spec.linux.resources ?? {});
     // 4. init, in the PID namespace config.json asks for.
     child = spawnInit(sys, root, id, spec, opts.stdio);
     const exited = waitForExit(child);
     // 5. The conversation of sync.ts, up to "ready".
-    const state = await handshake(child, opts, rootfs, cgroup);
+    const { state, channel } = await handshake(child, opts, rootfs, cgroupPath, cgroup);
     if (opts.pidFile) writeFileSync(opts.pidFile, String(state.pid));
-    return { state, child, cgroup, exited, execed: () => awaitExec(child!) };
+    return { state, child, cgroup, exited, execed: () => awaitExec(channel), detach: () => channel.close() };
   } catch (e) {
     // undo in reverse: init (and anything it started), the cgroup, the state directory
     if (child?.pid) killQuietly(child.pid);
     if (child) await waitForExit(child);
-    for (const pid of safe(() => cgroup.procs(), [])) killQuietly(pid);
-    safe(() => cgroup.destroy(), undefined);
+    for (const pid of safe(() => cgroup?.procs() ?? [], [])) killQuietly(pid);
+    safe(() => cgroup?.destroy(), undefined);
     rmSync(stateDir(root, id), { recursive: true, force: true });
     throw e;
   }
@@ -147,17 +152,17 @@ function spawnInit(sys: Sys, root: string, id: string, spec: Spec, stdio: unknow
 
 // #region handshake
 /** The parent's half of sync.ts's protocol, up to "ready". */
-async function handshake(child: ChildProcess, opts: CreateOptions, rootfs: string, cgroup: Cgroup): Promise<RuntimeState> {
+async function handshake(child: ChildProcess, opts: CreateOptions, rootfs: string, cgroupPath: string, cgroup: Cgroup | null): Promise<{ state: RuntimeState; channel: InitChannel }> {
   const { root, id, spec } = opts;
   const channel = new InitChannel(child.stdio[3] as Socket);
   channel.send({ type: 'bootstrap', bootstrap: { spec, rootfs, noPivot: opts.noPivot ?? false } });
   await channel.expect('created');
   const pid = child.pid!;
   // init exists and owns its namespaces: put it (every thread of it) in the container's cgroup
-  cgroup.addProcess(pid);
+  cgroup?.addProcess(pid);
   const state: RuntimeState = {
     ociVersion: OCI_VERSION, id, pid, pidStartTime: processStartTime(pid) ?? '', bundle: path.resolve(opts.bundle), rootfs,
-    created: new Date().toISOString(), cgroupPath: spec.linux.cgroupsPath ?? defaultCgroupPath(id), hooks: spec.hooks, annotations: spec.annotations,
+    created: new Date().toISOString(), cgroupPath, hooks: spec.hooks, annotations: spec.annotations,
   };
   // createRuntime hooks see the container as "creating": /proc/<pid>/ns/net is its network
   // namespace now, so this is where a network gets plugged in
@@ -169,16 +174,12 @@ async function handshake(child: ChildProcess, opts: CreateOptions, rootfs: strin
   await channel.expect('ready');
   saveState(root, state);
   // keep listening: after start, init says 'exec' and the socket closes at execve
-  (child as ChildWithChannel).channel = channel;
-  return state;
+  return { state, channel };
 }
 // #endregion
 
-type ChildWithChannel = ChildProcess & { channel?: InitChannel };
-
 /** After start(): 'exec', then EOF when execve closes fd 3 — or init's error. */
-async function awaitExec(child: ChildProcess): Promise<void> {
-  const channel = (child as ChildWithChannel).channel!;
+async function awaitExec(channel: InitChannel): Promise<void> {
   await channel.expect('exec');
   const last = await channel.nextWithin('execve');
   if (last?.type === 'error') throw new EngineError(last.message, last.exitCode);
@@ -211,7 +212,7 @@ export function start(root: string, id: string): OciState {
 export function kill(root: string, id: string, signal: number, all = false): void {
   const s = loadState(root, id);
   if (statusOf(root, s) === 'stopped' && !all) throw new EngineError('container not running');
-  const pids = all ? openCgroup(s.cgroupPath).procs() : [s.pid];
+  const pids = all ? cgroupOf(s.cgroupPath)?.procs() ?? [s.pid] : [s.pid];
   for (const pid of pids) {
     trace(`$ kill -${signal} ${pid}`);
     try {
@@ -232,13 +233,13 @@ export function remove(root: string, id: string, force = false): void {
   const s = loadState(root, id);
   const status = statusOf(root, s);
   if (status === 'running' && !force) throw new EngineError(`cannot delete container ${id} that is not stopped: running`);
-  const cgroup = openCgroup(s.cgroupPath);
+  const cgroup = cgroupOf(s.cgroupPath);
   if (status !== 'stopped') killQuietly(s.pid);
-  for (const pid of safe(() => cgroup.procs(), [])) {
+  for (const pid of safe(() => cgroup?.procs() ?? [], [])) {
     trace(`$ kill -9 ${pid}   # left in the container's cgroup`);
     killQuietly(pid);
   }
-  cgroup.destroy();
+  cgroup?.destroy();
   runHooksWarning('poststop', s.hooks?.poststop, { ...ociState(root, s), status: 'stopped' });
   rmSync(stateDir(root, id), { recursive: true, force: true });
 }
@@ -246,12 +247,26 @@ export function remove(root: string, id: string, force = false): void {
 
 /** The PIDs in the container's cgroup (runc ps). */
 export function processes(root: string, id: string): number[] {
-  return openCgroup(loadState(root, id).cgroupPath).procs();
+  const s = loadState(root, id);
+  return cgroupOf(s.cgroupPath)?.procs() ?? (statusOf(root, s) === 'stopped' ? [] : [s.pid]);
 }
 
 /** Whether the kernel's OOM killer killed a process of this container (read before delete). */
 export function oomKilled(root: string, id: string): boolean {
-  return safe(() => openCgroup(loadState(root, id).cgroupPath).oomKilled(), false);
+  return safe(() => cgroupOf(loadState(root, id).cgroupPath)?.oomKilled() ?? false, false);
+}
+
+/**
+ * The course's stage gate (MINIDOCK_STAGE, lib/stage.ts): below stage 2 this runtime has no
+ * cgroup step yet — that is what a learner writes in stage 2. Outside the course it is always on.
+ */
+function cgroupsOn(): boolean {
+  return stageOn(2);
+}
+
+/** The cgroup at `cgroupPath`, or null when the container has none ("" in state.json). */
+function cgroupOf(cgroupPath: string): Cgroup | null {
+  return cgroupPath ? openCgroup(cgroupPath) : null;
 }
 
 function killQuietly(pid: number): void {

@@ -30,7 +30,7 @@ export interface RuntimeState {
   rootfs: string;
   /** when `create` finished, RFC 3339 */
   created: string;
-  /** the cgroup path under each hierarchy (linux.cgroupsPath, or minidock/<id>) */
+  /** the cgroup path under each hierarchy (linux.cgroupsPath, or minidock/<id>); "" for none */
   cgroupPath: string;
   /** kept for `start` (poststart) and `delete` (poststop) */
   hooks?: Hooks;

@@ -9,11 +9,10 @@
 import path from 'node:path';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
-import type { InitSpec } from '../sync.js';
 import { MNT } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
-import { lowerOf, mountedOnHost, overlayMount, overlayMountData, OVERLAY2 } from './overlay2.js';
+import { lowerOf, mountedOnHost, overlayMountData, OVERLAY2 } from './overlay2.js';
 
 /** docker inspect's GraphDriver: the driver's name and its directories. */
 export interface GraphDriver {
@@ -36,15 +35,6 @@ function ownOverlayParts(p: Paths, driver: GraphDriver): { home: string; mountId
   const { mountId } = overlayParts(driver);
   if (!/^[0-9a-f]{64}$/.test(mountId)) throw new EngineError(`invalid overlay2 mount id in GraphDriver.Data.MergedDir: ${driver.Data.MergedDir}`);
   return { home: p.overlay2, mountId, merged: path.join(p.overlay2, mountId, 'merged') };
-}
-
-/** What init needs to know to mount the root filesystem in the container's mount namespace. */
-export function rootfsForInit(c: { GraphDriver: GraphDriver }): Pick<InitSpec, 'rootfs' | 'rootfsMount'> {
-  if (c.GraphDriver.Name === OVERLAY2) {
-    const { home, mountId, merged } = overlayParts(c.GraphDriver);
-    return { rootfs: merged, rootfsMount: overlayMount(home, mountId) };
-  }
-  return { rootfs: c.GraphDriver.Data.MergedDir ?? c.GraphDriver.Data.Dir, rootfsMount: null };
 }
 
 // #region mount-rootfs

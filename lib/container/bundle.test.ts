@@ -2,7 +2,7 @@
 // hostconfig.json that are actually set.
 
 import { describe, expect, it } from 'vitest';
-import { containerEnv, DEFAULT_PATH, resourcesOf } from './spec.js';
+import { containerEnv, DEFAULT_PATH, resourcesOf } from './bundle.js';
 import type { HostConfig } from './state.js';
 
 describe('containerEnv', () => {

@@ -1,0 +1,117 @@
+// From Docker's records to an OCI bundle: the engine's half of the engine ↔ runtime contract.
+// runtime-spec config.md; moby daemon/oci_linux.go does the same job. Stage 1 notes, "a container
+// is a bundle"; seed notes 004 (dockerd → containerd → runc, the bundle between them).
+//
+// config.v2.json + hostconfig.json + the image's config + the mounted rootfs → config.json:
+// the command line from Entrypoint + Cmd, the environment with docker's defaults, the namespaces
+// docker's --pid/--ipc/--uts/--network/--cgroupns flags ask for, the kernel filesystems, the
+// volumes and /etc files as bind mounts, and the limits in OCI's names. Written to
+// /run/minidock/bundles/<id>/config.json, where a learner can read it — and run it by hand
+// with `minidock-runtime run --bundle /run/minidock/bundles/<id> my-copy`.
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { writeJsonAtomic } from '../atomic.js';
+import { EngineError } from '../errors.js';
+import type { Paths } from '../paths.js';
+import { defaultCgroupPath } from '../runtime/cgroups/index.js';
+import type { NsKind } from '../runtime/namespaces.js';
+import { defaultMounts, OCI_VERSION, type LinuxResources, type NamespaceType, type Spec } from '../runtime/spec.js';
+import { inMountOrder, volumeMounts } from '../volumes.js';
+import { etcMounts } from './etcfiles.js';
+import { toOciMount } from './mounts.js';
+import { planNamespaces } from './namespaces.js';
+import { nanoCpusToQuota, DEFAULT_CFS_PERIOD_US } from './resources.js';
+import { findContainer, initAlive, type Container, type HostConfig } from './state.js';
+
+export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** docker's environment rules: PATH if missing, HOSTNAME always, HOME=/root for root. */
+export function containerEnv(env: readonly string[], hostname: string): string[] {
+  // a bare KEY (`-e KEY`, unset on the host) means: no KEY in the container at all
+  const out = env.filter((e) => !e.startsWith('HOSTNAME=') && e.includes('='));
+  if (!out.some((e) => e.startsWith('PATH='))) out.unshift(DEFAULT_PATH);
+  out.push(`HOSTNAME=${hostname}`);
+  if (!out.some((e) => e.startsWith('HOME='))) out.push('HOME=/root');
+  return out;
+}
+
+const OCI_TYPE: Record<NsKind, NamespaceType> = { mnt: 'mount', uts: 'uts', ipc: 'ipc', pid: 'pid', net: 'network', cgroup: 'cgroup' };
+
+// #region build-spec
+/**
+ * The container's config.json. `rootfs` is the directory that becomes "/" (the overlay the
+ * engine mounted, or the vfs copy). The course's stages decide what goes in: at stage 0 no
+ * namespace at all (the runtime then only chroots), from stage 1 the namespaces and kernel
+ * filesystems, from stage 3 the /etc files, from stage 4 the volumes.
+ */
+export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number, rootfs: string): Spec {
+  const args = [...(c.Config.Entrypoint ?? []), ...(c.Config.Cmd ?? [])];
+  if (args.length === 0) throw new EngineError('no command specified');
+  const plan = planNamespaces(hc);
+  const namespaces: Spec['linux']['namespaces'] = [];
+  if (stage >= 1) {
+    for (const kind of plan.create) namespaces.push({ type: OCI_TYPE[kind] });
+    for (const [kind, target] of Object.entries(plan.join) as [NsKind, string][]) {
+      const other = findContainer(p, target);
+      if (!other.State.Running || !initAlive(other)) throw new EngineError(`cannot join namespace of a non running container: ${target}`);
+      namespaces.push({ type: OCI_TYPE[kind], path: `/proc/${other.State.Pid}/ns/${kind}` });
+    }
+  }
+  const own = inMountOrder([...etcMounts(p, c, hc, stage), ...volumeMounts(c)]).map(toOciMount);
+  return {
+    ociVersion: OCI_VERSION,
+    process: {
+      user: { uid: 0, gid: 0 },
+      args,
+      env: containerEnv(c.Config.Env, c.Config.Hostname),
+      cwd: c.Config.WorkingDir || '/',
+    },
+    root: { path: rootfs, readonly: false },
+    hostname: c.Config.Hostname,
+    // /proc, /dev, /sys … first, then the container's own mounts, shallow before deep
+    mounts: stage >= 1 ? [...defaultMounts(), ...own] : [],
+    annotations: { 'org.minidock.container.name': c.Name.replace(/^\//, '') },
+    linux: {
+      namespaces,
+      cgroupsPath: defaultCgroupPath(c.ID),
+      resources: ociResources(hc),
+    },
+  };
+}
+// #endregion
+
+// #region oci-resources
+/** hostconfig.json's limits (docker's names; 0 or "" = not set) → config.json's linux.resources. */
+export function ociResources(hc: Partial<HostConfig>): LinuxResources {
+  const r: LinuxResources = {};
+  const memory: NonNullable<LinuxResources['memory']> = {};
+  if (hc.Memory) memory.limit = hc.Memory;
+  if (hc.MemorySwap) memory.swap = hc.MemorySwap;
+  if (hc.MemoryReservation) memory.reservation = hc.MemoryReservation;
+  if (Object.keys(memory).length > 0) r.memory = memory;
+  const cpu: NonNullable<LinuxResources['cpu']> = {};
+  // --cpus is docker's own convenience: N CPUs = a quota of N periods per 100 ms period
+  if (hc.NanoCpus) {
+    cpu.period = DEFAULT_CFS_PERIOD_US;
+    cpu.quota = nanoCpusToQuota(hc.NanoCpus, DEFAULT_CFS_PERIOD_US);
+  } else {
+    if (hc.CpuPeriod) cpu.period = hc.CpuPeriod;
+    if (hc.CpuQuota) cpu.quota = hc.CpuQuota;
+  }
+  if (hc.CpuShares) cpu.shares = hc.CpuShares;
+  if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;
+  if (hc.CpusetMems) cpu.mems = hc.CpusetMems;
+  if (Object.keys(cpu).length > 0) r.cpu = cpu;
+  if (hc.PidsLimit) r.pids = { limit: hc.PidsLimit };
+  return r;
+}
+// #endregion
+
+/** Write config.json into the container's bundle directory; returns the directory. */
+export function writeBundle(p: Paths, id: string, spec: Spec): string {
+  const dir = p.bundle(id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeJsonAtomic(path.join(dir, 'config.json'), spec, 0o600);
+  return dir;
+}
