@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { CGROUP_ROOT, cgroupMounts, detectCgroupVersion, v1Hierarchies } from './runtime/cgroups/index.js';
-import { V1_USED } from './runtime/cgroups/v1.js';
+import { V1_REQUIRED } from './runtime/cgroups/v1.js';
 import { EngineError } from './errors.js';
 import { BUSYBOX_BIN, BUSYBOX_IMAGE, checkStaticElf } from './image/busybox.js';
 import { ImageStore } from './image/store.js';
@@ -220,7 +220,7 @@ function cgroupFinding(f: HostFacts): Finding {
   // v1: a controller is usable when its hierarchy is mounted. v2: when the root lists it in
   // cgroup.controllers (minidock switches it on in cgroup.subtree_control itself).
   const present = layout.version === 1 ? Object.keys(v1Hierarchies(f.mountinfo)) : (f.v2Controllers ?? '').trim().split(/\s+/);
-  const needed: string[] = layout.version === 1 ? [...V1_USED] : V2_NEEDED;
+  const needed: string[] = layout.version === 1 ? [...V1_REQUIRED] : V2_NEEDED;
   const found = needed.filter((c) => present.includes(c)).sort();
   const missing = needed.filter((c) => !present.includes(c)).sort();
   const label = `v${layout.version} (${layout.mode})`;

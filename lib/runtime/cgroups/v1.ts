@@ -23,8 +23,10 @@ import {
 } from './cgroupfs.js';
 import type { LinuxResources } from '../spec.js';
 
-/** The hierarchies a container joins: the ones holding the limits it can be given, and cpuacct for stats. */
-export const V1_USED = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'] as const;
+/** The hierarchies minidock needs: the ones holding the limits docker's flags set, and cpuacct for stats. */
+export const V1_REQUIRED = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids'] as const;
+/** The hierarchies a container joins where mounted: those, and devices for config.json's device rules. */
+export const V1_USED = [...V1_REQUIRED, 'devices'] as const;
 export type V1Controller = (typeof V1_USED)[number];
 
 /** What memory.limit_in_bytes reads when there is no limit (the largest page-aligned long). */
