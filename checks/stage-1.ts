@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assert, assertEqual, CheckFailure, engine, exec, hostMountinfo, md, mdOk, nsLink, startDetached, type Context, type Stage } from './harness.js';
+import { runtimeChecks } from './runtime.js';
 
 const KINDS = ['mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup'];
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -209,5 +210,7 @@ export const stage: Stage = {
         assertEqual(ours(), processesBefore, 'minidock processes (init, shim) running');
       },
     },
+    // a container is a bundle: the runtime alone, by hand and under containerd
+    ...runtimeChecks,
   ],
 };

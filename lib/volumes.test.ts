@@ -6,7 +6,6 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { newState, saveContainer, type Container } from './container/state.js';
 import { EngineError } from './errors.js';
 import { paths, type Paths } from './paths.js';
-import { mountInto } from './rootfs.js';
 import { MS } from './sys/constants.js';
 import { RecordingSys } from './sys/fake.js';
 import {
@@ -389,37 +388,5 @@ describe('copyData', () => {
     expect(copyImageContent(new RecordingSys(), path.join(image, 'missing'), volume)).toBe(false);
     writeFileSync(path.join(image, 'file'), 'x');
     expect(copyImageContent(new RecordingSys(), path.join(image, 'file'), volume)).toBe(false);
-  });
-});
-
-describe('copyData in init’s mountInto', () => {
-  it('copies the image’s directory into the empty volume before the bind mount, never after', () => {
-    const base = mkdtempSync(path.join(tmpdir(), 'mdtest-mountinto-'));
-    roots.push(base);
-    const rootfs = path.join(base, 'rootfs');
-    const volume = path.join(base, 'vol');
-    mkdirSync(path.join(rootfs, 'seed'), { recursive: true });
-    mkdirSync(volume);
-    writeFileSync(path.join(rootfs, 'seed', 'a'), 'from the image');
-    const sys = new RecordingSys();
-    let copiedBeforeMount = false;
-    const record = sys.mount.bind(sys);
-    sys.mount = (...args: Parameters<RecordingSys['mount']>) => {
-      if (sys.calls.length === 0) copiedBeforeMount = existsSync(path.join(volume, 'a'));
-      record(...args);
-    };
-    mountInto(sys, rootfs, { source: volume, target: '/seed', type: 'bind', readonly: true, copyData: true });
-    expect(copiedBeforeMount).toBe(true);
-    expect(sys.calls.map((c) => c.args[3])).toEqual([MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | MS.RDONLY]);
-  });
-
-  it('copies nothing for a mount without copyData (a bind mount)', () => {
-    const base = mkdtempSync(path.join(tmpdir(), 'mdtest-mountinto-'));
-    roots.push(base);
-    mkdirSync(path.join(base, 'rootfs', 'seed'), { recursive: true });
-    writeFileSync(path.join(base, 'rootfs', 'seed', 'a'), 'x');
-    mkdirSync(path.join(base, 'host'));
-    mountInto(new RecordingSys(), path.join(base, 'rootfs'), { source: path.join(base, 'host'), target: '/seed', type: 'bind', readonly: false });
-    expect(existsSync(path.join(base, 'host', 'a'))).toBe(false);
   });
 });

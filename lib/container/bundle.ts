@@ -41,22 +41,19 @@ const OCI_TYPE: Record<NsKind, NamespaceType> = { mnt: 'mount', uts: 'uts', ipc:
 // #region build-spec
 /**
  * The container's config.json. `rootfs` is the directory that becomes "/" (the overlay the
- * engine mounted, or the vfs copy). The course's stages decide what goes in: at stage 0 no
- * namespace at all (the runtime then only chroots), from stage 1 the namespaces and kernel
- * filesystems, from stage 3 the /etc files, from stage 4 the volumes.
+ * engine mounted, or the vfs copy). The course's stages add the engine's parts: the /etc files
+ * from stage 3, the volumes from stage 4. (What the runtime does with it — namespaces from
+ * stage 1, cgroups from stage 2 — is the runtime's own stage gate.)
  */
 export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number, rootfs: string): Spec {
   const args = [...(c.Config.Entrypoint ?? []), ...(c.Config.Cmd ?? [])];
   if (args.length === 0) throw new EngineError('no command specified');
   const plan = planNamespaces(hc);
-  const namespaces: Spec['linux']['namespaces'] = [];
-  if (stage >= 1) {
-    for (const kind of plan.create) namespaces.push({ type: OCI_TYPE[kind] });
-    for (const [kind, target] of Object.entries(plan.join) as [NsKind, string][]) {
-      const other = findContainer(p, target);
-      if (!other.State.Running || !initAlive(other)) throw new EngineError(`cannot join namespace of a non running container: ${target}`);
-      namespaces.push({ type: OCI_TYPE[kind], path: `/proc/${other.State.Pid}/ns/${kind}` });
-    }
+  const namespaces: Spec['linux']['namespaces'] = plan.create.map((kind) => ({ type: OCI_TYPE[kind] }));
+  for (const [kind, target] of Object.entries(plan.join) as [NsKind, string][]) {
+    const other = findContainer(p, target);
+    if (!other.State.Running || !initAlive(other)) throw new EngineError(`cannot join namespace of a non running container: ${target}`);
+    namespaces.push({ type: OCI_TYPE[kind], path: `/proc/${other.State.Pid}/ns/${kind}` });
   }
   const own = inMountOrder([...etcMounts(p, c, hc, stage), ...volumeMounts(c)]).map(toOciMount);
   return {
@@ -70,7 +67,7 @@ export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number,
     root: { path: rootfs, readonly: false },
     hostname: c.Config.Hostname,
     // /proc, /dev, /sys … first, then the container's own mounts, shallow before deep
-    mounts: stage >= 1 ? [...defaultMounts(), ...own] : [],
+    mounts: [...defaultMounts(), ...own],
     annotations: { 'org.minidock.container.name': c.Name.replace(/^\//, '') },
     linux: {
       namespaces,

@@ -48,17 +48,19 @@ export function lastCapability(): number {
  * in one capset(2), then the ambient set (its members must be permitted and inheritable).
  */
 export function applyCapabilities(sys: Sys, caps: Capabilities, lastCap: number = lastCapability()): void {
+  // every name is checked before the first system call: a typo must not leave half the sets applied
+  const mask = (names?: string[]) => capabilityMask(names ?? [], lastCap);
+  const [effective, permitted, inheritable, ambient] = [mask(caps.effective), mask(caps.permitted), mask(caps.inheritable), mask(caps.ambient)];
   if (caps.bounding) {
-    const keep = capabilityMask(caps.bounding, lastCap);
+    const keep = mask(caps.bounding);
     for (let n = 0; n <= lastCap; n++) {
       if ((keep & (1n << BigInt(n))) === 0n) sys.prctl(PR.CAPBSET_DROP, n);
     }
   }
-  const set = (names?: string[]) => capabilityMask(names ?? [], lastCap);
-  sys.capset(set(caps.effective), set(caps.permitted), set(caps.inheritable));
+  sys.capset(effective, permitted, inheritable);
   sys.prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_CLEAR_ALL, 0);
-  for (const name of caps.ambient ?? []) {
-    sys.prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_RAISE, CAPABILITIES.indexOf(name as (typeof CAPABILITIES)[number]));
+  for (let n = 0; n <= lastCap; n++) {
+    if ((ambient & (1n << BigInt(n))) !== 0n) sys.prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_RAISE, n);
   }
 }
 // #endregion

@@ -111,7 +111,7 @@ export async function create(sys: Sys, opts: CreateOptions): Promise<Created> {
  * set pid_for_children back with setns(2).
  */
 function spawnInit(sys: Sys, root: string, id: string, spec: Spec, stdio: unknown[]): ChildProcess {
-  const pidNs = namespaceOf(spec, 'pid');
+  const pidNs = stageOn(1) ? namespaceOf(spec, 'pid') : undefined; // the course's stage 0: none (init.ts)
   const ours = openSync('/proc/self/ns/pid_for_children', 'r');
   // fd 4 of init: the exec fifo, open for reading and writing so that init's read blocks until
   // `start` writes (and never sees end-of-file)
@@ -136,9 +136,10 @@ function spawnInit(sys: Sys, root: string, id: string, spec: Spec, stdio: unknow
       // Ctrl-C reaches the parent, which forwards it, instead of reaching init twice.
       detached: true,
       stdio: [...stdio.slice(0, 3), 'pipe', fifo] as StdioOptions,
-      // A minimal environment: init needs nothing of ours (NODE_EXTRA_CA_CERTS alone costs
-      // ~80 ms of start-up). The container's environment travels in config.json.
-      env: process.env.MINIDOCK_TRACE ? { MINIDOCK_TRACE: process.env.MINIDOCK_TRACE } : {},
+      // A minimal environment: init needs nothing of ours but the trace switch and the course's
+      // stage gate (NODE_EXTRA_CA_CERTS alone costs ~80 ms of start-up). The container's
+      // environment travels in config.json.
+      env: Object.fromEntries(['MINIDOCK_TRACE', 'MINIDOCK_STAGE'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
     });
     if (child.pid === undefined) throw new EngineError(`cannot start init: ${process.execPath} ${INIT_JS}`);
     return child;

@@ -21,7 +21,8 @@ export function runHooks(kind: string, hooks: readonly Hook[] | undefined, state
       timeout: h.timeout ? h.timeout * 1000 : undefined,
       encoding: 'utf8',
     });
-    if (r.error) throw new EngineError(`${kind} hook ${h.path}: ${r.error.message}`);
+    // a hook that exits without reading its stdin leaves us an EPIPE: not a failure, its status says
+    if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') throw new EngineError(`${kind} hook ${h.path}: ${r.error.message}`);
     if (r.status !== 0) {
       const why = r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
       throw new EngineError(`${kind} hook ${h.path}: ${why}${r.stderr ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`);

@@ -1,23 +1,54 @@
 // init's steps, in order: driven with the RecordingSys fake and a stand-in for the sync socket,
 // so the sequence of system calls and protocol messages can be read back and checked without
-// root. The rootfs is a temp dir: /dev's directories and symlinks are really made there.
+// root. The rootfs is a temp dir: /dev's directories and symlinks are really made there. The
+// exec fifo (fd 4, where init waits for `start`) is a stand-in too: node:fs's readSync and
+// closeSync are replaced for fd 4 only, and every other file operation is the real one.
 
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EngineError, EXIT } from '../errors.js';
 import { init, lookPath } from './init.js';
 import { CLONE, F, MNT, MS, PR } from '../sys/constants.js';
 import { Execed, RecordingSys, type Call } from '../sys/fake.js';
-import type { HostMessage, InitMessage, InitSpec, SyncFd } from './sync.js';
+import type { Spec } from './spec.js';
+import type { HostMessage, InitMessage, SyncFd } from './sync.js';
+
+// vi.mock and vi.hoisted run before the imports above, so init.ts sees the stand-in node:fs.
+const fifo = vi.hoisted(() => ({ onRead: null as null | (() => void), reads: 0, closes: 0 }));
+
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const EXEC_FIFO_FD = 4;
+  return {
+    ...fs,
+    /** fd 4: `start` wrote its one byte (the real read would block until it does). */
+    readSync: (fd: number, ...rest: unknown[]) => {
+      if (fd !== EXEC_FIFO_FD) return (fs.readSync as (...a: unknown[]) => number)(fd, ...rest);
+      fifo.reads++;
+      fifo.onRead?.();
+      return 1;
+    },
+    closeSync: (fd: number) => {
+      if (fd === EXEC_FIFO_FD) fifo.closes++;
+      else fs.closeSync(fd);
+    },
+  };
+});
 
 /** Stands in for SyncFd: answers init's receives from a script and notes where each message fell. */
 class FakeSync {
-  /** each message, with the number of system calls made before it */
+  /** each message (and the wait on the exec fifo), with the number of system calls made before it */
   readonly events: { label: string; at: number }[] = [];
 
-  constructor(private readonly sys: RecordingSys, private readonly spec: InitSpec) {}
+  constructor(
+    private readonly sys: RecordingSys,
+    private readonly spec: Spec,
+    private readonly noPivot = false,
+  ) {
+    fifo.onRead = () => this.events.push({ label: 'wait for start', at: this.sys.calls.length });
+  }
 
   send(msg: InitMessage): void {
     this.events.push({ label: `send ${msg.type}`, at: this.sys.calls.length });
@@ -25,7 +56,7 @@ class FakeSync {
 
   receive(want: HostMessage['type']): HostMessage {
     this.events.push({ label: `receive ${want}`, at: this.sys.calls.length });
-    return want === 'bootstrap' ? { type: 'bootstrap', spec: this.spec } : { type: 'configured' };
+    return want === 'bootstrap' ? { type: 'bootstrap', bootstrap: { spec: this.spec, rootfs, noPivot: this.noPivot } } : { type: 'configured' };
   }
 
   /** How many system calls had been made when `label` happened. */
@@ -47,33 +78,62 @@ beforeEach(() => {
   mkdirSync(path.join(tmp, 'bin'));
   writeFileSync(path.join(tmp, 'bin', 'sh'), '#!/bin/sh\n');
   chmodSync(path.join(tmp, 'bin', 'sh'), 0o755);
+  fifo.onRead = null;
+  fifo.reads = 0;
+  fifo.closes = 0;
 });
 
 afterEach(() => {
   rmSync(tmp, { recursive: true, force: true });
+  vi.unstubAllEnvs();
 });
 
-function specFor(overrides: Partial<InitSpec> = {}): InitSpec {
+/** The kernel filesystems of defaultMounts(), spelled out so a change there shows up here. */
+function kernelMounts(): Spec['mounts'] {
+  return [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+  ];
+}
+
+/**
+ * A config.json as the engine builds it for `docker run busybox sh -c 'echo hi'`: every
+ * namespace new, the kernel filesystems, nothing else (no masked paths: in this fake, with no
+ * real pivot_root, they would be looked up on the host).
+ */
+function specFor(overrides: { process?: Partial<Spec['process']>; linux?: Partial<Spec['linux']> } & Partial<Omit<Spec, 'process' | 'linux'>> = {}): Spec {
+  const { process, linux, ...rest } = overrides;
   return {
-    id: 'c0ffee',
+    ociVersion: '1.0.2',
+    root: { path: rootfs, readonly: false },
     hostname: 'c0ffee12',
-    rootfs,
-    rootfsMount: null,
-    mounts: [],
-    args: ['sh', '-c', 'echo hi'],
-    env: [`PATH=${path.join(tmp, 'bin')}`, 'HOSTNAME=c0ffee12'],
-    cwd: '/',
-    unshare: ['mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup'],
-    join: {},
-    stage: 1,
-    ...overrides,
+    mounts: kernelMounts(),
+    ...rest,
+    process: {
+      user: { uid: 0, gid: 0 },
+      args: ['sh', '-c', 'echo hi'],
+      env: [`PATH=${path.join(tmp, 'bin')}`, 'HOSTNAME=c0ffee12'],
+      cwd: '/',
+      ...process,
+    },
+    linux: {
+      namespaces: (['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'] as const).map((type) => ({ type })),
+      ...linux,
+    },
   };
 }
 
+/** A spec with no namespace and no mounts: the runtime can only chroot. */
+const chrootOnly = () => specFor({ mounts: [], linux: { namespaces: [] } });
+
 /** Run init to its execve (the fake's execve throws Execed instead of replacing the process). */
-function runInit(spec: InitSpec): { sys: RecordingSys; sync: FakeSync; exec: Execed } {
+function runInit(spec: Spec, noPivot = false): { sys: RecordingSys; sync: FakeSync; exec: Execed } {
   const sys = new RecordingSys();
-  const sync = new FakeSync(sys, spec);
+  const sync = new FakeSync(sys, spec, noPivot);
   let exec: Execed | undefined;
   try {
     init(sys, sync as unknown as SyncFd);
@@ -85,6 +145,17 @@ function runInit(spec: InitSpec): { sys: RecordingSys; sync: FakeSync; exec: Exe
   return { sys, sync, exec: exec! };
 }
 
+/** The error init throws before it gets to execve. */
+function initFailure(spec: Spec, sys = new RecordingSys()): EngineError {
+  try {
+    init(sys, new FakeSync(sys, spec) as unknown as SyncFd);
+  } catch (e) {
+    expect(e).toBeInstanceOf(EngineError);
+    return e as EngineError;
+  }
+  throw new Error('init did not fail');
+}
+
 /** The index of the first call that matches, failing the test when there is none. */
 function indexOf(calls: Call[], what: string, match: (c: Call) => boolean): number {
   const i = calls.findIndex(match);
@@ -94,24 +165,24 @@ function indexOf(calls: Call[], what: string, match: (c: Call) => boolean): numb
 
 const isMount = (target: string, flags?: number) => (c: Call) =>
   c.op === 'mount' && c.args[1] === target && (flags === undefined || c.args[3] === flags);
+const isPivot = (c: Call) => c.op === 'pivotRoot';
 
 describe('init', () => {
   it('makes exactly this sequence of system calls, from prctl to execve', () => {
     const { sys } = runInit(specFor());
     expect(sys.ops()).toEqual([
-      'prctl', //                         1. die with the monitor
+      'prctl', //                         1. die with the parent
       'unshare', //                       3. mnt uts ipc net
       'unshare', //                       5. cgroup
       'mount', 'mount', //                6. rootfs: "/" rprivate, rootfs bind
-      'mount', //                            /dev tmpfs
-      'mknod', 'mknod', 'mknod', 'mknod', 'mknod', 'mknod',
-      'mount', 'mount', 'mount', //          devpts, shm, mqueue
+      'mount', 'mount', 'mount', 'mount', 'mount', 'mount', // config.json's mounts: /proc /dev /dev/pts /dev/shm /dev/mqueue /sys
+      'mknod', 'mknod', 'mknod', 'mknod', 'mknod', 'mknod', // the default devices in /dev
       'chdir', 'pivotRoot', 'umount2', 'chdir', // pivot_root
-      'mount', 'mount', //                   /proc, /sys
       'sethostname', //                   7.
       'chdir', //                         8. the working directory
-      'fcntl', 'fcntl', 'fcntl', 'fcntl', 'prctl', // 9. fds, PDEATHSIG off
-      'execve', //                        10.
+      'fcntl', 'fcntl', 'fcntl', 'fcntl', // 9. fds
+      'prctl', //                        10. PDEATHSIG off, then 'ready' and the wait for start
+      'execve', //                       11.
     ]);
   });
 
@@ -126,7 +197,7 @@ describe('init', () => {
     const i = indexOf(sys.calls, 'unshare', (c) => c.op === 'unshare');
     expect(sys.calls[i].args[0]).toBe(CLONE.NEWNS | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWNET);
     expect(i).toBeLessThan(sync.position('send created'));
-    // NEWPID is the monitor's job (it only affects children); init never asks for it
+    // NEWPID is the parent's job (it only affects children); init never asks for it
     expect(sys.calls.some((c) => c.op === 'unshare' && ((c.args[0] as number) & CLONE.NEWPID) !== 0)).toBe(false);
   });
 
@@ -142,54 +213,86 @@ describe('init', () => {
     const { sys } = runInit(specFor());
     const rprivate = indexOf(sys.calls, 'rprivate /', isMount('/', MS.REC | MS.PRIVATE));
     const bind = indexOf(sys.calls, 'bind of the rootfs', isMount(rootfs, MS.BIND | MS.REC));
-    const pivot = indexOf(sys.calls, 'pivot_root', (c) => c.op === 'pivotRoot');
+    const pivot = indexOf(sys.calls, 'pivot_root', isPivot);
     expect(rprivate).toBe(3); // the first mount of all
     expect(sys.calls[bind].args[0]).toBe(rootfs); // onto itself: new_root must be a mount point
     expect(rprivate).toBeLessThan(bind);
     expect(bind).toBeLessThan(pivot);
   });
 
-  it('mounts /dev under the rootfs before pivot_root', () => {
+  it('mounts config.json’s mounts in their order under the rootfs, all before pivot_root', () => {
     const { sys } = runInit(specFor());
-    const dev = indexOf(sys.calls, '/dev tmpfs', isMount(path.join(rootfs, 'dev')));
-    expect(dev).toBeLessThan(indexOf(sys.calls, 'pivot_root', (c) => c.op === 'pivotRoot'));
-    expect(sys.calls[dev].args[2]).toBe('tmpfs');
+    const pivot = indexOf(sys.calls, 'pivot_root', isPivot);
+    const targets = ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys'].map((d) => path.join(rootfs, d));
+    const at = targets.map((t) => indexOf(sys.calls, t, isMount(t)));
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    expect(Math.max(...at)).toBeLessThan(pivot);
+    expect(sys.calls.some((c) => c.op === 'mount' && (c.args[1] === '/proc' || c.args[1] === '/sys'))).toBe(false);
+  });
+
+  it('mounts /proc before pivot_root as an ordinary mount, under the rootfs, nosuid,nodev,noexec', () => {
+    const { sys } = runInit(specFor());
+    const proc = indexOf(sys.calls, '/proc', isMount(path.join(rootfs, 'proc')));
+    expect(proc).toBeLessThan(indexOf(sys.calls, 'pivot_root', isPivot));
+    expect(sys.calls[proc].args).toEqual(['proc', path.join(rootfs, 'proc'), 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC, '']);
+  });
+
+  it('mounts /sys read-only and a tmpfs /dev, never the host’s /dev', () => {
+    const { sys } = runInit(specFor());
+    const sysfs = sys.calls[indexOf(sys.calls, '/sys', isMount(path.join(rootfs, 'sys')))];
+    expect(sysfs.args[2]).toBe('sysfs');
+    expect((sysfs.args[3] as number) & MS.RDONLY).toBe(MS.RDONLY);
+    const dev = sys.calls[indexOf(sys.calls, '/dev', isMount(path.join(rootfs, 'dev')))];
+    expect(dev.args.slice(0, 3)).toEqual(['tmpfs', path.join(rootfs, 'dev'), 'tmpfs']);
+  });
+
+  it('makes the device nodes after the /dev tmpfs is mounted and before pivot_root', () => {
+    const { sys } = runInit(specFor());
+    const dev = indexOf(sys.calls, '/dev', isMount(path.join(rootfs, 'dev')));
+    const nodes = sys.calls.map((c, i) => (c.op === 'mknod' ? i : -1)).filter((i) => i >= 0);
+    expect(nodes).toHaveLength(6);
+    expect(Math.min(...nodes)).toBeGreaterThan(dev);
+    expect(Math.max(...nodes)).toBeLessThan(indexOf(sys.calls, 'pivot_root', isPivot));
+    expect(nodes.every((i) => (sys.calls[i].args[0] as string).startsWith(path.join(rootfs, 'dev') + '/'))).toBe(true);
   });
 
   it('calls pivot_root(".", ".") from inside the rootfs and detaches the old root right after', () => {
     const { sys } = runInit(specFor());
-    const pivot = indexOf(sys.calls, 'pivot_root', (c) => c.op === 'pivotRoot');
+    const pivot = indexOf(sys.calls, 'pivot_root', isPivot);
     expect(sys.calls.slice(pivot - 1, pivot + 3)).toEqual([
       { op: 'chdir', args: [rootfs] },
       { op: 'pivotRoot', args: ['.', '.'] },
       { op: 'umount2', args: ['.', MNT.DETACH] },
       { op: 'chdir', args: ['/'] },
     ]);
-    // nothing is left in the image: no put_old directory was made
-    expect(readdirSync(rootfs)).toEqual(['dev']);
+    // nothing but the mount points is left in the image: no put_old directory was made
+    expect(readdirSync(rootfs).sort()).toEqual(['dev', 'proc', 'sys']);
   });
 
-  it('mounts /proc after pivot_root, then /sys read-only', () => {
-    const { sys } = runInit(specFor());
-    const pivot = indexOf(sys.calls, 'pivot_root', (c) => c.op === 'pivotRoot');
-    const proc = indexOf(sys.calls, '/proc', isMount('/proc'));
-    const sysfs = indexOf(sys.calls, '/sys', isMount('/sys'));
-    expect(proc).toBeGreaterThan(pivot);
-    expect(sys.calls[proc].args.slice(0, 3)).toEqual(['proc', '/proc', 'proc']);
-    expect(sysfs).toBeGreaterThan(proc);
-    expect((sys.calls[sysfs].args[3] as number) & MS.RDONLY).toBe(MS.RDONLY);
+  it('moves the rootfs onto "/" and chroots into it instead of pivot_root with --no-pivot', () => {
+    const { sys } = runInit(specFor(), true);
+    expect(sys.ops()).not.toContain('pivotRoot');
+    const move = indexOf(sys.calls, 'MS_MOVE', (c) => c.op === 'mount' && c.args[3] === MS.MOVE);
+    expect(sys.calls.slice(move - 1, move + 3)).toEqual([
+      { op: 'chdir', args: [rootfs] },
+      { op: 'mount', args: [rootfs, '/', '', MS.MOVE, ''] },
+      { op: 'chroot', args: ['.'] },
+      { op: 'chdir', args: ['/'] },
+    ]);
+    expect(move).toBeGreaterThan(indexOf(sys.calls, '/sys', isMount(path.join(rootfs, 'sys'))));
   });
 
   it('sets the hostname after the root switch, in its own UTS namespace', () => {
     const { sys } = runInit(specFor());
     const host = indexOf(sys.calls, 'sethostname', (c) => c.op === 'sethostname');
     expect(sys.calls[host].args).toEqual(['c0ffee12']);
-    expect(host).toBeGreaterThan(indexOf(sys.calls, 'pivot_root', (c) => c.op === 'pivotRoot'));
+    expect(host).toBeGreaterThan(indexOf(sys.calls, 'pivot_root', isPivot));
     expect(sys.hostname).toBe('c0ffee12');
   });
 
   it('does not set the hostname when the UTS namespace is the host’s (--uts host)', () => {
-    const { sys } = runInit(specFor({ unshare: ['mnt', 'ipc', 'pid', 'net', 'cgroup'] }));
+    const namespaces = (['pid', 'network', 'ipc', 'mount', 'cgroup'] as const).map((type) => ({ type }));
+    const { sys } = runInit(specFor({ linux: { namespaces } }));
     expect(sys.ops()).not.toContain('sethostname');
     expect(sys.calls.find((c) => c.op === 'unshare')?.args[0]).toBe(CLONE.NEWNS | CLONE.NEWIPC | CLONE.NEWNET);
   });
@@ -201,7 +304,7 @@ describe('init', () => {
     expect(last.op).toBe('execve');
     expect(exec.path).toBe(path.join(tmp, 'bin', 'sh'));
     expect(exec.argv).toEqual(['sh', '-c', 'echo hi']);
-    expect(exec.envp).toEqual(spec.env);
+    expect(exec.envp).toEqual(spec.process.env);
   });
 
   it('clears FD_CLOEXEC on 0-2, sets it on the sync fd, and turns PDEATHSIG off just before execve', () => {
@@ -216,35 +319,66 @@ describe('init', () => {
     ]);
   });
 
-  it('speaks the protocol in order: bootstrap, created, configured, exec', () => {
+  it('speaks the protocol in order: bootstrap, created, configured, ready, the wait for start, exec', () => {
+    const { sync } = runInit(specFor());
+    expect(sync.events.map((e) => e.label)).toEqual([
+      'receive bootstrap', 'send created', 'receive configured', 'send ready', 'wait for start', 'send exec',
+    ]);
+  });
+
+  it('turns PDEATHSIG off before "ready", then waits on the exec fifo, and execs only after start', () => {
     const { sys, sync } = runInit(specFor());
-    expect(sync.events.map((e) => e.label)).toEqual(['receive bootstrap', 'send created', 'receive configured', 'send exec']);
-    expect(sync.position('send exec')).toBe(sys.calls.length - 1); // the last thing before execve
+    const off = indexOf(sys.calls, 'PDEATHSIG off', (c) => c.op === 'prctl' && c.args[0] === PR.SET_PDEATHSIG && c.args[1] === 0);
+    const execve = sys.calls.length - 1;
+    // `create` returns on 'ready' and its process exits: init must not die with it
+    expect(sync.position('send ready')).toBe(off + 1);
+    // between 'ready' and the fifo, and between the fifo and execve, no system call at all
+    expect(sync.position('wait for start')).toBe(off + 1);
+    expect(sync.position('send exec')).toBe(execve);
+    expect(fifo.reads).toBe(1);
+    expect(fifo.closes).toBe(1); // the fifo is not inherited by the user's command
   });
 
-  it('changes to the spec’s working directory after the root switch', () => {
-    const { sys } = runInit(specFor({ cwd: '/' }));
+  it('changes to the spec’s working directory after the hostname, making it when the image lacks it', () => {
+    const cwd = path.join(tmp, 'work', 'dir'); // with the fake there is no real pivot_root: a host path
+    const { sys } = runInit(specFor({ process: { cwd } }));
     const hostname = indexOf(sys.calls, 'sethostname', (c) => c.op === 'sethostname');
-    expect(sys.calls[hostname + 1]).toEqual({ op: 'chdir', args: ['/'] });
+    expect(sys.calls[hostname + 1]).toEqual({ op: 'chdir', args: [cwd] });
+    expect(statSync(cwd).isDirectory()).toBe(true);
   });
 
-  it('mounts the container’s own mounts after the rootfs bind and before /dev and pivot_root', () => {
+  it('refuses a working directory that is a file', () => {
+    const file = path.join(tmp, 'afile');
+    writeFileSync(file, '');
+    const e = initFailure(specFor({ process: { cwd: file } }));
+    expect(e.message).toBe(`the working directory ${JSON.stringify(file)} is not a directory`);
+  });
+
+  it('mounts the container’s own bind mounts after the kernel filesystems, read-only with a second call, before pivot_root', () => {
     const data = path.join(tmp, 'data');
     mkdirSync(data);
-    const { sys } = runInit(specFor({ mounts: [{ source: data, target: '/data', type: 'bind', readonly: true }] }));
+    const mounts = [...kernelMounts(), { destination: '/data', type: 'bind', source: data, options: ['rbind', 'ro'] }];
+    const { sys } = runInit(specFor({ mounts }));
     const target = path.join(rootfs, 'data');
     const bind = indexOf(sys.calls, 'bind of /data', isMount(target, MS.BIND | MS.REC));
     const remount = indexOf(sys.calls, 'ro remount of /data', isMount(target, MS.BIND | MS.REMOUNT | MS.RDONLY));
-    expect(bind).toBeGreaterThan(indexOf(sys.calls, 'rootfs bind', isMount(rootfs, MS.BIND | MS.REC)));
+    expect(sys.calls[bind].args[0]).toBe(data);
+    expect(bind).toBeGreaterThan(indexOf(sys.calls, '/sys', isMount(path.join(rootfs, 'sys'))));
     expect(remount).toBe(bind + 1);
-    expect(remount).toBeLessThan(indexOf(sys.calls, '/dev', isMount(path.join(rootfs, 'dev'))));
+    expect(remount).toBeLessThan(indexOf(sys.calls, 'pivot_root', isPivot));
   });
 
-  it('at stage 0 only chroots: no namespace, no mount, no pivot_root, no hostname', () => {
-    const { sys } = runInit(specFor({ stage: 0, unshare: [], join: {} }));
+  it('without a mount namespace only chroots: no namespace, no mount, no pivot_root, no hostname', () => {
+    const { sys } = runInit(chrootOnly());
     expect(sys.ops()).toEqual(['prctl', 'chroot', 'chdir', 'chdir', 'fcntl', 'fcntl', 'fcntl', 'fcntl', 'prctl', 'execve']);
     expect(sys.calls[1].args).toEqual([rootfs]);
     expect(sys.calls[2].args).toEqual(['/']);
+  });
+
+  it('below the course’s stage 1 ignores the spec’s namespaces and mounts and only chroots', () => {
+    vi.stubEnv('MINIDOCK_STAGE', '0');
+    const { sys } = runInit(specFor());
+    expect(sys.ops()).toEqual(['prctl', 'chroot', 'chdir', 'chdir', 'fcntl', 'fcntl', 'fcntl', 'fcntl', 'prctl', 'execve']);
   });
 
   it('joins shared namespaces with setns before unsharing, and unshares CLONE_FS before joining a mount namespace', () => {
@@ -253,39 +387,90 @@ describe('init', () => {
     const mntNs = path.join(tmp, 'mnt');
     writeFileSync(netNs, '');
     writeFileSync(mntNs, '');
-    const { sys, sync } = runInit(specFor({ unshare: ['uts', 'ipc', 'cgroup'], join: { net: netNs, mnt: mntNs } }));
+    const namespaces = [{ type: 'uts' as const }, { type: 'ipc' as const }, { type: 'cgroup' as const }, { type: 'network' as const, path: netNs }, { type: 'mount' as const, path: mntNs }];
+    const { sys, sync } = runInit(specFor({ mounts: [], linux: { namespaces } }));
     const setnsNet = indexOf(sys.calls, 'setns net', (c) => c.op === 'setns' && c.args[1] === CLONE.NEWNET);
     const setnsMnt = indexOf(sys.calls, 'setns mnt', (c) => c.op === 'setns' && c.args[1] === CLONE.NEWNS);
     const fs = indexOf(sys.calls, 'unshare(CLONE_FS)', (c) => c.op === 'unshare' && c.args[0] === CLONE.FS);
     const create = indexOf(sys.calls, 'unshare uts|ipc', (c) => c.op === 'unshare' && c.args[0] === (CLONE.NEWUTS | CLONE.NEWIPC));
-    expect(fs).toBeLessThan(setnsMnt);
+    expect(fs).toBe(setnsMnt - 1);
     expect(Math.max(setnsNet, setnsMnt)).toBeLessThan(create);
     expect(create).toBeLessThan(sync.position('send created'));
   });
 
-  it('turns a failed execve into docker’s exit codes: 127 for ENOENT, 126 for anything else', () => {
-    for (const [errno, code] of [['ENOENT', EXIT.NOT_FOUND], ['EACCES', EXIT.CANNOT_INVOKE], ['ENOEXEC', EXIT.CANNOT_INVOKE]] as const) {
-      rmSync(path.join(rootfs, 'dev'), { recursive: true, force: true }); // each run makes /dev anew
-      const sys = new RecordingSys();
-      sys.failures = { execve: errno };
-      const spec = specFor();
-      let err: unknown;
-      try {
-        init(sys, new FakeSync(sys, spec) as unknown as SyncFd);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(EngineError);
-      expect((err as EngineError).exitCode).toBe(code);
-      expect((err as EngineError).message).toMatch(new RegExp(`^exec: "sh": execve\\(.*\\): ${errno}$`));
+  it('never joins a PID namespace itself: the parent chose it before spawning init', () => {
+    const pidNs = path.join(tmp, 'pid');
+    writeFileSync(pidNs, '');
+    const namespaces = [{ type: 'mount' as const }, { type: 'pid' as const, path: pidNs }];
+    const { sys } = runInit(specFor({ mounts: [], linux: { namespaces } }));
+    expect(sys.ops()).not.toContain('setns');
+    expect(sys.calls.filter((c) => c.op === 'unshare').map((c) => c.args[0])).toEqual([CLONE.NEWNS]);
+  });
+
+  it('sets the rlimits, then no_new_privs, then the capabilities, after the root switch and before the fds', () => {
+    const spec = specFor({
+      process: {
+        rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 4096 }, { type: 'RLIMIT_NPROC', soft: 10, hard: 20 }],
+        noNewPrivileges: true,
+        capabilities: { effective: ['CAP_CHOWN'], permitted: ['CAP_CHOWN'] },
+      },
+    });
+    const { sys } = runInit(spec);
+    const hostname = indexOf(sys.calls, 'sethostname', (c) => c.op === 'sethostname');
+    const limits = sys.calls.filter((c) => c.op === 'setrlimit');
+    expect(limits.map((c) => c.args)).toEqual([[7, 1024n, 4096n], [6, 10n, 20n]]);
+    const rlimit = indexOf(sys.calls, 'setrlimit', (c) => c.op === 'setrlimit');
+    const nnp = indexOf(sys.calls, 'no_new_privs', (c) => c.op === 'prctl' && c.args[0] === PR.SET_NO_NEW_PRIVS);
+    const capset = indexOf(sys.calls, 'capset', (c) => c.op === 'capset');
+    const fds = indexOf(sys.calls, 'fcntl', (c) => c.op === 'fcntl');
+    expect(sys.calls[nnp].args).toEqual([PR.SET_NO_NEW_PRIVS, 1]);
+    expect(sys.calls[capset].args).toEqual([1n, 1n, 0n]); // CAP_CHOWN is bit 0
+    expect(hostname).toBeLessThan(rlimit);
+    expect(rlimit).toBeLessThan(nnp);
+    expect(nnp).toBeLessThan(capset);
+    expect(capset).toBeLessThan(fds);
+  });
+
+  it('sets neither no_new_privs nor capabilities when config.json does not ask for them', () => {
+    const { sys } = runInit(specFor());
+    expect(sys.ops()).not.toContain('capset');
+    expect(sys.ops()).not.toContain('setrlimit');
+    expect(sys.calls.some((c) => c.op === 'prctl' && c.args[0] === PR.SET_NO_NEW_PRIVS)).toBe(false);
+  });
+
+  it('refuses a sysctl key that would leave /proc/sys, before writing anything', () => {
+    for (const key of ['../../etc/passwd', 'net..ipv4', 'kernel/x']) {
+      const e = initFailure(specFor({ linux: { namespaces: [], sysctl: { [key]: '1' } }, mounts: [] }));
+      expect(e.message).toBe(`linux.sysctl: invalid key ${JSON.stringify(key)}`);
     }
   });
 
-  it('fails with 127 before execve when the command is not on the PATH', () => {
+  it('turns a failed execve into docker’s exit codes: 127 for ENOENT, 126 for anything else', () => {
+    for (const [errno, code] of [['ENOENT', EXIT.NOT_FOUND], ['EACCES', EXIT.CANNOT_INVOKE], ['ENOEXEC', EXIT.CANNOT_INVOKE]] as const) {
+      const sys = new RecordingSys();
+      sys.failures = { execve: errno };
+      const err = initFailure(specFor(), sys);
+      expect(err.exitCode).toBe(code);
+      expect(err.message).toMatch(new RegExp(`^exec: "sh": execve\\(.*\\): ${errno}$`));
+    }
+  });
+
+  it('passes on a failure that is not execve’s own errno unchanged, not as 126 or 127', () => {
     const sys = new RecordingSys();
-    const spec = specFor({ args: ['nope'] });
-    expect(() => init(sys, new FakeSync(sys, spec) as unknown as SyncFd)).toThrow('exec: "nope": executable file not found in $PATH');
+    sys.failures = { mount: 'EPERM' };
+    const e = initFailure(specFor(), sys);
+    expect(e.message).toBe('mount("", /, "", 278528, ""): EPERM');
+    expect(e.exitCode).toBe(EXIT.ENGINE);
     expect(sys.ops()).not.toContain('execve');
+  });
+
+  it('fails with 127 before execve when the command is not on the PATH, and before it says "ready"', () => {
+    const sys = new RecordingSys();
+    const sync = new FakeSync(sys, specFor({ process: { args: ['nope'] } }));
+    expect(() => init(sys, sync as unknown as SyncFd)).toThrow('exec: "nope": executable file not found in $PATH');
+    expect(sys.ops()).not.toContain('execve');
+    expect(sync.events.map((e) => e.label)).not.toContain('send ready');
+    expect(fifo.reads).toBe(0);
   });
 });
 
@@ -338,6 +523,7 @@ describe('lookPath', () => {
 
   it('says "no such file or directory" with 127 for a missing path', () => {
     const missing = path.join(tmp, 'missing');
+    expect(existsSync(missing)).toBe(false);
     const e = failure(missing);
     expect(e.message).toBe(`exec: "${missing}": stat ${missing}: no such file or directory`);
     expect(e.exitCode).toBe(127);

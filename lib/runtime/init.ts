@@ -14,6 +14,7 @@ import { EngineError, EXIT, oneLine, SyscallError } from '../errors.js';
 import { CLONE, F, PR } from '../sys/constants.js';
 import { libcSys } from '../sys/libc.js';
 import type { Sys } from '../sys/sys.js';
+import { stageOn } from '../stage.js';
 import { setRole } from '../sys/trace.js';
 import { applyCapabilities } from './capabilities.js';
 import { cloneFlags, flagOf, kindOf, type NsKind } from './namespaces.js';
@@ -27,12 +28,13 @@ const EXEC_FIFO_FD = 4;
 const SIGKILL = 9;
 
 // #region init-steps
-export function init(sys: Sys, sync: SyncFd): never {
+export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnExecFifo): never {
   // 1. Die with the parent while we are half-built: nobody else would finish us.
   sys.prctl(PR.SET_PDEATHSIG, SIGKILL);
 
   // 2. Learn what to build: config.json, with root.path made absolute.
-  const { spec, rootfs, noPivot } = sync.receive('bootstrap').bootstrap;
+  const { spec: asked, rootfs, noPivot } = sync.receive('bootstrap').bootstrap;
+  const spec = withCourseStage(asked);
   const created = (kind: NsKind) => spec.linux.namespaces.some((n) => kindOf(n.type) === kind && !n.path);
 
   // 3. Namespaces. Join the shared ones first (setns), then create our own (unshare): both act
@@ -78,8 +80,7 @@ export function init(sys: Sys, sync: SyncFd): never {
   //     the read blocks until `start` writes its one byte. runc uses a fifo the same way.
   sys.prctl(PR.SET_PDEATHSIG, 0);
   sync.send({ type: 'ready' });
-  readSync(EXEC_FIFO_FD, Buffer.alloc(1), 0, 1, null);
-  closeSync(EXEC_FIFO_FD);
+  waitForStart();
 
   // 11. Become the user's command. A parent that still listens (minidock run) reads 'exec', then
   //     EOF when execve closes fd 3; `minidock-runtime create` has long exited, so a failed write
@@ -99,6 +100,12 @@ export function init(sys: Sys, sync: SyncFd): never {
 }
 // #endregion
 
+/** Block until `start` writes its byte into the exec fifo (fd 4), then let go of the fifo. */
+function waitOnExecFifo(): void {
+  readSync(EXEC_FIFO_FD, Buffer.alloc(1), 0, 1, null);
+  closeSync(EXEC_FIFO_FD);
+}
+
 function joinNamespaces(sys: Sys, spec: Spec): void {
   // The PID namespace was chosen by the parent before it spawned us (setns(CLONE_NEWPID) only
   // affects children). Open every other namespace first, as runc does: once we have joined
@@ -112,6 +119,16 @@ function joinNamespaces(sys: Sys, spec: Spec): void {
     sys.setns(fd, flagOf(kind));
     closeSync(fd);
   }
+}
+
+/**
+ * The course's stage gate (MINIDOCK_STAGE, lib/stage.ts): below stage 1 this runtime has no
+ * namespace step yet — that is what a learner writes in stage 1 — so the container is a plain
+ * chroot(2), whatever config.json asks. Outside the course the gate is always open.
+ */
+function withCourseStage(spec: Spec): Spec {
+  if (stageOn(1)) return spec;
+  return { ...spec, mounts: [], linux: { ...spec.linux, namespaces: [] } };
 }
 
 /** sysctl(8) by hand: net.ipv4.ip_forward → /proc/sys/net/ipv4/ip_forward. */

@@ -1,13 +1,14 @@
 // The rootfs steps with the RecordingSys fake: which mounts, in which order, with which flags;
-// the /dev that mountDev lays out in a temp dir; and secureJoin, which must never resolve a
-// container path to a place outside the rootfs.
+// the /dev that createDevices lays out in a temp dir; mount(8)-style options read into mount(2)'s
+// flags; and secureJoin, which must never resolve a container path to a place outside the rootfs.
 
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../errors.js';
-import { DEVICES, enterChroot, enterRootfs, mountDev, mountInto, pivotRoot, secureJoin } from './rootfs.js';
+import { createDevices, DEFAULT_DEVICES, enterChroot, enterRootfs, moveRoot, mountInto, parseMountOptions, pivotRoot, secureJoin, type RootfsSpec } from './rootfs.js';
+import { defaultMounts } from './spec.js';
 import { MNT, MS, S_IF, makedev } from '../sys/constants.js';
 import { RecordingSys } from '../sys/fake.js';
 
@@ -24,39 +25,115 @@ afterEach(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** What enterRootfs reads from config.json: no mounts unless given, a writable root. */
+function rootfsSpec(over: { mounts?: RootfsSpec['mounts']; readonly?: boolean; linux?: RootfsSpec['linux'] } = {}): RootfsSpec {
+  return { mounts: over.mounts ?? [], root: { path: rootfs, readonly: over.readonly ?? false }, linux: over.linux ?? {} };
+}
+
 describe('enterRootfs', () => {
-  it('bind-mounts a plain directory onto itself when there is no rootfs filesystem to mount', () => {
+  it('makes "/" recursively private, then bind-mounts the rootfs onto itself', () => {
     const sys = new RecordingSys();
-    enterRootfs(sys, { rootfs, rootfsMount: null, mounts: [] });
+    enterRootfs(sys, rootfs, rootfsSpec(), false);
     expect(sys.calls[0]).toEqual({ op: 'mount', args: ['', '/', '', MS.REC | MS.PRIVATE, ''] });
     expect(sys.calls[1]).toEqual({ op: 'mount', args: [rootfs, rootfs, '', MS.BIND | MS.REC, ''] });
   });
 
-  it('mounts the rootfs filesystem (overlay) from its directory instead of a bind, after "/" is made private', () => {
+  it('makes "/" a recursive slave instead when linux.rootfsPropagation asks for slave', () => {
+    for (const propagation of ['slave', 'rslave']) {
+      const sys = new RecordingSys();
+      enterRootfs(sys, rootfs, rootfsSpec({ linux: { rootfsPropagation: propagation } }), false);
+      expect(sys.calls[0]).toEqual({ op: 'mount', args: ['', '/', '', MS.REC | MS.SLAVE, ''] });
+    }
+  });
+
+  it('with no mounts is exactly: propagation, bind, and the pivot_root steps', () => {
     const sys = new RecordingSys();
-    const rootfsMount = { source: 'overlay', fstype: 'overlay', data: 'lowerdir=l/A:l/B,upperdir=u,workdir=w', cwd: '/var/lib/minidock/overlay2' };
-    enterRootfs(sys, { rootfs, rootfsMount, mounts: [] });
-    expect(sys.calls.slice(0, 3)).toEqual([
-      { op: 'mount', args: ['', '/', '', MS.REC | MS.PRIVATE, ''] },
-      { op: 'chdir', args: ['/var/lib/minidock/overlay2'] }, // lowerdir's short links are relative
-      { op: 'mount', args: ['overlay', rootfs, 'overlay', 0, rootfsMount.data] },
+    enterRootfs(sys, rootfs, rootfsSpec(), false);
+    expect(sys.ops()).toEqual(['mount', 'mount', 'chdir', 'pivotRoot', 'umount2', 'chdir']);
+  });
+
+  it('mounts the default kernel filesystems under the rootfs in order, makes /dev’s nodes, then pivots', () => {
+    const sys = new RecordingSys();
+    enterRootfs(sys, rootfs, rootfsSpec({ mounts: defaultMounts() }), false);
+    const mounts = sys.calls.filter((c) => c.op === 'mount').slice(2).map((c) => [c.args[1], c.args[2]]);
+    expect(mounts).toEqual([
+      [path.join(rootfs, 'proc'), 'proc'],
+      [path.join(rootfs, 'dev'), 'tmpfs'],
+      [path.join(rootfs, 'dev/pts'), 'devpts'],
+      [path.join(rootfs, 'dev/shm'), 'tmpfs'],
+      [path.join(rootfs, 'dev/mqueue'), 'mqueue'],
+      [path.join(rootfs, 'sys'), 'sysfs'],
     ]);
-    expect(sys.calls.some((c) => c.op === 'mount' && ((c.args[3] as number) & MS.BIND) !== 0 && c.args[1] === rootfs)).toBe(false);
+    const ops = sys.ops();
+    expect(ops.lastIndexOf('mount')).toBeLessThan(ops.indexOf('mknod'));
+    expect(ops.lastIndexOf('mknod')).toBeLessThan(ops.indexOf('pivotRoot'));
+    expect(ops.slice(-4)).toEqual(['chdir', 'pivotRoot', 'umount2', 'chdir']);
   });
 
-  it('ends with pivot_root, then /proc and a read-only /sys', () => {
+  it('makes no device nodes when config.json mounts nothing on /dev (they would land in the image)', () => {
     const sys = new RecordingSys();
-    enterRootfs(sys, { rootfs, rootfsMount: null, mounts: [] });
-    const tail = sys.calls.slice(-6);
-    expect(tail.map((c) => c.op)).toEqual(['chdir', 'pivotRoot', 'umount2', 'chdir', 'mount', 'mount']);
-    expect(tail[4].args).toEqual(['proc', '/proc', 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC, '']);
-    expect(tail[5].args).toEqual(['sysfs', '/sys', 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, '']);
+    const proc = defaultMounts().filter((m) => m.destination === '/proc');
+    enterRootfs(sys, rootfs, rootfsSpec({ mounts: proc }), false);
+    expect(sys.ops()).not.toContain('mknod');
   });
 
-  it('stops at the first failing mount and goes no further', () => {
+  it('moves the rootfs onto "/" and chroots with --no-pivot', () => {
+    const sys = new RecordingSys();
+    enterRootfs(sys, rootfs, rootfsSpec(), true);
+    expect(sys.calls.slice(2)).toEqual([
+      { op: 'chdir', args: [rootfs] },
+      { op: 'mount', args: [rootfs, '/', '', MS.MOVE, ''] },
+      { op: 'chroot', args: ['.'] },
+      { op: 'chdir', args: ['/'] },
+    ]);
+  });
+
+  it('masks paths after the root switch: an empty read-only tmpfs over a directory, /dev/null over a file', () => {
+    // with the fake nothing is really pivoted, so the masked paths are looked up where the test puts them
+    const dir = path.join(tmp, 'secret-dir');
+    const file = path.join(tmp, 'secret-file');
+    mkdirSync(dir);
+    writeFileSync(file, 'x');
+    const sys = new RecordingSys();
+    enterRootfs(sys, rootfs, rootfsSpec({ linux: { maskedPaths: [dir, file, path.join(tmp, 'not-there')] } }), false);
+    const pivot = sys.ops().indexOf('pivotRoot');
+    const after = sys.calls.slice(pivot + 3);
+    expect(after).toEqual([
+      { op: 'mount', args: ['tmpfs', dir, 'tmpfs', MS.RDONLY, ''] },
+      { op: 'mount', args: ['/dev/null', file, '', MS.BIND, ''] },
+    ]);
+  });
+
+  it('makes readonlyPaths read-only after the root switch: a bind onto itself, then a read-only remount', () => {
+    const dir = path.join(tmp, 'sys-like');
+    mkdirSync(dir);
+    const sys = new RecordingSys();
+    enterRootfs(sys, rootfs, rootfsSpec({ linux: { readonlyPaths: [dir, path.join(tmp, 'not-there')] } }), false);
+    expect(sys.calls.slice(sys.ops().indexOf('pivotRoot') + 3)).toEqual([
+      { op: 'mount', args: [dir, dir, '', MS.BIND | MS.REC, ''] },
+      { op: 'mount', args: ['', dir, '', MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, ''] },
+    ]);
+  });
+
+  it('remounts "/" read-only last of all when root.readonly is set', () => {
+    const dir = path.join(tmp, 'ro');
+    mkdirSync(dir);
+    const sys = new RecordingSys();
+    enterRootfs(sys, rootfs, rootfsSpec({ readonly: true, linux: { readonlyPaths: [dir] } }), false);
+    expect(sys.calls.at(-1)).toEqual({ op: 'mount', args: ['', '/', '', MS.BIND | MS.REMOUNT | MS.RDONLY, ''] });
+    expect(sys.calls.filter((c) => c.op === 'mount' && c.args[1] === '/' && ((c.args[3] as number) & MS.RDONLY) !== 0)).toHaveLength(1);
+  });
+
+  it('leaves "/" writable when root.readonly is not set', () => {
+    const sys = new RecordingSys();
+    enterRootfs(sys, rootfs, rootfsSpec(), false);
+    expect(sys.calls.some((c) => ((c.args[3] as number) & MS.RDONLY) !== 0)).toBe(false);
+  });
+
+  it('stops at the first failing call and goes no further', () => {
     const sys = new RecordingSys();
     sys.failures = { pivotRoot: 'EINVAL' };
-    expect(() => enterRootfs(sys, { rootfs, rootfsMount: null, mounts: [] })).toThrow('pivotRoot(., .): EINVAL');
+    expect(() => enterRootfs(sys, rootfs, rootfsSpec({ readonly: true }), false)).toThrow('pivotRoot(., .): EINVAL');
     expect(sys.ops().at(-1)).toBe('pivotRoot');
   });
 });
@@ -79,6 +156,19 @@ describe('pivotRoot', () => {
   });
 });
 
+describe('moveRoot (--no-pivot)', () => {
+  it('is chdir(rootfs), mount(rootfs, "/", MS_MOVE), chroot("."), chdir("/")', () => {
+    const sys = new RecordingSys();
+    moveRoot(sys, rootfs);
+    expect(sys.calls).toEqual([
+      { op: 'chdir', args: [rootfs] },
+      { op: 'mount', args: [rootfs, '/', '', MS.MOVE, ''] },
+      { op: 'chroot', args: ['.'] },
+      { op: 'chdir', args: ['/'] },
+    ]);
+  });
+});
+
 describe('enterChroot', () => {
   it('is chroot(rootfs) then chdir("/"), and nothing else', () => {
     const sys = new RecordingSys();
@@ -90,49 +180,98 @@ describe('enterChroot', () => {
   });
 });
 
-describe('mountDev', () => {
-  it('mounts a tmpfs on <rootfs>/dev, never the host’s /dev', () => {
+describe('createDevices', () => {
+  it('makes the six default character devices in <rootfs>/dev with their major and minor numbers, mode 0666', () => {
     const sys = new RecordingSys();
-    mountDev(sys, rootfs);
-    expect(sys.calls[0]).toEqual({ op: 'mount', args: ['tmpfs', path.join(rootfs, 'dev'), 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k'] });
-    expect(sys.calls.every((c) => (c.args[0] as string).startsWith(rootfs) || (c.args[1] as string).startsWith(rootfs))).toBe(true);
-  });
-
-  it('makes the six character devices with their major and minor numbers, mode 0666', () => {
-    const sys = new RecordingSys();
-    mountDev(sys, rootfs);
+    createDevices(sys, rootfs, []);
     const nodes = sys.calls.filter((c) => c.op === 'mknod');
     expect(nodes.map((c) => path.basename(c.args[0] as string))).toEqual(['null', 'zero', 'full', 'random', 'urandom', 'tty']);
-    for (const [i, d] of DEVICES.entries()) {
-      expect(nodes[i].args).toEqual([path.join(rootfs, 'dev', d.name), S_IF.CHR | 0o666, makedev(d.major, d.minor)]);
+    for (const [i, d] of DEFAULT_DEVICES.entries()) {
+      expect(nodes[i].args).toEqual([path.join(rootfs, d.path), S_IF.CHR | 0o666, makedev(d.major, d.minor)]);
     }
     expect(nodes[0].args[2]).toBe(0x103); // /dev/null is 1:3
+    expect(sys.ops().every((op) => op === 'mknod')).toBe(true); // no mount: /dev is one of config.json's mounts
   });
 
-  it('mounts a private devpts instance, /dev/shm and /dev/mqueue', () => {
+  it('adds config.json’s devices with their type and mode, and never makes a default twice', () => {
     const sys = new RecordingSys();
-    mountDev(sys, rootfs);
-    const mounts = sys.calls.filter((c) => c.op === 'mount').map((c) => [c.args[1], c.args[2]]);
-    expect(mounts).toEqual([
-      [path.join(rootfs, 'dev'), 'tmpfs'],
-      [path.join(rootfs, 'dev/pts'), 'devpts'],
-      [path.join(rootfs, 'dev/shm'), 'tmpfs'],
-      [path.join(rootfs, 'dev/mqueue'), 'mqueue'],
+    createDevices(sys, rootfs, [
+      { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600 },
+      { path: '/dev/loop0', type: 'b', major: 7, minor: 0 },
+      { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o600 },
     ]);
-    const devpts = sys.calls.find((c) => c.args[2] === 'devpts')!;
-    expect(devpts.args[4]).toContain('newinstance');
+    const nodes = sys.calls.filter((c) => c.op === 'mknod').map((c) => c.args);
+    expect(nodes).toHaveLength(8);
+    expect(nodes.filter((n) => n[0] === path.join(rootfs, 'dev/null'))).toEqual([[path.join(rootfs, 'dev/null'), S_IF.CHR | 0o666, makedev(1, 3)]]);
+    expect(nodes.slice(-2)).toEqual([
+      [path.join(rootfs, 'dev/fuse'), S_IF.CHR | 0o600, makedev(10, 229)],
+      [path.join(rootfs, 'dev/loop0'), S_IF.BLK | 0o666, makedev(7, 0)],
+    ]);
   });
 
-  it('creates the standard symlinks: ptmx, fd, stdin, stdout, stderr, core', () => {
-    mountDev(new RecordingSys(), rootfs);
+  it('skips a node that already exists (an image’s own /dev/null when /dev is no tmpfs)', () => {
+    mkdirSync(path.join(rootfs, 'dev'));
+    writeFileSync(path.join(rootfs, 'dev/null'), '');
+    const sys = new RecordingSys();
+    createDevices(sys, rootfs, []);
+    expect(sys.calls.map((c) => path.basename(c.args[0] as string))).toEqual(['zero', 'full', 'random', 'urandom', 'tty']);
+  });
+
+  it('makes the nodes inside the rootfs even when the image’s /dev is a symlink out of it', () => {
+    mkdirSync(path.join(rootfs, 'devices'));
+    symlinkSync('/devices', path.join(rootfs, 'dev'));
+    const sys = new RecordingSys();
+    createDevices(sys, rootfs, []);
+    expect(sys.calls.every((c) => (c.args[0] as string).startsWith(path.join(rootfs, 'devices') + '/'))).toBe(true);
+  });
+
+  it('creates the standard symlinks: fd, stdin, stdout, stderr, core', () => {
+    createDevices(new RecordingSys(), rootfs, []);
     const dev = path.join(rootfs, 'dev');
-    expect(readlinkSync(path.join(dev, 'ptmx'))).toBe('pts/ptmx');
     expect(readlinkSync(path.join(dev, 'fd'))).toBe('/proc/self/fd');
     expect(readlinkSync(path.join(dev, 'stdin'))).toBe('/proc/self/fd/0');
     expect(readlinkSync(path.join(dev, 'stdout'))).toBe('/proc/self/fd/1');
     expect(readlinkSync(path.join(dev, 'stderr'))).toBe('/proc/self/fd/2');
     expect(readlinkSync(path.join(dev, 'core'))).toBe('/proc/kcore');
-    expect(readdirSync(dev).sort()).toEqual(['core', 'fd', 'mqueue', 'ptmx', 'pts', 'shm', 'stderr', 'stdin', 'stdout']);
+    expect(readdirSync(dev).sort()).toEqual(['core', 'fd', 'stderr', 'stdin', 'stdout']);
+  });
+
+  it('links /dev/ptmx to the container’s own devpts instance when one is mounted', () => {
+    // a devpts mounted with newinstance has its own ptmx; the fake stands for it with a file
+    mkdirSync(path.join(rootfs, 'dev/pts'), { recursive: true });
+    writeFileSync(path.join(rootfs, 'dev/pts/ptmx'), '');
+    createDevices(new RecordingSys(), rootfs, []);
+    expect(readlinkSync(path.join(rootfs, 'dev/ptmx'))).toBe('pts/ptmx');
+  });
+
+  it('leaves a symlink that is already there alone', () => {
+    mkdirSync(path.join(rootfs, 'dev'));
+    symlinkSync('/elsewhere', path.join(rootfs, 'dev/fd'));
+    expect(() => createDevices(new RecordingSys(), rootfs, [])).not.toThrow();
+    expect(readlinkSync(path.join(rootfs, 'dev/fd'))).toBe('/elsewhere');
+  });
+});
+
+describe('parseMountOptions', () => {
+  it.each([
+    [[], 0, 0, ''],
+    [['ro'], MS.RDONLY, 0, ''],
+    [['nosuid', 'nodev', 'noexec'], MS.NOSUID | MS.NODEV | MS.NOEXEC, 0, ''],
+    [['rbind', 'ro'], MS.BIND | MS.REC | MS.RDONLY, 0, ''],
+    [['bind'], MS.BIND, 0, ''],
+    [['ro', 'rw'], 0, 0, ''], //                       the later option wins
+    [['nosuid', 'suid'], 0, 0, ''],
+    [['noatime', 'atime', 'relatime'], MS.RELATIME, 0, ''],
+    [['strictatime', 'sync', 'dirsync'], MS.STRICTATIME | MS.SYNCHRONOUS | MS.DIRSYNC, 0, ''],
+    [['defaults'], 0, 0, ''],
+    [['rprivate'], 0, MS.PRIVATE | MS.REC, ''],
+    [['rbind', 'rslave'], MS.BIND | MS.REC, MS.SLAVE | MS.REC, ''],
+    [['shared', 'private'], 0, MS.PRIVATE, ''], //     one propagation: the last
+    [['runbindable'], 0, MS.UNBINDABLE | MS.REC, ''],
+    [['nosuid', 'mode=755', 'size=65536k'], MS.NOSUID, 0, 'mode=755,size=65536k'],
+    [['newinstance', 'ptmxmode=0666', 'gid=5'], 0, 0, 'newinstance,ptmxmode=0666,gid=5'],
+  ] as [string[], number, number, string][])('reads %j as flags %i, propagation %i, data %j', (options, flags, propagation, data) => {
+    expect(parseMountOptions(options)).toEqual({ flags, propagation, data });
   });
 });
 
@@ -141,41 +280,83 @@ describe('mountInto', () => {
     const src = path.join(tmp, 'src');
     mkdirSync(src);
     const sys = new RecordingSys();
-    mountInto(sys, rootfs, { source: src, target: '/data/app', type: 'bind', readonly: false });
+    mountInto(sys, rootfs, { destination: '/data/app', type: 'bind', source: src, options: ['rbind'] });
     expect(sys.calls).toEqual([{ op: 'mount', args: [src, path.join(rootfs, 'data/app'), '', MS.BIND | MS.REC, ''] }]);
     expect(lstatSync(path.join(rootfs, 'data/app')).isDirectory()).toBe(true);
+  });
+
+  it('takes a bind without MS_REC when the options say bind, not rbind', () => {
+    const src = path.join(tmp, 'src');
+    mkdirSync(src);
+    const sys = new RecordingSys();
+    mountInto(sys, rootfs, { destination: '/data', type: 'bind', source: src, options: ['bind'] });
+    expect(sys.calls.map((c) => c.args[3])).toEqual([MS.BIND]);
+  });
+
+  it('treats "rbind" in the options as a bind whatever the type says (containerd writes type "none")', () => {
+    const src = path.join(tmp, 'src');
+    mkdirSync(src);
+    const sys = new RecordingSys();
+    mountInto(sys, rootfs, { destination: '/data', type: 'none', source: src, options: ['rbind', 'rw'] });
+    expect(sys.calls).toEqual([{ op: 'mount', args: [src, path.join(rootfs, 'data'), '', MS.BIND | MS.REC, ''] }]);
   });
 
   it('makes a read-only bind with a second, remount call (the first ignores MS_RDONLY)', () => {
     const src = path.join(tmp, 'src');
     mkdirSync(src);
     const sys = new RecordingSys();
-    mountInto(sys, rootfs, { source: src, target: '/ro', type: 'bind', readonly: true });
-    expect(sys.calls.map((c) => c.args[3])).toEqual([MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | MS.RDONLY]);
+    mountInto(sys, rootfs, { destination: '/ro', type: 'bind', source: src, options: ['rbind', 'ro', 'nosuid'] });
+    expect(sys.calls.map((c) => c.args[3])).toEqual([MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID]);
+    expect(sys.calls[1].args[0]).toBe('');
+  });
+
+  it('changes a bind’s propagation with a third call when the options name one', () => {
+    const src = path.join(tmp, 'src');
+    mkdirSync(src);
+    const sys = new RecordingSys();
+    mountInto(sys, rootfs, { destination: '/shared', type: 'bind', source: src, options: ['rbind', 'ro', 'rshared'] });
+    expect(sys.calls.map((c) => c.args[3])).toEqual([MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | MS.RDONLY, MS.SHARED | MS.REC]);
+    expect(sys.calls[2].args.slice(0, 2)).toEqual(['', path.join(rootfs, 'shared')]);
   });
 
   it('creates an empty file as the mount point of a file bind (a file can only cover a file)', () => {
     const src = path.join(tmp, 'hosts');
     writeFileSync(src, '127.0.0.1 localhost\n');
-    mountInto(new RecordingSys(), rootfs, { source: src, target: '/etc/hosts', type: 'bind', readonly: false });
+    mountInto(new RecordingSys(), rootfs, { destination: '/etc/hosts', type: 'bind', source: src, options: ['rbind'] });
     const dest = path.join(rootfs, 'etc/hosts');
     expect(lstatSync(dest).isFile()).toBe(true);
     expect(lstatSync(dest).size).toBe(0);
   });
 
-  it('mounts a filesystem type (tmpfs) nosuid,nodev with its data, read-only when asked', () => {
-    const sys = new RecordingSys();
-    mountInto(sys, rootfs, { source: '', target: '/run', type: 'tmpfs', readonly: true, data: 'size=64m' });
-    expect(sys.calls).toEqual([{ op: 'mount', args: ['tmpfs', path.join(rootfs, 'run'), 'tmpfs', MS.NOSUID | MS.NODEV | MS.RDONLY, 'size=64m'] }]);
+  it('keeps an image’s own file as the mount point of a file bind, unchanged', () => {
+    mkdirSync(path.join(rootfs, 'etc'));
+    writeFileSync(path.join(rootfs, 'etc/hostname'), 'image\n');
+    const src = path.join(tmp, 'hostname');
+    writeFileSync(src, 'box\n');
+    mountInto(new RecordingSys(), rootfs, { destination: '/etc/hostname', type: 'bind', source: src, options: ['rbind'] });
+    expect(readFileSync(path.join(rootfs, 'etc/hostname'), 'utf8')).toBe('image\n');
   });
 
-  it('follows the image’s symlinks inside the rootfs: a target through /data -> /etc lands in <rootfs>/etc', () => {
+  it('mounts a filesystem type (tmpfs) with its flags and its data, making the mount point', () => {
+    const sys = new RecordingSys();
+    mountInto(sys, rootfs, { destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'ro', 'size=64m'] });
+    expect(sys.calls).toEqual([{ op: 'mount', args: ['tmpfs', path.join(rootfs, 'run'), 'tmpfs', MS.NOSUID | MS.NODEV | MS.RDONLY, 'size=64m'] }]);
+    expect(lstatSync(path.join(rootfs, 'run')).isDirectory()).toBe(true);
+  });
+
+  it('mounts a mount without options with no flags and no data', () => {
+    const sys = new RecordingSys();
+    mountInto(sys, rootfs, { destination: '/proc', type: 'proc', source: 'proc' });
+    expect(sys.calls).toEqual([{ op: 'mount', args: ['proc', path.join(rootfs, 'proc'), 'proc', 0, ''] }]);
+  });
+
+  it('follows the image’s symlinks inside the rootfs: a destination through /data -> /etc lands in <rootfs>/etc', () => {
     mkdirSync(path.join(rootfs, 'etc'));
     symlinkSync('/etc', path.join(rootfs, 'data'));
     const src = path.join(tmp, 'src');
     mkdirSync(src);
     const sys = new RecordingSys();
-    mountInto(sys, rootfs, { source: src, target: '/data/conf', type: 'bind', readonly: false });
+    mountInto(sys, rootfs, { destination: '/data/conf', type: 'bind', source: src, options: ['rbind'] });
     expect(sys.calls[0].args[1]).toBe(path.join(rootfs, 'etc/conf'));
     expect(lstatSync(path.join(rootfs, 'etc/conf')).isDirectory()).toBe(true); // made inside, not on the host
   });

@@ -187,6 +187,9 @@ export function parseSpec(text: string): Spec {
   if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid)) fail('process.user: want integer uid and gid');
   if (p!.terminal) fail('process.terminal: a pseudo-terminal (--console-socket) is not supported yet (stage 7)');
   for (const r of p!.rlimits ?? []) if (!RLIMITS.has(r.type)) fail(`process.rlimits: unknown type ${JSON.stringify(r.type)}`);
+  for (const [set, names] of Object.entries(p!.capabilities ?? {})) {
+    for (const name of names ?? []) if (!/^CAP_[A-Z_]+$/.test(name)) fail(`process.capabilities.${set}: invalid name ${JSON.stringify(name)}`);
+  }
   if (!s.root || typeof s.root.path !== 'string' || s.root.path === '') fail('root.path is missing');
 
   const linux = s.linux ?? { namespaces: [] };

@@ -1,20 +1,24 @@
+// cgroups on fake cgroupfs trees: detection of the version, the cgroup's directories, and the
+// limit files that config.json's linux.resources (OCI's names) turn into, on v1 and v2. (How
+// docker's flags become those resources is lib/container's business: see bundle.test.ts.)
+
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EngineError } from '../../errors.js';
-import { cgroupMounts, detectCgroupVersion, listMinidockCgroups, openCgroup, v1Hierarchies } from './index.js';
-import { parseResources } from './resources.js';
+import { cgroupMounts, defaultCgroupPath, detectCgroupVersion, listMinidockCgroups, openCgroup, v1Hierarchies } from './index.js';
 import { CgroupV1, v1LimitWrites } from './v1.js';
 import { CgroupV2, sharesToWeight, v2LimitWrites } from './v2.js';
 
 // Every cgroupfs change is traced; record the lines instead of printing them.
 const traced = vi.hoisted(() => [] as string[]);
-vi.mock('../sys/trace.js', () => ({ trace: (line: string) => traced.push(line) }));
+vi.mock('../../sys/trace.js', () => ({ trace: (line: string) => traced.push(line) }));
 
 const MiB = 1024 * 1024;
 const ID = 'c0ffee';
-const HOST = { cpus: '0-1', mems: '0', numCpus: 2 };
+/** the cgroup path the engine gives container ID: minidock/<id> under each hierarchy's root */
+const CG = `minidock/${ID}`;
 
 // ---------------------------------------------------------------------------------------------
 // Three layouts, as /proc/self/mountinfo shows them.
@@ -208,30 +212,40 @@ describe('detecting the cgroup version', () => {
 
 describe('openCgroup', () => {
   it('opens a v1 cgroup on v1 hosts and a v2 cgroup on v2 hosts', () => {
-    expect(openCgroup(ID, { root, mountinfo: HYBRID })).toBeInstanceOf(CgroupV1);
-    expect(openCgroup(ID, { root, mountinfo: PURE_V2 })).toBeInstanceOf(CgroupV2);
+    expect(openCgroup(CG, { root, mountinfo: HYBRID })).toBeInstanceOf(CgroupV1);
+    expect(openCgroup(CG, { root, mountinfo: PURE_V2 })).toBeInstanceOf(CgroupV2);
   });
 
-  it('refuses a name that is not one path component', () => {
-    for (const bad of ['', '..', '../x', 'a/b', '.hidden']) {
-      expect(() => openCgroup(bad, { root, mountinfo: HYBRID })).toThrow(EngineError);
+  it('gives a container minidock/<id> when config.json names no cgroup path, as docker gives docker/<id>', () => {
+    expect(defaultCgroupPath(ID)).toBe('minidock/c0ffee');
+  });
+
+  it('takes config.json’s cgroupsPath under each hierarchy’s root, with or without a leading slash', () => {
+    expect(openCgroup('/minidock/c0ffee', { root, mountinfo: PURE_V2 }).paths).toEqual([path.join(root, 'minidock', ID)]);
+    expect(openCgroup('default/ctr/x', { root, mountinfo: PURE_V2 }).paths).toEqual([path.join(root, 'default', 'ctr', 'x')]);
+    expect(openCgroup('/k8s.io/pod:1', { root, mountinfo: HYBRID }).paths[0]).toBe(path.join(root, 'memory', 'k8s.io', 'pod:1'));
+  });
+
+  it('refuses a path that is empty, climbs out of the root, or holds odd characters, naming it', () => {
+    for (const bad of ['', '/', '..', '../x', 'minidock/../..', 'a/./b', 'a b', 'a\nb']) {
+      expect(() => openCgroup(bad, { root, mountinfo: HYBRID })).toThrow(new EngineError(`invalid cgroup path ${JSON.stringify(bad)}`));
     }
   });
 });
 
 describe('cgroup v1 (hybrid host, as on this machine)', () => {
-  it('lists one directory per hierarchy it uses', () => {
-    const cg = openCgroup(ID, { root, mountinfo: HYBRID });
+  it('lists one directory per hierarchy it uses, devices among them where it is mounted', () => {
+    const cg = openCgroup(CG, { root, mountinfo: HYBRID });
     expect(cg.version).toBe(1);
-    expect(cg.paths).toEqual(['memory', 'cpu', 'cpuacct', 'cpuset', 'pids'].map((c) => path.join(root, c, 'minidock', ID)));
+    expect(cg.paths).toEqual(['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'].map((c) => path.join(root, c, 'minidock', ID)));
   });
 
   it('creates minidock/<id> in those hierarchies and nowhere else', () => {
     fakeV1(HYBRID);
-    const cg = openCgroup(ID, { root, mountinfo: HYBRID });
+    const cg = openCgroup(CG, { root, mountinfo: HYBRID });
     cg.create();
     for (const p of cg.paths) expect(existsSync(p)).toBe(true);
-    for (const other of ['devices', 'freezer', 'blkio', 'systemd', 'unified']) {
+    for (const other of ['freezer', 'blkio', 'systemd', 'unified']) {
       expect(existsSync(path.join(root, other, 'minidock'))).toBe(false);
     }
     // The root cgroups are left as they were.
@@ -242,7 +256,7 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
     fakeV1(HYBRID);
     kernelMkdirV1(HYBRID, 'minidock');
     kernelMkdirV1(HYBRID, `minidock/${ID}`);
-    openCgroup(ID, { root, mountinfo: HYBRID }).create();
+    openCgroup(CG, { root, mountinfo: HYBRID }).create();
     for (const dir of ['minidock', `minidock/${ID}`]) {
       expect(cat(path.join(root, 'cpuset', dir, 'cpuset.cpus'))).toBe('0-1');
       expect(cat(path.join(root, 'cpuset', dir, 'cpuset.mems'))).toBe('0');
@@ -253,23 +267,22 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
     fakeV1(HYBRID);
     kernelMkdirV1(HYBRID, 'minidock');
     put(path.join(root, 'cpuset', 'minidock', 'cpuset.cpus'), '1');
-    openCgroup(ID, { root, mountinfo: HYBRID }).create();
+    openCgroup(CG, { root, mountinfo: HYBRID }).create();
     expect(cat(path.join(root, 'cpuset', 'minidock', 'cpuset.cpus'))).toBe('1');
     expect(cat(path.join(root, 'cpuset', 'minidock', ID, 'cpuset.cpus'))).toBe('1');
   });
 
-  it('writes docker’s flags into the v1 limit files', () => {
+  it('writes config.json’s resources into the v1 limit files', () => {
     fakeV1(HYBRID);
     kernelMkdirV1(HYBRID, 'minidock');
     kernelMkdirV1(HYBRID, `minidock/${ID}`);
-    const cg = openCgroup(ID, { root, mountinfo: HYBRID });
+    const cg = openCgroup(CG, { root, mountinfo: HYBRID });
     cg.create();
-    cg.apply(
-      parseResources(
-        { memory: '32m', 'memory-reservation': '16m', cpus: '0.5', 'cpu-shares': '512', 'cpuset-cpus': '0', 'pids-limit': '20' },
-        HOST,
-      ),
-    );
+    cg.apply({
+      memory: { limit: 32 * MiB, swap: 64 * MiB, reservation: 16 * MiB },
+      cpu: { period: 100000, quota: 50000, shares: 512, cpus: '0' },
+      pids: { limit: 20 },
+    });
     const f = (c: string, file: string) => cat(path.join(root, c, 'minidock', ID, file));
     expect(f('memory', 'memory.limit_in_bytes')).toBe(String(32 * MiB));
     expect(f('memory', 'memory.memsw.limit_in_bytes')).toBe(String(64 * MiB));
@@ -282,33 +295,54 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
     expect(f('pids', 'pids.max')).toBe('20');
   });
 
-  it('writes --cpu-period and --cpu-quota as given, period first', () => {
-    expect(v1LimitWrites({ CpuPeriod: 50000, CpuQuota: 25000 }, true)).toEqual([
+  it('writes the CFS period and quota as given, period first', () => {
+    expect(v1LimitWrites({ cpu: { quota: 25000, period: 50000 } }, true)).toEqual([
       ['cpu.cfs_period_us', '50000'],
       ['cpu.cfs_quota_us', '25000'],
     ]);
   });
 
-  it('writes nothing for resources that are not set', () => {
+  it('writes nothing for resources that are not set, or set to 0', () => {
     expect(v1LimitWrites({}, true)).toEqual([]);
+    expect(v1LimitWrites({ memory: {}, cpu: {}, devices: [] }, true)).toEqual([]);
+    expect(v1LimitWrites({ memory: { limit: 0 }, cpu: { shares: 0, quota: 0 }, pids: { limit: 0 } }, true)).toEqual([]);
+  });
+
+  it('writes pids.max as max for the spec’s -1 (no limit)', () => {
+    expect(v1LimitWrites({ pids: { limit: -1 } }, true)).toEqual([['pids.max', 'max']]);
+  });
+
+  it('writes the device rules in order: "a" for all devices, else type major:minor access, * for a wildcard', () => {
+    const devices = [
+      { allow: false, access: 'rwm' },
+      { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+      { allow: true, type: 'c', major: 136, minor: null, access: 'rw' },
+      { allow: false, type: 'b', major: 8 },
+    ];
+    expect(v1LimitWrites({ devices }, true)).toEqual([
+      ['devices.deny', 'a'],
+      ['devices.allow', 'c 1:3 rwm'],
+      ['devices.allow', 'c 136:* rw'],
+      ['devices.deny', 'b 8:* rwm'],
+    ]);
   });
 
   it('skips memory.memsw.limit_in_bytes when swap accounting is off', () => {
     fakeV1(HYBRID);
     kernelMkdirV1(HYBRID, `minidock/${ID}`, { swapAccounting: false });
-    const cg = openCgroup(ID, { root, mountinfo: HYBRID });
-    cg.apply({ Memory: 32 * MiB, MemorySwap: 64 * MiB });
+    const cg = openCgroup(CG, { root, mountinfo: HYBRID });
+    cg.apply({ memory: { limit: 32 * MiB, swap: 64 * MiB } });
     expect(cat(path.join(root, 'memory', 'minidock', ID, 'memory.limit_in_bytes'))).toBe(String(32 * MiB));
     expect(existsSync(path.join(root, 'memory', 'minidock', ID, 'memory.memsw.limit_in_bytes'))).toBe(false);
     expect(traced.some((l) => l.startsWith('# no memory.memsw.limit_in_bytes'))).toBe(true);
   });
 
   it('orders the two memory writes so memory never exceeds memory+swap', () => {
-    const lowering = v1LimitWrites({ Memory: 64 * MiB, MemorySwap: 128 * MiB }, true, BigInt(256 * MiB));
+    const lowering = v1LimitWrites({ memory: { limit: 64 * MiB, swap: 128 * MiB } }, true, BigInt(256 * MiB));
     expect(lowering.map(([file]) => file)).toEqual(['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes']);
-    const raising = v1LimitWrites({ Memory: 256 * MiB, MemorySwap: 512 * MiB }, true, BigInt(64 * MiB));
+    const raising = v1LimitWrites({ memory: { limit: 256 * MiB, swap: 512 * MiB } }, true, BigInt(64 * MiB));
     expect(raising.map(([file]) => file)).toEqual(['memory.memsw.limit_in_bytes', 'memory.limit_in_bytes']);
-    const unlimitedSwap = v1LimitWrites({ Memory: 64 * MiB, MemorySwap: -1 }, true, BigInt(256 * MiB));
+    const unlimitedSwap = v1LimitWrites({ memory: { limit: 64 * MiB, swap: -1 } }, true, BigInt(256 * MiB));
     expect(unlimitedSwap).toEqual([
       ['memory.memsw.limit_in_bytes', '-1'],
       ['memory.limit_in_bytes', String(64 * MiB)],
@@ -316,7 +350,7 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
   });
 
   it('writes memory first on a fresh cgroup, whose limits are unlimited', () => {
-    expect(v1LimitWrites({ Memory: 32 * MiB, MemorySwap: 64 * MiB }, true).map(([file]) => file)).toEqual([
+    expect(v1LimitWrites({ memory: { limit: 32 * MiB, swap: 64 * MiB } }, true).map(([file]) => file)).toEqual([
       'memory.limit_in_bytes',
       'memory.memsw.limit_in_bytes',
     ]);
@@ -324,7 +358,7 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
 
   it('adds a process to cgroup.procs in every hierarchy and lists it', () => {
     fakeV1(HYBRID);
-    const cg = openCgroup(ID, { root, mountinfo: HYBRID });
+    const cg = openCgroup(CG, { root, mountinfo: HYBRID });
     cg.create();
     cg.addProcess(4242);
     for (const p of cg.paths) expect(cat(path.join(p, 'cgroup.procs'))).toBe('4242');
@@ -334,7 +368,7 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
   it('reports an OOM kill from the oom_kill line of memory.oom_control', () => {
     fakeV1(HYBRID);
     kernelMkdirV1(HYBRID, `minidock/${ID}`);
-    const cg = openCgroup(ID, { root, mountinfo: HYBRID });
+    const cg = openCgroup(CG, { root, mountinfo: HYBRID });
     expect(cg.oomKilled()).toBe(false);
     put(path.join(root, 'memory', 'minidock', ID, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1');
     expect(cg.oomKilled()).toBe(true);
@@ -345,7 +379,7 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
     kernelMkdirV1(HYBRID, `minidock/${ID}`);
     const dir = path.join(root, 'memory', 'minidock', ID);
     put(path.join(dir, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0');
-    const cg = openCgroup(ID, { root, mountinfo: HYBRID });
+    const cg = openCgroup(CG, { root, mountinfo: HYBRID });
     expect(cg.oomKilled()).toBe(false);
     put(path.join(dir, 'memory.failcnt'), '3');
     expect(cg.oomKilled()).toBe(true);
@@ -360,7 +394,7 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
     put(at('memory', 'memory.stat'), `cache ${3 * MiB}\ntotal_inactive_file ${2 * MiB}`);
     put(at('memory', 'memory.limit_in_bytes'), String(32 * MiB));
     put(at('pids', 'pids.current'), '3');
-    expect(openCgroup(ID, { root, mountinfo: HYBRID }).stats()).toEqual({
+    expect(openCgroup(CG, { root, mountinfo: HYBRID }).stats()).toEqual({
       cpuUsageNs: 123456789012n,
       memoryUsage: 8 * MiB,
       memoryLimit: 32 * MiB,
@@ -371,12 +405,12 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
   it('shows the host’s memory as the limit when there is none', () => {
     fakeV1(HYBRID);
     kernelMkdirV1(HYBRID, `minidock/${ID}`);
-    expect(openCgroup(ID, { root, mountinfo: HYBRID }).stats().memoryLimit).toBe(os.totalmem());
+    expect(openCgroup(CG, { root, mountinfo: HYBRID }).stats().memoryLimit).toBe(os.totalmem());
   });
 
   it('removes minidock/<id> everywhere but keeps the shared minidock/ parent', () => {
     fakeV1(HYBRID);
-    const cg = openCgroup(ID, { root, mountinfo: HYBRID });
+    const cg = openCgroup(CG, { root, mountinfo: HYBRID });
     cg.create();
     for (const p of cg.paths) emptyForRmdir(p);
     cg.destroy();
@@ -388,12 +422,12 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
 
   it('destroys a cgroup that is already gone without complaint', () => {
     fakeV1(HYBRID);
-    expect(() => openCgroup(ID, { root, mountinfo: HYBRID }).destroy()).not.toThrow();
+    expect(() => openCgroup(CG, { root, mountinfo: HYBRID }).destroy()).not.toThrow();
   });
 
   it('still removes the other hierarchies when one rmdir fails, then names the errno', () => {
     fakeV1(HYBRID);
-    const cg = openCgroup(ID, { root, mountinfo: HYBRID });
+    const cg = openCgroup(CG, { root, mountinfo: HYBRID });
     cg.create();
     for (const p of cg.paths) if (!p.includes('/cpuset/')) emptyForRmdir(p);
     // cpuset/ keeps the files create() wrote: a plain filesystem says ENOTEMPTY
@@ -404,16 +438,16 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
   it('refuses a limit whose hierarchy is not mounted', () => {
     const noPids = HYBRID.split('\n').filter((l) => !l.includes('/pids ')).join('\n');
     fakeV1(noPids);
-    const cg = openCgroup(ID, { root, mountinfo: noPids });
+    const cg = openCgroup(CG, { root, mountinfo: noPids });
     cg.create();
-    expect(() => cg.apply({ PidsLimit: 20 })).toThrow('cannot set pids.max: the pids cgroup hierarchy is not mounted');
+    expect(() => cg.apply({ pids: { limit: 20 } })).toThrow('cannot set pids.max: the pids cgroup hierarchy is not mounted');
   });
 
   it('traces every mkdir, write and rmdir as a shell command', () => {
     fakeV1(HYBRID);
-    const cg = openCgroup(ID, { root, mountinfo: HYBRID });
+    const cg = openCgroup(CG, { root, mountinfo: HYBRID });
     cg.create();
-    cg.apply({ NanoCpus: 0.2e9 });
+    cg.apply({ cpu: { period: 100000, quota: 20000 } });
     cg.addProcess(7);
     expect(traced).toContain(`mkdir -p ${root}/memory/minidock`);
     expect(traced).toContain(`mkdir -p ${root}/memory/minidock/${ID}`);
@@ -429,7 +463,7 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
 describe('cgroup v1 (cpu and cpuacct combined)', () => {
   it('creates one directory for the shared cpu,cpuacct hierarchy', () => {
     fakeV1(V1_COMBINED);
-    const cg = openCgroup(ID, { root, mountinfo: V1_COMBINED });
+    const cg = openCgroup(CG, { root, mountinfo: V1_COMBINED });
     cg.create();
     expect(cg.paths).toEqual(['memory', 'cpu,cpuacct', 'cpuset', 'pids'].map((c) => path.join(root, c, 'minidock', ID)));
   });
@@ -437,8 +471,8 @@ describe('cgroup v1 (cpu and cpuacct combined)', () => {
   it('writes the CFS quota into the combined hierarchy and reads cpuacct.usage from it', () => {
     fakeV1(V1_COMBINED);
     kernelMkdirV1(V1_COMBINED, `minidock/${ID}`);
-    const cg = openCgroup(ID, { root, mountinfo: V1_COMBINED });
-    cg.apply({ NanoCpus: 1.5e9 });
+    const cg = openCgroup(CG, { root, mountinfo: V1_COMBINED });
+    cg.apply({ cpu: { period: 100000, quota: 150000 } });
     const dir = path.join(root, 'cpu,cpuacct', 'minidock', ID);
     expect(cat(path.join(dir, 'cpu.cfs_quota_us'))).toBe('150000');
     put(path.join(dir, 'cpuacct.usage'), '42');
@@ -449,14 +483,14 @@ describe('cgroup v1 (cpu and cpuacct combined)', () => {
 describe('cgroup v2', () => {
   it('has one directory, minidock/<id> in the unified tree', () => {
     fakeV2();
-    const cg = openCgroup(ID, { root, mountinfo: PURE_V2 });
+    const cg = openCgroup(CG, { root, mountinfo: PURE_V2 });
     expect(cg.version).toBe(2);
     expect(cg.paths).toEqual([path.join(root, 'minidock', ID)]);
   });
 
   it('enables cpu, memory, pids, cpuset and io for minidock/ and for each container', () => {
     fakeV2();
-    const cg = openCgroup(ID, { root, mountinfo: PURE_V2 });
+    const cg = openCgroup(CG, { root, mountinfo: PURE_V2 });
     cg.create();
     expect(cat(path.join(root, 'cgroup.subtree_control'))).toBe('+cpu +memory +pids +cpuset +io');
     expect(cat(path.join(root, 'minidock', 'cgroup.subtree_control'))).toBe('+cpu +memory +pids +cpuset +io');
@@ -466,37 +500,27 @@ describe('cgroup v2', () => {
 
   it('enables only the controllers that are offered and not on already', () => {
     fakeV2('cpu memory pids', 'memory');
-    openCgroup(ID, { root, mountinfo: PURE_V2 }).create();
+    openCgroup(CG, { root, mountinfo: PURE_V2 }).create();
     expect(cat(path.join(root, 'cgroup.subtree_control'))).toBe('+cpu +pids');
     expect(cat(path.join(root, 'minidock', 'cgroup.subtree_control'))).toBe('+cpu +memory +pids');
   });
 
   it('writes nothing to subtree_control when everything is on already', () => {
     fakeV2('cpuset cpu io memory pids', 'cpuset cpu io memory pids');
-    openCgroup(ID, { root, mountinfo: PURE_V2 }).create();
+    openCgroup(CG, { root, mountinfo: PURE_V2 }).create();
     expect(traced.filter((l) => l.endsWith(`${root}/cgroup.subtree_control`))).toEqual([]);
   });
 
-  it('writes docker’s flags into the v2 limit files', () => {
+  it('writes config.json’s resources into the v2 limit files', () => {
     fakeV2();
     kernelMkdirV2(`minidock/${ID}`);
-    const cg = openCgroup(ID, { root, mountinfo: PURE_V2 });
+    const cg = openCgroup(CG, { root, mountinfo: PURE_V2 });
     cg.create();
-    cg.apply(
-      parseResources(
-        {
-          memory: '32m',
-          'memory-swap': '96m',
-          'memory-reservation': '16m',
-          cpus: '0.5',
-          'cpu-shares': '512',
-          'cpuset-cpus': '0-1',
-          'cpuset-mems': '0',
-          'pids-limit': '20',
-        },
-        HOST,
-      ),
-    );
+    cg.apply({
+      memory: { limit: 32 * MiB, swap: 96 * MiB, reservation: 16 * MiB },
+      cpu: { period: 100000, quota: 50000, shares: 512, cpus: '0-1', mems: '0' },
+      pids: { limit: 20 },
+    });
     const f = (file: string) => cat(path.join(root, 'minidock', ID, file));
     expect(f('memory.max')).toBe(String(32 * MiB));
     expect(f('memory.swap.max')).toBe(String(64 * MiB));
@@ -508,41 +532,62 @@ describe('cgroup v2', () => {
     expect(f('pids.max')).toBe('20');
   });
 
-  it('gives docker’s default swap (as much again as memory) as memory.swap.max = memory', () => {
-    expect(v2LimitWrites(parseResources({ memory: '32m' }, HOST), true)).toEqual([
+  it('writes the spec’s memory.swap (memory + swap) as memory.swap.max = swap − memory', () => {
+    // docker's default swap, as much again as memory, reaches the runtime as swap = 2 × memory
+    expect(v2LimitWrites({ memory: { limit: 32 * MiB, swap: 64 * MiB } }, true)).toEqual([
       ['memory.max', String(32 * MiB)],
       ['memory.swap.max', String(32 * MiB)],
     ]);
   });
 
   it('writes memory.swap.max as max for unlimited swap, and 0 when swap equals memory', () => {
-    expect(v2LimitWrites({ Memory: 32 * MiB, MemorySwap: -1 }, true)).toContainEqual(['memory.swap.max', 'max']);
-    expect(v2LimitWrites({ Memory: 32 * MiB, MemorySwap: 32 * MiB }, true)).toContainEqual(['memory.swap.max', '0']);
+    expect(v2LimitWrites({ memory: { limit: 32 * MiB, swap: -1 } }, true)).toContainEqual(['memory.swap.max', 'max']);
+    expect(v2LimitWrites({ memory: { limit: 32 * MiB, swap: 32 * MiB } }, true)).toContainEqual(['memory.swap.max', '0']);
   });
 
-  it('skips memory.swap.max when swap accounting is off', () => {
-    expect(v2LimitWrites({ Memory: 32 * MiB, MemorySwap: 64 * MiB }, false)).toEqual([['memory.max', String(32 * MiB)]]);
+  it('skips memory.swap.max when swap accounting is off, and when there is no memory limit to subtract', () => {
+    expect(v2LimitWrites({ memory: { limit: 32 * MiB, swap: 64 * MiB } }, false)).toEqual([['memory.max', String(32 * MiB)]]);
+    expect(v2LimitWrites({ memory: { swap: 64 * MiB } }, true)).toEqual([]);
   });
 
   it('writes cpu.max as "quota period", with max for no quota and 100000 for no period', () => {
-    expect(v2LimitWrites({ CpuQuota: 25000 }, true)).toEqual([['cpu.max', '25000 100000']]);
-    expect(v2LimitWrites({ CpuPeriod: 50000 }, true)).toEqual([['cpu.max', 'max 50000']]);
-    expect(v2LimitWrites({ CpuPeriod: 50000, CpuQuota: -1 }, true)).toEqual([['cpu.max', 'max 50000']]);
-    expect(v2LimitWrites({ NanoCpus: 1.5e9 }, true)).toEqual([['cpu.max', '150000 100000']]);
+    expect(v2LimitWrites({ cpu: { quota: 25000 } }, true)).toEqual([['cpu.max', '25000 100000']]);
+    expect(v2LimitWrites({ cpu: { period: 50000 } }, true)).toEqual([['cpu.max', 'max 50000']]);
+    expect(v2LimitWrites({ cpu: { period: 50000, quota: -1 } }, true)).toEqual([['cpu.max', 'max 50000']]);
+    expect(v2LimitWrites({ cpu: { period: 100000, quota: 150000 } }, true)).toEqual([['cpu.max', '150000 100000']]);
+  });
+
+  it('writes cpu.shares as cpu.weight, and pids.max as max for the spec’s -1', () => {
+    expect(v2LimitWrites({ cpu: { shares: 1024 }, pids: { limit: -1 } }, true)).toEqual([
+      ['cpu.weight', '39'],
+      ['pids.max', 'max'],
+    ]);
+  });
+
+  it('writes no file for device rules on v2, and traces that they are not enforced', () => {
+    fakeV2();
+    kernelMkdirV2(`minidock/${ID}`);
+    const cg = openCgroup(CG, { root, mountinfo: PURE_V2 });
+    cg.create();
+    const devices = [{ allow: false, access: 'rwm' }];
+    expect(v2LimitWrites({ devices }, true)).toEqual([]);
+    cg.apply({ devices });
+    expect(traced).toContain('# linux.resources.devices: not enforced on cgroup v2 (needs an eBPF program; stage 8)');
+    expect(traced.filter((l) => l.startsWith('echo ') && l.includes(`/minidock/${ID}/`))).toEqual([]);
   });
 
   it('refuses a limit whose controller is not enabled', () => {
     fakeV2('cpu memory');
-    const cg = openCgroup(ID, { root, mountinfo: PURE_V2 });
+    const cg = openCgroup(CG, { root, mountinfo: PURE_V2 });
     cg.create();
-    expect(() => cg.apply({ PidsLimit: 20 })).toThrow(
+    expect(() => cg.apply({ pids: { limit: 20 } })).toThrow(
       `cannot set pids.max: the pids controller is not enabled in ${root}/minidock/cgroup.subtree_control`,
     );
   });
 
   it('adds a process with one write to cgroup.procs', () => {
     fakeV2();
-    const cg = openCgroup(ID, { root, mountinfo: PURE_V2 });
+    const cg = openCgroup(CG, { root, mountinfo: PURE_V2 });
     cg.create();
     cg.addProcess(4242);
     expect(cat(path.join(root, 'minidock', ID, 'cgroup.procs'))).toBe('4242');
@@ -552,7 +597,7 @@ describe('cgroup v2', () => {
   it('reports an OOM kill from the oom_kill count in memory.events', () => {
     fakeV2();
     kernelMkdirV2(`minidock/${ID}`);
-    const cg = openCgroup(ID, { root, mountinfo: PURE_V2 });
+    const cg = openCgroup(CG, { root, mountinfo: PURE_V2 });
     expect(cg.oomKilled()).toBe(false);
     put(path.join(root, 'minidock', ID, 'memory.events'), 'low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0');
     expect(cg.oomKilled()).toBe(true);
@@ -567,7 +612,7 @@ describe('cgroup v2', () => {
     put(at('memory.stat'), `anon ${7 * MiB}\nfile ${3 * MiB}\ninactive_file ${1 * MiB}`);
     put(at('memory.max'), String(32 * MiB));
     put(at('pids.current'), '2');
-    expect(openCgroup(ID, { root, mountinfo: PURE_V2 }).stats()).toEqual({
+    expect(openCgroup(CG, { root, mountinfo: PURE_V2 }).stats()).toEqual({
       cpuUsageNs: 1_500_000n,
       memoryUsage: 9 * MiB,
       memoryLimit: 32 * MiB,
@@ -577,7 +622,7 @@ describe('cgroup v2', () => {
 
   it('removes minidock/<id> and keeps minidock/', () => {
     fakeV2();
-    const cg = openCgroup(ID, { root, mountinfo: PURE_V2 });
+    const cg = openCgroup(CG, { root, mountinfo: PURE_V2 });
     cg.create();
     emptyForRmdir(cg.paths[0]);
     cg.destroy();
@@ -607,14 +652,14 @@ describe('cpu.shares → cpu.weight', () => {
 describe('listMinidockCgroups', () => {
   it('lists the container ids under minidock/ in any v1 hierarchy', () => {
     fakeV1(HYBRID);
-    openCgroup('aaa', { root, mountinfo: HYBRID }).create();
+    openCgroup('minidock/aaa', { root, mountinfo: HYBRID }).create();
     mkdirSync(path.join(root, 'pids', 'minidock', 'bbb'));
     expect(listMinidockCgroups({ root, mountinfo: HYBRID })).toEqual(['aaa', 'bbb']);
   });
 
   it('lists the container ids under minidock/ in the v2 tree', () => {
     fakeV2();
-    openCgroup('ccc', { root, mountinfo: PURE_V2 }).create();
+    openCgroup('minidock/ccc', { root, mountinfo: PURE_V2 }).create();
     expect(listMinidockCgroups({ root, mountinfo: PURE_V2 })).toEqual(['ccc']);
   });
 
