@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assert, assertEqual, CheckFailure, engine, exec, hostMountinfo, md, mdOk, nsLink, startDetached, type Context, type Stage } from './harness.js';
+import { assert, assertEqual, assertFailures, CheckFailure, engine, exec, hostMountinfo, md, mdOk, nsLink, startDetached, type Context, type Stage } from './harness.js';
 
 const KINDS = ['mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup'];
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -207,6 +207,35 @@ export const stage: Stage = {
         assertEqual(hostMountinfo().split('\n').length, mountsBefore, 'host mounts after 50 runs');
         assertEqual(countDir(path.join(root, 'containers')), containersBefore, 'container state dirs after 50 runs');
         assertEqual(ours(), processesBefore, 'minidock processes (init, shim) running');
+      },
+    },
+    {
+      name: 'failing verbs exit 1, a failing run exits 125 / 126 / 127 as docker’s do, each with one line of error',
+      hint: 'lib/cli/main.ts exitCodeFor: only verbs that start a container use 125/126/127; lib/container/validate.ts checkWorkdir; lib/names.ts',
+      async run(ctx) {
+        const root = process.env.MINIDOCK_ROOT || '/var/lib/minidock';
+        const countDir = (d: string) => (existsSync(d) ? readdirSync(d).length : 0);
+        const containersBefore = countDir(path.join(root, 'containers'));
+        const missing = ctx.name('missing');
+        await assertFailures(ctx, [
+          // every verb but run: 1
+          { argv: ['rm', missing], code: 1, says: /no such container/i },
+          { argv: ['stop', missing], code: 1, says: /no such container/i },
+          { argv: ['kill', missing], code: 1, says: /no such container/i },
+          { argv: ['kill', '-s', 'BOGUS', missing], code: 1, says: /invalid signal/i },
+          { argv: ['inspect', missing], code: 1, says: /no such/i },
+          { argv: ['import', `/nonexistent/${missing}.tar`], code: 1, says: /no such file/i },
+          // a flag the parser refuses: 125 whatever the verb (docker's flag-error rule)
+          { argv: ['ps', '--bogus'], code: 125, says: /unknown flag: --bogus/ },
+          // run: 125 when the engine fails, 126 when the command cannot be invoked, 127 when it is not there
+          { argv: ['run', '--rm', `${missing}-image`], code: 125, says: /no such image/i },
+          { argv: ['run', '--rm', '--pid', 'bogus', 'busybox', 'true'], code: 125, says: /invalid --pid mode/i },
+          { argv: ['run', '--rm', '-w', 'rel', 'busybox', 'true'], code: 125, says: /the working directory 'rel' is invalid, it needs to be an absolute path/ },
+          { argv: ['run', '--rm', '--name', 'a'.repeat(5000), 'busybox', 'true'], code: 125, says: /invalid container name/i },
+          { argv: ['run', '--rm', 'busybox', '/etc/passwd'], code: 126, says: /permission denied/i },
+          { argv: ['run', '--rm', 'busybox', `${missing}-command`], code: 127, says: /not found/i },
+        ]);
+        assertEqual(countDir(path.join(root, 'containers')), containersBefore, 'container state dirs after the failed commands');
       },
     },
   ],

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cgroupDir, cpuUsageUs, hostVersion, readCg } from './cgroupfs.js';
-import { assert, assertEqual, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
+import { assert, assertEqual, assertFailures, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
 
 /** minidock's cgroups live under <hierarchy>/minidock/<container id>. */
 function assertOurs(dir: string, id: string): void {
@@ -168,6 +168,40 @@ export const stage: Stage = {
         }
         const after = existsSync(path.join(root, 'containers')) ? readdirSync(path.join(root, 'containers')).length : 0;
         assertEqual(after, before, 'container directories after the failed runs');
+      },
+    },
+    {
+      name: 'resource flags read as docker reads them: -1 is unlimited, --cpus takes 1/2; values the kernel would refuse fail first, 125, one line, nothing left',
+      hint: 'lib/container/validate.ts checkResourceFlags / parseCpus (before createContainer); lib/cli/args.ts attachValues (a flag takes a dash-led value)',
+      async run(ctx) {
+        const root = process.env.MINIDOCK_ROOT || '/var/lib/minidock';
+        const containers = () => (existsSync(path.join(root, 'containers')) ? readdirSync(path.join(root, 'containers')).length : 0);
+        // every minidock cgroup on this host, v1 (one tree per controller) or v2 (one tree)
+        const cgroups = () => new Set(['', 'memory', 'cpu', 'pids', 'cpuset'].flatMap((c) => {
+          const dir = path.join('/sys/fs/cgroup', c, 'minidock');
+          return existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name)) : [];
+        }));
+        // docker accepts these
+        for (const flags of [['--pids-limit', '-1'], ['--cpus', '1/2'], ['-m', '64m', '--memory-swap', '-1']]) {
+          const r = await md(ctx, ['run', '--rm', ...flags, 'busybox', 'true']);
+          assert(r.code === 0, `run ${flags.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+        }
+        const containersBefore = containers();
+        const cgroupsBefore = cgroups();
+        const run = (...flags: string[]) => ['run', '--rm', ...flags, 'busybox', 'true'];
+        await assertFailures(ctx, [
+          { argv: run('-m', '99999999999999999999g'), code: 125, says: /out of range|too large|invalid size/i },
+          { argv: run('-m', '64m', '--memory-swap', '99999999999999t'), code: 125, says: /out of range|too large|invalid size/i },
+          { argv: run('-m', '-1'), code: 125, says: /invalid size/i },
+          { argv: run('--cpus', '0.009'), code: 125, says: /Range of CPUs is from 0\.01/ },
+          { argv: run('--cpus', '-1/2'), code: 125, says: /Range of CPUs is from 0\.01/ },
+          { argv: run('--cpus', '1/3'), code: 125, says: /too precise/ },
+        ]);
+        assertEqual(containers(), containersBefore, 'container directories after the failed runs');
+        // a cgroup that appeared and has no process in it would be one a failed run left behind
+        // (other engines on this host may start containers meanwhile: theirs have processes)
+        const left = [...cgroups()].filter((d) => !cgroupsBefore.has(d) && existsSync(d) && readFileSync(path.join(d, 'cgroup.procs'), 'utf8').trim() === '');
+        assertEqual(left, [], 'empty cgroups created by the failed runs');
       },
     },
   ],
