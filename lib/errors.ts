@@ -37,6 +37,17 @@ export class UsageError extends EngineError {
   }
 }
 
+/**
+ * Too few or too many arguments for a verb. docker's CLI exits 1 for these, even for `run`: the
+ * command line was read, but it does not say what to do.
+ */
+export class ArgumentsError extends EngineError {
+  constructor(message: string) {
+    super(message, 1);
+    this.name = 'ArgumentsError';
+  }
+}
+
 /** A system call that returned -1: which call, on what, and the errno name. */
 export class SyscallError extends EngineError {
   constructor(

@@ -3,7 +3,7 @@
 // refuses is 125 whatever the verb — docker's CLI rule, decided in one place.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EngineError, EXIT, SyscallError, UsageError } from '../errors.js';
+import { ArgumentsError, EngineError, EXIT, SyscallError, UsageError } from '../errors.js';
 import { exitCodeFor, main, VERBS } from './main.js';
 
 // [what was thrown, exit code of a verb that starts a container, of any other verb]
@@ -14,6 +14,7 @@ const THROWN: [string, unknown, number, number][] = [
   ['a failed system call', new SyscallError('mount', ['overlay'], 22, 'EINVAL'), EXIT.ENGINE, 1],
   ['a plain Error from a library', new Error('boom'), EXIT.ENGINE, 1],
   ['a flag the parser refuses', new UsageError('unknown flag: --bogus'), EXIT.ENGINE, EXIT.ENGINE],
+  ['too few arguments', new ArgumentsError("'minidock run' requires at least 1 argument"), 1, 1],
 ];
 
 const VERB_NAMES = Object.keys(VERBS);
@@ -55,6 +56,7 @@ describe('main', () => {
     [['kill', '-s', 'BOGUS', 'web'], 1, /^minidock: invalid signal: BOGUS\n$/],
     [['bogus'], 1, /is not a minidock command/],
     [['rm'], 1, /requires at least 1 argument/],
+    [['run', '-d'], 1, /requires at least 1 argument/],
     [['ps', '--bogus'], 125, /^minidock: unknown flag: --bogus\n$/],
     [['--bogus', 'ps'], 125, /^minidock: unknown flag: --bogus\n$/],
     [['run', '-w', 'rel', 'busybox'], 125, /^minidock: the working directory 'rel' is invalid, it needs to be an absolute path\n$/],

@@ -47,7 +47,8 @@ export const VERBS: Record<string, VerbEntry> = {
 /**
  * The exit status of a verb that threw `err`, by docker's rule, decided here once for every verb:
  *   - a command line the flag parser refused (UsageError): 125, whatever the verb;
- *   - a verb that starts a container: the error's own code (125, 126 or 127);
+ *   - a verb that starts a container: the error's own code (125, 126 or 127; 1 for too few
+ *     arguments, an ArgumentsError, as docker's);
  *   - any other verb, and no verb at all (`minidock bogus`): 1.
  */
 export function exitCodeFor(verb: string | undefined, err: unknown): number {

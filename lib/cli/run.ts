@@ -1,7 +1,7 @@
 // minidock run [OPTIONS] IMAGE [COMMAND] [ARG...] — docker run: create a container, start it,
 // and either wait for it (foreground: the exit status is ours) or leave it to a shim (-d).
 
-import { EngineError } from '../errors.js';
+import { ArgumentsError, EngineError } from '../errors.js';
 import { RESOURCE_FLAG_OPTIONS, parseResources, type ResourceFlags } from '../cgroups/resources.js';
 import { createContainer, parseEnv } from '../container/create.js';
 import { runContainer } from '../container/monitor.js';
@@ -54,7 +54,7 @@ export interface RunRequest {
 export function parseRunArgs(argv: readonly string[]): RunRequest {
   const { flags, rest } = splitAtPositional(argv, OPTIONS);
   const { values } = parseFlags(flags, OPTIONS);
-  if (rest.length === 0) throw new EngineError(`'minidock run' requires at least 1 argument: minidock run [OPTIONS] IMAGE [COMMAND] [ARG...]`);
+  if (rest.length === 0) throw new ArgumentsError(`'minidock run' requires at least 1 argument: minidock run [OPTIONS] IMAGE [COMMAND] [ARG...]`);
   if (values.tty) throw new EngineError('-t/--tty: a pseudo-terminal needs stage 7 (exec & lifecycle), not built yet');
   if (values.detach && values.rm === undefined) values.rm = false;
   return { image: rest[0], cmd: rest.slice(1), detach: !!values.detach, values };
