@@ -55,6 +55,7 @@ describe('main', () => {
   const FAILING: [string[], number, RegExp][] = [
     [['kill', '-s', 'BOGUS', 'web'], 1, /^minidock: invalid signal: BOGUS\n$/],
     [['bogus'], 1, /is not a minidock command/],
+    [['constructor'], 1, /^minidock: 'constructor' is not a minidock command/],
     [['rm'], 1, /requires at least 1 argument/],
     [['run', '-d'], 1, /requires at least 1 argument/],
     [['ps', '--bogus'], 125, /^minidock: unknown flag: --bogus\n$/],

@@ -53,8 +53,13 @@ export const VERBS: Record<string, VerbEntry> = {
  */
 export function exitCodeFor(verb: string | undefined, err: unknown): number {
   if (err instanceof UsageError) return EXIT.ENGINE;
-  if (verb !== undefined && VERBS[verb]?.startsContainer) return err instanceof EngineError ? err.exitCode : EXIT.ENGINE;
+  if (verbEntry(verb)?.startsContainer) return err instanceof EngineError ? err.exitCode : EXIT.ENGINE;
   return 1;
+}
+
+/** The table's entry for `verb`, or undefined (also for names like "constructor" that every object has). */
+function verbEntry(verb: string | undefined): VerbEntry | undefined {
+  return verb !== undefined && Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
 }
 
 const USAGE = `usage: minidock [--stage N] COMMAND [ARG...]
@@ -87,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE + '\n');
       return 0;
     }
-    const entry = VERBS[verb];
+    const entry = verbEntry(verb);
     if (!entry) throw new EngineError(`'${verb}' is not a minidock command; see 'minidock --help'`);
     const mod = await entry.load();
     return await mod.default(argv);
