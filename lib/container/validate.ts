@@ -12,7 +12,11 @@ import { EngineError } from '../errors.js';
 /** The largest size minidock takes: 8 PiB, 2^53 bytes, as far as a JavaScript number counts exactly. */
 export const MAX_BYTES = 2 ** 53;
 
-/** docker's smallest --cpus, 0.01: below it the CFS quota per 100 ms period is under the kernel's 1 ms. */
+/**
+ * The smallest --cpus, 0.01, as docker's message names it: below it the CFS quota per 100 ms
+ * period is under the kernel's 1 ms. (docker's daemon leaves such values to the kernel, whose
+ * EINVAL comes back from runc; minidock refuses them first, with the message.)
+ */
 export const MIN_NANO_CPUS = 10_000_000;
 
 /**
@@ -23,8 +27,9 @@ export const MIN_NANO_CPUS = 10_000_000;
 export function checkResourceFlags(flags: ResourceFlags, host: HostCpus = hostCpus()): ResourceFlags {
   const out: ResourceFlags = { ...flags };
 
-  // Sizes: docker keeps them in an int64; a size no number here can hold exactly is refused
-  // rather than written to the kernel as "1.07e+29" (which it answers with EINVAL).
+  // Sizes: a size no number here holds exactly is refused rather than written to the kernel as
+  // "1.07e+29", which it answers with EINVAL. (docker keeps sizes in an int64 and lets one past
+  // 8 EiB wrap around.)
   const sizes = [['memory', '-m, --memory'], ['memory-reservation', '--memory-reservation'], ['memory-swap', '--memory-swap']] as const;
   for (const [key, flag] of sizes) {
     const value = flags[key];
