@@ -104,3 +104,25 @@ export async function removeOurContainers(env: NodeJS.ProcessEnv): Promise<void>
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** One command line and how docker would end it: its exit status and a word of its one-line error. */
+export interface Failing {
+  argv: string[];
+  code: number;
+  says: RegExp;
+}
+
+/**
+ * Run each failing command and insist on docker's exit status (1 for a failing verb, 125/126/127
+ * for `run`, 125 for a bad flag) and on one line of error that says why.
+ */
+export async function assertFailures(ctx: Context, cases: Failing[]): Promise<void> {
+  for (const { argv, code, says } of cases) {
+    const r = await md(ctx, argv);
+    const shown = argv.map((a) => (a.length > 40 ? `${a.slice(0, 12)}…(${a.length} chars)` : a)).join(' ');
+    const err = r.stderr.trim();
+    assert(r.code === code, `minidock ${shown} exited ${r.code}, docker would exit ${code}: ${err.slice(0, 200)}`);
+    assert(says.test(err), `minidock ${shown}: the error "${err.slice(0, 200)}" does not match ${says}`);
+    assert(err.split('\n').length === 1, `minidock ${shown}: the error is ${err.split('\n').length} lines, not one`);
+  }
+}

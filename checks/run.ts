@@ -1,6 +1,9 @@
 // The check runner: `npm run check:stage-N`, `check:all`, `check:controls`.
 //
 //   node dist/checks/run.js N [--json FILE]     stages 0..N, in order (cumulative)
+//   node dist/checks/run.js --only N             stage N's checks alone, without 0..N-1 (quicker
+//                                                while working on one stage; the cumulative run
+//                                                is still what proves a stage)
 //   node dist/checks/run.js all                  every stage that has checks
 //   node dist/checks/run.js controls             every stage N ≥ 1 against MINIDOCK_STAGE=N-1:
 //                                                each check must FAIL there; one that passes
@@ -95,10 +98,31 @@ function forwardOrExplain(argv: string[]): number {
   return 1;
 }
 
+const USAGE = 'usage: run.js N|--only N|all|controls [--json FILE]';
+
+/** The command line: what to run, and where to write the JSON report. */
+function parseCommandLine(argv: string[]): { target: string; only: boolean; jsonFile?: string } | null {
+  let target: string | undefined;
+  let only = false;
+  let jsonFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--json') jsonFile = argv[++i];
+    else if (argv[i] === '--only') only = true;
+    else if (target === undefined) target = argv[i];
+    else return null;
+  }
+  if (only && (target === undefined || !/^\d+$/.test(target))) return null;
+  if (argv.includes('--json') && jsonFile === undefined) return null;
+  return { target: target ?? 'all', only, jsonFile };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const jsonAt = argv.indexOf('--json');
-  const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
-  const target = argv.filter((_, i) => jsonAt < 0 || (i !== jsonAt && i !== jsonAt + 1))[0] ?? 'all';
+  const cmd = parseCommandLine(argv);
+  if (!cmd) {
+    console.error(USAGE);
+    return 2;
+  }
+  const { target, only, jsonFile } = cmd;
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return forwardOrExplain(argv);
 
   const all = await availableStages();
@@ -108,18 +132,18 @@ async function main(argv: string[]): Promise<number> {
   } else {
     const upTo = target === 'all' ? Infinity : Number(target);
     if (!Number.isInteger(upTo) && upTo !== Infinity) {
-      console.error(`usage: run.js N|all|controls [--json FILE]`);
+      console.error(USAGE);
       return 2;
     }
     if (upTo !== Infinity && !all.some((s) => s.n === upTo)) {
       console.error(`no checks for stage ${upTo} yet (have: ${all.map((s) => s.n).join(', ')})`);
       return 2;
     }
-    outcomes = await runStages(all.filter((s) => s.n <= upTo), false);
+    outcomes = await runStages(all.filter((s) => (only ? s.n === upTo : s.n <= upTo)), false);
   }
   const passed = outcomes.filter((o) => o.ok).length;
   const failed = outcomes.length - passed;
-  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ target, passed, failed, outcomes }, null, 2));
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ target: only ? `only ${target}` : target, passed, failed, outcomes }, null, 2));
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }

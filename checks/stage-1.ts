@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assert, assertEqual, CheckFailure, engine, exec, hostMountinfo, md, mdOk, nsLink, startDetached, type Context, type Stage } from './harness.js';
+import { assert, assertEqual, assertFailures, CheckFailure, engine, exec, hostMountinfo, md, mdOk, nsLink, startDetached, type Context, type Stage } from './harness.js';
 import { runtimeChecks } from './runtime.js';
 
 const KINDS = ['mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup'];
@@ -44,7 +44,7 @@ export const stage: Stage = {
   checks: [
     {
       name: "each of the 6 namespaces of the container's PID 1 differs from the host's",
-      hint: 'lib/namespaces.ts and init step 3 (unshare); compare `readlink /proc/<pid>/ns/*` with /proc/self/ns/*',
+      hint: 'lib/runtime/namespaces.ts and lib/runtime/init.ts step 3 (unshare); compare `readlink /proc/<pid>/ns/*` with /proc/self/ns/*',
       async run(ctx) {
         const { pid } = await startDetached(ctx, ctx.name('ns'));
         for (const kind of KINDS) {
@@ -55,7 +55,7 @@ export const stage: Stage = {
     },
     {
       name: '--pid/--ipc/--uts/--network host keep exactly that namespace of the host',
-      hint: 'planNamespaces in lib/namespaces.ts: "host" means do not unshare that kind',
+      hint: 'planNamespaces in lib/container/namespaces.ts: "host" means no entry for that kind in config.json’s linux.namespaces',
       async run(ctx) {
         const optOuts: [string, string][] = [['--pid', 'pid'], ['--ipc', 'ipc'], ['--uts', 'uts'], ['--network', 'net']];
         for (const [flag, kind] of optOuts) {
@@ -106,7 +106,7 @@ export const stage: Stage = {
     },
     {
       name: 'a mount made inside is in the container’s mount table and not in the host’s',
-      hint: 'the mount namespace, and "/" made MS_REC|MS_PRIVATE first (lib/rootfs.ts step 1) so nothing propagates back',
+      hint: 'the mount namespace, and "/" made MS_REC|MS_PRIVATE first (lib/runtime/rootfs.ts enterRootfs step 1) so nothing propagates back',
       async run(ctx) {
         const source = ctx.name('tmpfs');
         const { pid } = await startDetached(ctx, ctx.name('mnt'), ['sh', '-c', `mkdir -p /mnt && mount -t tmpfs ${source} /mnt && sleep 600`]);
@@ -126,7 +126,7 @@ export const stage: Stage = {
     },
     {
       name: 'inside, the old root is gone: one "/" mount, no pivot directory, no way to the host’s files',
-      hint: 'pivot_root then umount2(MNT_DETACH) of the old root (lib/rootfs.ts pivotRoot)',
+      hint: 'pivot_root then umount2(MNT_DETACH) of the old root (lib/runtime/rootfs.ts pivotRoot)',
       async run(ctx) {
         const marker = `/tmp/${ctx.name('marker')}`;
         writeFileSync(marker, 'host\n');
@@ -162,7 +162,7 @@ export const stage: Stage = {
     },
     {
       name: 'inside, /proc lists the container’s PIDs only, and /sys is read-only',
-      hint: 'mount proc after pivot_root from inside the PID namespace; sysfs with MS_RDONLY (lib/rootfs.ts steps 5–6)',
+      hint: 'proc is mounted by init, PID 1 of the new PID namespace; sysfs with "ro" (config.json mounts: lib/runtime/spec.ts defaultMounts, lib/runtime/rootfs.ts mountInto)',
       async run(ctx) {
         const out = await inside(ctx, 'ls /proc | grep -E "^[0-9]+$" | tr "\\n" " "; echo; touch /sys/mdcheck 2>&1; grep " /sys " /proc/self/mountinfo');
         const [pidLine, ...rest] = out.split('\n');
@@ -208,6 +208,35 @@ export const stage: Stage = {
         assertEqual(hostMountinfo().split('\n').length, mountsBefore, 'host mounts after 50 runs');
         assertEqual(countDir(path.join(root, 'containers')), containersBefore, 'container state dirs after 50 runs');
         assertEqual(ours(), processesBefore, 'minidock processes (init, shim) running');
+      },
+    },
+    {
+      name: 'failing verbs exit 1, a failing run exits 125 / 126 / 127 as docker’s do, each with one line of error',
+      hint: 'lib/cli/main.ts exitCodeFor: only verbs that start a container use 125/126/127; lib/container/validate.ts checkWorkdir; lib/names.ts',
+      async run(ctx) {
+        const root = process.env.MINIDOCK_ROOT || '/var/lib/minidock';
+        const countDir = (d: string) => (existsSync(d) ? readdirSync(d).length : 0);
+        const containersBefore = countDir(path.join(root, 'containers'));
+        const missing = ctx.name('missing');
+        await assertFailures(ctx, [
+          // every verb but run: 1
+          { argv: ['rm', missing], code: 1, says: /no such container/i },
+          { argv: ['stop', missing], code: 1, says: /no such container/i },
+          { argv: ['kill', missing], code: 1, says: /no such container/i },
+          { argv: ['kill', '-s', 'BOGUS', missing], code: 1, says: /invalid signal/i },
+          { argv: ['inspect', missing], code: 1, says: /no such/i },
+          { argv: ['import', `/nonexistent/${missing}.tar`], code: 1, says: /no such file/i },
+          // a flag the parser refuses: 125 whatever the verb (docker's flag-error rule)
+          { argv: ['ps', '--bogus'], code: 125, says: /unknown flag: --bogus/ },
+          // run: 125 when the engine fails, 126 when the command cannot be invoked, 127 when it is not there
+          { argv: ['run', '--rm', `${missing}-image`], code: 125, says: /no such image/i },
+          { argv: ['run', '--rm', '--pid', 'bogus', 'busybox', 'true'], code: 125, says: /invalid --pid mode/i },
+          { argv: ['run', '--rm', '-w', 'rel', 'busybox', 'true'], code: 125, says: /the working directory 'rel' is invalid, it needs to be an absolute path/ },
+          { argv: ['run', '--rm', '--name', 'a'.repeat(5000), 'busybox', 'true'], code: 125, says: /invalid container name/i },
+          { argv: ['run', '--rm', 'busybox', '/etc/passwd'], code: 126, says: /permission denied/i },
+          { argv: ['run', '--rm', 'busybox', `${missing}-command`], code: 127, says: /not found/i },
+        ]);
+        assertEqual(countDir(path.join(root, 'containers')), containersBefore, 'container state dirs after the failed commands');
       },
     },
     // a container is a bundle: the runtime alone, by hand and under containerd

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cgroupDir, cpuUsageUs, hostVersion, readCg } from './cgroupfs.js';
-import { assert, assertEqual, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
+import { assert, assertEqual, assertFailures, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
 
 /** minidock's cgroups live under <hierarchy>/minidock/<container id>. */
 function assertOurs(dir: string, id: string): void {
@@ -30,7 +30,7 @@ export const stage: Stage = {
   checks: [
     {
       name: 'the limit files of a running container hold exactly the values the flags ask for',
-      hint: 'lib/cgroups/v1.ts / v2.ts apply(): v1 memory.limit_in_bytes, cpu.cfs_quota_us, cpu.shares, pids.max, cpuset.cpus; v2 memory.max, cpu.max, cpu.weight',
+      hint: 'lib/runtime/cgroups/v1.ts / v2.ts apply(), from config.json’s linux.resources (lib/container/bundle.ts ociResources): v1 memory.limit_in_bytes, cpu.cfs_quota_us, cpu.shares, pids.max, cpuset.cpus; v2 memory.max, cpu.max, cpu.weight',
       async run(ctx) {
         const name = ctx.name('limits');
         const { id, pid } = await startDetached(ctx, name, ['sleep', '600'], ['-m', '64m', '--cpus', '0.5', '--cpu-shares', '512', '--pids-limit', '50', '--cpuset-cpus', '0']);
@@ -62,7 +62,7 @@ export const stage: Stage = {
     },
     {
       name: "every process of the container is in its cgroup, and inside /proc/1/cgroup shows the namespace's root",
-      hint: 'the monitor writes init’s PID to cgroup.procs before `configured`; init unshares CLONE_NEWCGROUP only after that (lib/init.ts step 5)',
+      hint: 'the runtime writes init’s PID to cgroup.procs before `configured` (lib/runtime/container.ts handshake); init unshares CLONE_NEWCGROUP only after that (lib/runtime/init.ts step 5)',
       async run(ctx) {
         const { id, pid } = await startDetached(ctx, ctx.name('procs'), ['sh', '-c', 'sleep 600 & sleep 600 & sleep 600']);
         const dir = cgroupDir(pid, 'pids');
@@ -151,7 +151,7 @@ export const stage: Stage = {
     },
     {
       name: 'invalid limits fail with exit 125, docker’s reason, and create nothing',
-      hint: 'lib/cgroups/resources.ts parseResources: validate every flag before a container or cgroup exists',
+      hint: 'lib/container/resources.ts parseResources, lib/container/validate.ts: validate every flag before a container or cgroup exists',
       async run(ctx) {
         const root = process.env.MINIDOCK_ROOT || '/var/lib/minidock';
         const before = existsSync(path.join(root, 'containers')) ? readdirSync(path.join(root, 'containers')).length : 0;
@@ -168,6 +168,40 @@ export const stage: Stage = {
         }
         const after = existsSync(path.join(root, 'containers')) ? readdirSync(path.join(root, 'containers')).length : 0;
         assertEqual(after, before, 'container directories after the failed runs');
+      },
+    },
+    {
+      name: 'resource flags read as docker reads them: -1 is unlimited, --cpus takes 1/2; values the kernel would refuse fail first, 125, one line, nothing left',
+      hint: 'lib/container/validate.ts checkResourceFlags / parseCpus (before createContainer); lib/cli/args.ts attachValues (a flag takes a dash-led value)',
+      async run(ctx) {
+        const root = process.env.MINIDOCK_ROOT || '/var/lib/minidock';
+        const containers = () => (existsSync(path.join(root, 'containers')) ? readdirSync(path.join(root, 'containers')).length : 0);
+        // every minidock cgroup on this host, v1 (one tree per controller) or v2 (one tree)
+        const cgroups = () => new Set(['', 'memory', 'cpu', 'pids', 'cpuset'].flatMap((c) => {
+          const dir = path.join('/sys/fs/cgroup', c, 'minidock');
+          return existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name)) : [];
+        }));
+        // docker accepts these
+        for (const flags of [['--pids-limit', '-1'], ['--cpus', '1/2'], ['-m', '64m', '--memory-swap', '-1']]) {
+          const r = await md(ctx, ['run', '--rm', ...flags, 'busybox', 'true']);
+          assert(r.code === 0, `run ${flags.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+        }
+        const containersBefore = containers();
+        const cgroupsBefore = cgroups();
+        const run = (...flags: string[]) => ['run', '--rm', ...flags, 'busybox', 'true'];
+        await assertFailures(ctx, [
+          { argv: run('-m', '99999999999999999999g'), code: 125, says: /out of range|too large|invalid size/i },
+          { argv: run('-m', '64m', '--memory-swap', '99999999999999t'), code: 125, says: /out of range|too large|invalid size/i },
+          { argv: run('-m', '-1'), code: 125, says: /invalid size/i },
+          { argv: run('--cpus', '0.009'), code: 125, says: /Range of CPUs is from 0\.01/ },
+          { argv: run('--cpus', '-1/2'), code: 125, says: /Range of CPUs is from 0\.01/ },
+          { argv: run('--cpus', '1/3'), code: 125, says: /too precise/ },
+        ]);
+        assertEqual(containers(), containersBefore, 'container directories after the failed runs');
+        // a cgroup that appeared and has no process in it would be one a failed run left behind
+        // (other engines on this host may start containers meanwhile: theirs have processes)
+        const left = [...cgroups()].filter((d) => !cgroupsBefore.has(d) && existsSync(d) && readFileSync(path.join(d, 'cgroup.procs'), 'utf8').trim() === '');
+        assertEqual(left, [], 'empty cgroups created by the failed runs');
       },
     },
   ],

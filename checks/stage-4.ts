@@ -4,7 +4,7 @@
 
 import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { assert, assertEqual, CheckFailure, engine, exec, hostMountinfo, md, mdOk, startDetached, type Context, type Stage } from './harness.js';
+import { assert, assertEqual, assertFailures, CheckFailure, engine, exec, hostMountinfo, md, mdOk, startDetached, type Context, type Stage } from './harness.js';
 
 /** The engine's state directory, where volumes live: <root>/volumes/<name>/_data. */
 function root(ctx: Context): string {
@@ -341,6 +341,20 @@ export const stage: Stage = {
         assert(!existsSync(missing), `a bad run created the bind source ${missing}`);
         const leftover = (await mdOk(ctx, ['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter((n) => n.includes('-bad-'));
         assertEqual(leftover, [], 'containers left by the bad runs');
+      },
+    },
+    {
+      name: 'failing volume verbs exit 1 as docker’s do, with one line of error',
+      hint: 'lib/cli/main.ts exitCodeFor: only verbs that start a container use 125; lib/names.ts for the name rule',
+      async run(ctx) {
+        const missing = ctx.name('novol');
+        await assertFailures(ctx, [
+          { argv: ['volume', 'create', 'bad/name'], code: 1, says: /invalid characters|only \[a-zA-Z0-9\]/ },
+          { argv: ['volume', 'create', 'v'.repeat(300)], code: 1, says: /too long/i },
+          { argv: ['volume', 'inspect', missing], code: 1, says: /no such volume/i },
+          { argv: ['volume', 'rm', missing], code: 1, says: /no such volume/i },
+          { argv: ['volume', 'create', '--bogus'], code: 125, says: /unknown flag: --bogus/ },
+        ]);
       },
     },
   ],

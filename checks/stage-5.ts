@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { get } from 'node:http';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { assert, assertEqual, CheckFailure, exec, md, mdOk, nsLink, sleep, startDetached, type Context, type Stage } from './harness.js';
+import { assert, assertEqual, assertFailures, CheckFailure, exec, md, mdOk, nsLink, sleep, startDetached, type Context, type Stage } from './harness.js';
 
 const BRIDGE = 'minidock0';
 const SUBNET = '172.17.0.0/16';
@@ -427,8 +427,22 @@ export const stage: Stage = {
         if (running === '') assertEqual(rules.length, 0, 'rules in table ip minidock with no container running');
       },
     },
+    {
+      name: 'failing network verbs exit 1 as docker’s do, with one line of error',
+      hint: 'lib/cli/main.ts exitCodeFor: only verbs that start a container use 125; lib/names.ts for the name rule',
+      async run(ctx) {
+        const missing = ctx.name('nonet');
+        await assertFailures(ctx, [
+          { argv: ['network', 'create', 'bad/name'], code: 1, says: /invalid network name/i },
+          { argv: ['network', 'create', '--subnet', 'bogus', missing], code: 1, says: /invalid subnet/i },
+          { argv: ['network', 'inspect', missing], code: 1, says: /no such network|not found/i },
+          { argv: ['network', 'rm', missing], code: 1, says: /no such network|not found/i },
+        ]);
+      },
+    },
   ],
 };
+
 
 /** Remove the containers connected to a network (so that it can be removed). */
 async function removeContainersOn(ctx: Context, net: string): Promise<void> {

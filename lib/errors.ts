@@ -5,6 +5,8 @@
 // image, a syscall that said no), 126 when the command exists but cannot be invoked, 127 when it
 // does not exist. A failed system call is a SyscallError that names the errno, e.g.
 // `mount(overlay, /var/lib/minidock/overlay2/…/merged): EINVAL`.
+// Those codes are what `run` exits with; every other verb exits 1 when it fails (docker's CLI
+// rule, applied once in lib/cli/main.ts), except for a command line it cannot parse (UsageError).
 
 /** docker's exit codes for failures that are not the container's own status. */
 export const EXIT = {
@@ -21,6 +23,28 @@ export class EngineError extends Error {
   constructor(message: string, readonly exitCode: number = EXIT.ENGINE) {
     super(message);
     this.name = 'EngineError';
+  }
+}
+
+/**
+ * A command line the flag parser refuses: an unknown flag, a flag without its value, a value of
+ * the wrong type. docker's CLI exits 125 for these whatever the verb (cobra's flag-error hook).
+ */
+export class UsageError extends EngineError {
+  constructor(message: string) {
+    super(message, EXIT.ENGINE);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * Too few or too many arguments for a verb. docker's CLI exits 1 for these, even for `run`: the
+ * command line was read, but it does not say what to do.
+ */
+export class ArgumentsError extends EngineError {
+  constructor(message: string) {
+    super(message, 1);
+    this.name = 'ArgumentsError';
   }
 }
 
@@ -44,8 +68,29 @@ function formatArg(a: unknown): string {
   return String(a);
 }
 
-/** Turn any thrown value into the one-line message the CLI prints. */
+/** What Node's fs and child_process functions throw: `EEXIST: file already exists, mkdir '/x'`. */
+interface NodeSystemError extends Error {
+  code: string;
+  syscall: string;
+  path?: string;
+  dest?: string;
+}
+
+function isNodeSystemError(err: unknown): err is NodeSystemError {
+  const e = err as Partial<NodeSystemError>;
+  return err instanceof Error && typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code) && typeof e.syscall === 'string';
+}
+
+/**
+ * Turn any thrown value into the one-line message the CLI prints. A Node system error that got
+ * this far is written as a SyscallError would be, `mkdir(/etc/passwd): EEXIST`, not in Node's own
+ * words; several lines become one.
+ */
 export function oneLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  let msg = err instanceof Error ? err.message : String(err);
+  if (isNodeSystemError(err)) {
+    const args = [err.path, err.dest].filter((a): a is string => a !== undefined);
+    msg = `${err.syscall}(${args.map(formatArg).join(', ')}): ${err.code}`;
+  }
   return msg.split('\n').map((s) => s.trim()).filter(Boolean).join('; ');
 }

@@ -2,8 +2,8 @@
 // belongs to the container's command), and parse errors use docker's wording.
 
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors.js';
-import { parseFlags, splitAtPositional } from './args.js';
+import { EngineError, UsageError } from '../errors.js';
+import { attachValues, parseFlags, splitAtPositional } from './args.js';
 
 const OPTIONS = {
   detach: { type: 'boolean', short: 'd' },
@@ -20,7 +20,7 @@ function refusal(args: string[]): string {
   try {
     parseFlags(args, OPTIONS);
   } catch (e) {
-    expect(e).toBeInstanceOf(EngineError);
+    expect(e).toBeInstanceOf(UsageError); // 125 for every verb, as docker's flag errors are
     expect((e as EngineError).exitCode).toBe(125);
     return (e as Error).message;
   }
@@ -81,5 +81,31 @@ describe('parseFlags', () => {
 
   it('does not call a value given to a boolean flag a missing argument', () => {
     expect(refusal(['--detach=yes'])).toBe('flag does not take a value: -d, --detach');
+  });
+});
+
+describe('attachValues', () => {
+  // [argv, what parseArgs is given]
+  const table: [string[], string[]][] = [
+    [['--name', '-x'], ['--name=-x']],
+    [['-h', '-1'], ['-h-1']],
+    [['-de', '-1', 'img'], ['-d', '-e-1', 'img']],
+    [['--name=web', '-d'], ['--name=web', '-d']],
+    [['-eA=1', 'img'], ['-eA=1', 'img']],
+    [['-eh'], ['-eh']], // -e with the value "h": already has its value
+    [['-d', '--', '--name', 'x'], ['-d', '--', '--name', 'x']],
+    [['--name'], ['--name']], // no value to take: parseArgs says so
+    [['--detach', '-i'], ['--detach', '-i']], // booleans take nothing
+  ];
+  it.each(table)('rewrites %j as %j', (argv, expected) => {
+    expect(attachValues(argv, OPTIONS)).toEqual(expected);
+  });
+});
+
+describe('parseFlags with values that start with a dash (pflag takes the next argument whatever it is)', () => {
+  it('gives a negative number or a dash-led word to the flag before it', () => {
+    expect(parseFlags(['--name', '-1', 'x'], OPTIONS)).toMatchObject({ values: { name: '-1' }, positionals: ['x'] });
+    expect(parseFlags(['-e', '-A', '-d'], OPTIONS)).toMatchObject({ values: { env: ['-A'], detach: true }, positionals: [] });
+    expect(parseFlags(['-de', '-A'], OPTIONS)).toMatchObject({ values: { env: ['-A'], detach: true } });
   });
 });

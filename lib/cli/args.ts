@@ -2,10 +2,12 @@
 //
 // docker stops reading its own flags at the first positional argument of `run` (the image):
 // in `minidock run busybox ls -l`, `-l` belongs to ls. parseArgs would read on, so we cut the
-// argument list at the image first.
+// argument list at the image first. And like docker's flag parser (pflag), a flag that takes a
+// value takes the next argument whatever it looks like: `--pids-limit -1`, `-m -1`, `--name -x`
+// (parseArgs would refuse a value that starts with a dash; attachValues glues it on first).
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EngineError } from '../errors.js';
+import { UsageError } from '../errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -31,17 +33,53 @@ export function splitAtPositional(argv: readonly string[], options: Options): { 
   return { flags: argv.slice(0, i), rest: argv.slice(i) };
 }
 
-/** parseArgs with docker's error wording: `unknown flag: --foo`. */
+/**
+ * Glue each value-taking flag to its value: `--memory -1` → `--memory=-1`, `-m -1` → `-m-1`,
+ * `-dm -1` → `-d -m-1`. Arguments after `--` and flags already written with a value stay as
+ * they are.
+ */
+export function attachValues(argv: readonly string[], options: Options): string[] {
+  const takesValue = (name: string) => options[name]?.type === 'string';
+  const shortName = new Map(Object.entries(options).filter(([, o]) => o.short).map(([name, o]) => [o.short!, name]));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const hasNext = i + 1 < argv.length;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (a.startsWith('--') && !a.includes('=') && takesValue(a.slice(2)) && hasNext) {
+      out.push(`${a}=${argv[++i]}`);
+    } else if (/^-[^-]/.test(a)) {
+      // a group of short flags: the first one that takes a value takes the rest of the group,
+      // or, when it is the group's last letter, the next argument
+      const letters = a.slice(1);
+      const at = [...letters].findIndex((l) => takesValue(shortName.get(l) ?? ''));
+      if (at === letters.length - 1 && hasNext) {
+        if (at > 0) out.push(`-${letters.slice(0, at)}`);
+        out.push(`-${letters[at]}${argv[++i]}`);
+      } else {
+        out.push(a);
+      }
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+/** parseArgs with docker's conventions and error wording: `unknown flag: --foo`. */
 export function parseFlags<T extends Options>(args: string[], options: T) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: attachValues(args, options), options, allowPositionals: true, strict: true });
   } catch (e) {
     const err = e as { code?: string; message: string };
     // node quotes the flag as declared ('--name <value>', '-e, --env <value>'): keep the names
     const flag = /'(-[^']*)'/.exec(err.message)?.[1]?.replace(/ <value>$/, '');
-    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new EngineError(`unknown flag: ${flag ?? err.message}`);
-    if (/does not take an argument/.test(err.message)) throw new EngineError(`flag does not take a value: ${flag ?? err.message}`);
-    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new EngineError(`flag needs an argument: ${flag ?? err.message}`);
-    throw new EngineError(err.message.split('\n')[0]);
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown flag: ${flag ?? err.message}`);
+    if (/does not take an argument/.test(err.message)) throw new UsageError(`flag does not take a value: ${flag ?? err.message}`);
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`flag needs an argument: ${flag ?? err.message}`);
+    throw new UsageError(err.message.split('\n')[0]);
   }
 }

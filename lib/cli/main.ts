@@ -1,32 +1,66 @@
 // The `minidock` command: look up the verb, hand it the rest of the arguments.
 //
 // Each verb lives in its own file (lib/cli/<verb>.ts) and is thin: it parses its flags, calls the
-// engine in lib/, prints, and returns an exit code. Errors become one line on stderr,
-// `minidock: <what failed>: <why>`, with docker's exit code (125 for engine errors).
+// engine in lib/, prints, and returns an exit code. A verb that fails throws; here the error
+// becomes one line on stderr, `minidock: <what failed>: <why>`, and the exit code follows docker's
+// rule for that verb (exitCodeFor below), so no call site has to pick one.
 
-import { EngineError, EXIT, oneLine } from '../errors.js';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EngineError, EXIT, oneLine, UsageError } from '../errors.js';
 
 type Verb = (argv: string[]) => Promise<number>;
 
-// Verbs are imported lazily so that `minidock ps` does not pay for loading `run`'s code.
-const VERBS: Record<string, () => Promise<{ default: Verb }>> = {
-  run: () => import('./run.js'),
-  ps: () => import('./ps.js'),
-  stop: () => import('./stop.js'),
-  kill: () => import('./kill.js'),
-  rm: () => import('./rm.js'),
-  inspect: () => import('./inspect.js'),
-  import: () => import('./import.js'),
-  images: () => import('./images.js'),
-  image: () => import('./image.js'),
-  commit: () => import('./commit.js'),
-  rmi: () => import('./rmi.js'),
-  history: () => import('./history.js'),
-  doctor: () => import('./doctor.js'),
-  stats: () => import('./stats.js'),
-  volume: () => import('./volume.js'),
-  network: () => import('./network.js'),
+/**
+ * One entry of the verb table: where the verb's code is (imported lazily, so that `minidock ps`
+ * does not pay for loading `run`'s code), and whether it starts a container.
+ */
+export interface VerbEntry {
+  load: () => Promise<{ default: Verb }>;
+  /**
+   * docker's exit-code rule: a verb that starts a container (docker's run, create, start) says
+   * why it failed with 125 (the engine), 126 (cannot invoke) or 127 (not found), so that a script
+   * can tell them from the container's own status; every other verb exits 1 when it fails.
+   */
+  startsContainer: boolean;
+}
+
+export const VERBS: Record<string, VerbEntry> = {
+  run: { load: () => import('./run.js'), startsContainer: true },
+  ps: { load: () => import('./ps.js'), startsContainer: false },
+  stop: { load: () => import('./stop.js'), startsContainer: false },
+  kill: { load: () => import('./kill.js'), startsContainer: false },
+  rm: { load: () => import('./rm.js'), startsContainer: false },
+  inspect: { load: () => import('./inspect.js'), startsContainer: false },
+  import: { load: () => import('./import.js'), startsContainer: false },
+  images: { load: () => import('./images.js'), startsContainer: false },
+  image: { load: () => import('./image.js'), startsContainer: false },
+  commit: { load: () => import('./commit.js'), startsContainer: false },
+  rmi: { load: () => import('./rmi.js'), startsContainer: false },
+  history: { load: () => import('./history.js'), startsContainer: false },
+  doctor: { load: () => import('./doctor.js'), startsContainer: false },
+  stats: { load: () => import('./stats.js'), startsContainer: false },
+  volume: { load: () => import('./volume.js'), startsContainer: false },
+  network: { load: () => import('./network.js'), startsContainer: false },
 };
+
+/**
+ * The exit status of a verb that threw `err`, by docker's rule, decided here once for every verb:
+ *   - a command line the flag parser refused (UsageError): 125, whatever the verb;
+ *   - a verb that starts a container: the error's own code (125, 126 or 127; 1 for too few
+ *     arguments, an ArgumentsError, as docker's);
+ *   - any other verb, and no verb at all (`minidock bogus`): 1.
+ */
+export function exitCodeFor(verb: string | undefined, err: unknown): number {
+  if (err instanceof UsageError) return EXIT.ENGINE;
+  if (verbEntry(verb)?.startsContainer) return err instanceof EngineError ? err.exitCode : EXIT.ENGINE;
+  return 1;
+}
+
+/** The table's entry for `verb`, or undefined (also for names like "constructor" that every object has). */
+function verbEntry(verb: string | undefined): VerbEntry | undefined {
+  return verb !== undefined && Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
+}
 
 const USAGE = `usage: minidock [--stage N] COMMAND [ARG...]
 
@@ -49,8 +83,29 @@ A container lab engine. Commands:
 
 Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray).`;
 
+/** Global flags, then the verb: returns the exit status, having printed any error as one line. */
 export async function main(argv: string[]): Promise<number> {
-  // Global flags come before the verb, as with docker.
+  let verb: string | undefined;
+  try {
+    ({ verb, argv } = dispatch(argv));
+    if (verb === undefined) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    const entry = verbEntry(verb);
+    if (!entry) throw new EngineError(`'${verb}' is not a minidock command; see 'minidock --help'`);
+    const mod = await entry.load();
+    return await mod.default(argv);
+  } catch (err) {
+    process.stderr.write(`minidock: ${oneLine(err)}\n`);
+    if (process.env.MINIDOCK_TRACE && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    return exitCodeFor(verb, err);
+  }
+}
+
+/** Read the global flags (they come before the verb, as with docker) and find the verb. */
+function dispatch(argv: string[]): { verb: string | undefined; argv: string[] } {
+  argv = [...argv];
   while (argv.length > 0 && argv[0].startsWith('-')) {
     const flag = argv.shift()!;
     if (flag === '--stage') {
@@ -58,36 +113,20 @@ export async function main(argv: string[]): Promise<number> {
     } else if (flag.startsWith('--stage=')) {
       process.env.MINIDOCK_STAGE = flag.slice('--stage='.length);
     } else if (flag === '-h' || flag === '--help') {
-      process.stdout.write(USAGE + '\n');
-      return 0;
+      return { verb: undefined, argv: [] };
     } else {
-      throw new EngineError(`unknown flag: ${flag}`);
+      throw new UsageError(`unknown flag: ${flag}`);
     }
   }
-  let verb = argv.shift();
-  if (verb === undefined) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const verb = argv.shift();
   // `minidock container ls` is docker's long spelling of `ps`
-  if (verb === 'container' && argv[0] === 'ls') {
-    argv.shift();
-    verb = 'ps';
-  }
-  const load = VERBS[verb];
-  if (!load) throw new EngineError(`'${verb}' is not a minidock command; see 'minidock --help'`);
-  const mod = await load();
-  return mod.default(argv);
+  if (verb === 'container' && argv[0] === 'ls') return { verb: 'ps', argv: argv.slice(1) };
+  return { verb, argv };
 }
 
-// Run when executed directly (bin/minidock).
-main(process.argv.slice(2)).then(
-  (code) => {
+// Run when executed as the program (bin/minidock runs this file), not when a test imports it.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`minidock: ${oneLine(err)}\n`);
-    if (process.env.MINIDOCK_TRACE && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-    process.exitCode = err instanceof EngineError ? err.exitCode : EXIT.ENGINE;
-  },
-);
+  });
+}

@@ -80,4 +80,27 @@ describe('hostConfigFrom', () => {
     expect(refusal(['--uts', 'container:web', 'busybox'])).toBe('invalid --uts mode: container:web');
     expect(refusal(['-m', 'lots', 'busybox'])).toMatch(/^invalid argument "lots" for "-m, --memory" flag/);
   });
+
+  // docker's parser hands a flag the next argument even when it starts with a dash
+  const negatives: [string[], Partial<ReturnType<typeof hostConfigFrom>>][] = [
+    [['--pids-limit', '-1'], { PidsLimit: null }],
+    [['--pids-limit', '0'], { PidsLimit: null }],
+    [['-m', '64m', '--memory-swap', '-1'], { Memory: 64 * 1024 * 1024, MemorySwap: -1 }],
+    [['--cpus', '1/2'], { NanoCpus: 500_000_000 }],
+    [['--cpus', '0.5'], { NanoCpus: 500_000_000 }],
+  ];
+  it.each(negatives)('reads %j as docker does', (flags, expected) => {
+    expect(hostConfigFrom(parseRunArgs([...flags, 'busybox']).values)).toMatchObject(expected);
+  });
+
+  const refused: [string[], RegExp][] = [
+    [['-m', '-1'], /^invalid argument "-1" for "-m, --memory" flag: invalid size: '-1'$/],
+    [['-m', '99999999999999999999g'], /^invalid argument "99999999999999999999g" for "-m, --memory" flag: size out of range/],
+    [['--cpus', '0.009'], /^Range of CPUs is from 0\.01 to \d+\.00, as there are only \d+ CPUs available$/],
+    [['--cpus', '-1'], /^Range of CPUs is from 0\.01/],
+    [['--cpus', '1/3'], /value is too precise$/],
+  ];
+  it.each(refused)('refuses %j before anything is created: %s', (flags, message) => {
+    expect(refusal([...flags, 'busybox'])).toMatch(message);
+  });
 });

@@ -1,12 +1,13 @@
 // minidock run [OPTIONS] IMAGE [COMMAND] [ARG...] — docker run: create a container, start it,
 // and either wait for it (foreground: the exit status is ours) or leave it to a shim (-d).
 
-import { EngineError } from '../errors.js';
+import { ArgumentsError, EngineError } from '../errors.js';
 import { RESOURCE_FLAG_OPTIONS, parseResources, type ResourceFlags } from '../container/resources.js';
 import { createContainer, parseEnv } from '../container/create.js';
 import { runContainer } from '../container/monitor.js';
 import { startDetached } from '../container/shim.js';
 import { findContainer, type HostConfig } from '../container/state.js';
+import { checkResourceFlags, checkWorkdir } from '../container/validate.js';
 import { planNamespaces } from '../container/namespaces.js';
 import { paths } from '../paths.js';
 import { currentStage } from '../stage.js';
@@ -53,7 +54,7 @@ export interface RunRequest {
 export function parseRunArgs(argv: readonly string[]): RunRequest {
   const { flags, rest } = splitAtPositional(argv, OPTIONS);
   const { values } = parseFlags(flags, OPTIONS);
-  if (rest.length === 0) throw new EngineError(`'minidock run' requires at least 1 argument: minidock run [OPTIONS] IMAGE [COMMAND] [ARG...]`);
+  if (rest.length === 0) throw new ArgumentsError(`'minidock run' requires at least 1 argument: minidock run [OPTIONS] IMAGE [COMMAND] [ARG...]`);
   if (values.tty) throw new EngineError('-t/--tty: a pseudo-terminal needs stage 7 (exec & lifecycle), not built yet');
   if (values.detach && values.rm === undefined) values.rm = false;
   return { image: rest[0], cmd: rest.slice(1), detach: !!values.detach, values };
@@ -84,7 +85,9 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
     CgroupnsMode: values.cgroupns ?? 'private',
   };
   planNamespaces(modes); // a bad mode fails here, before anything exists
-  const r = parseResources(Object.fromEntries(Object.keys(RESOURCE_FLAG_OPTIONS).map((k) => [k, values[k as keyof typeof values]])) as ResourceFlags);
+  // what the kernel would refuse with a bare EINVAL is refused first, with docker's words
+  const flags = Object.fromEntries(Object.keys(RESOURCE_FLAG_OPTIONS).map((k) => [k, values[k as keyof typeof values]])) as ResourceFlags;
+  const r = parseResources(checkResourceFlags(flags));
   return {
     AutoRemove: !!values.rm,
     ...modes,
@@ -106,6 +109,7 @@ export default async function run(argv: string[]): Promise<number> {
   const req = parseRunArgs(argv);
   const stage = currentStage();
   requireStages(req.values, stage);
+  checkWorkdir(req.values.workdir);
   // -v, --mount, --volumes-from (stage 4): checked here, made by create; `-v /data` alone goes to Config.Volumes
   const { Volumes: volumes, ...volumeHost } = splitVolumeFlags(req.values.volume ?? [], req.values.mount ?? [], req.values['volumes-from'] ?? []);
   const host: HostConfig = { ...hostConfigFrom(req.values), ...volumeHost };

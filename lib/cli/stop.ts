@@ -1,6 +1,6 @@
 // minidock stop [-t SECONDS] CONTAINER... — docker stop: SIGTERM, then SIGKILL after the timeout.
 
-import { EngineError, oneLine } from '../errors.js';
+import { EngineError, oneLine, UsageError } from '../errors.js';
 import { stopContainer } from '../container/lifecycle.js';
 import { paths } from '../paths.js';
 import { parseFlags } from './args.js';
@@ -11,7 +11,7 @@ export default async function stop(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, OPTIONS);
   const raw = values.time ?? values.timeout ?? '10';
   const seconds = Number(raw);
-  if (!Number.isInteger(seconds) || seconds < 0) throw new EngineError(`invalid argument "${raw}" for "-t, --time" flag`);
+  if (!Number.isInteger(seconds) || seconds < 0) throw new UsageError(`invalid argument "${raw}" for "-t, --time" flag`);
   if (positionals.length === 0) throw new EngineError(`'minidock stop' requires at least 1 argument`);
   return eachContainer(positionals, (ref) => stopContainer(paths(), ref, seconds));
 }
