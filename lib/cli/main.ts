@@ -7,6 +7,7 @@
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { paths } from '../paths.js';
 import { EngineError, EXIT, oneLine, UsageError } from '../errors.js';
 
 type Verb = (argv: string[]) => Promise<number>;
@@ -95,6 +96,8 @@ export async function main(argv: string[]): Promise<number> {
     const entry = verbEntry(verb);
     if (!entry) throw new EngineError(`'${verb}' is not a minidock command; see 'minidock --help'`);
     const mod = await entry.load();
+    // No daemon: each verb first sets right the containers whose monitor died (reconcile.ts)
+    if (verb !== 'doctor') await (await import('../container/reconcile.js')).reconcileAll(paths());
     return await mod.default(argv);
   } catch (err) {
     process.stderr.write(`minidock: ${oneLine(err)}\n`);

@@ -9,8 +9,11 @@ import { constants as osConstants } from 'node:os';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
+import { existsSync } from 'node:fs';
+import { realSys, type Sys } from '../sys/index.js';
+import { reconcile } from './reconcile.js';
 import { removeContainerFiles } from './remove.js';
-import { findContainer, initAlive, loadContainer, reconcile, type Container } from './state.js';
+import { findContainer, initAlive, loadContainer, type Container } from './state.js';
 
 export function signalNumber(name: string): number {
   const upper = name.toUpperCase();
@@ -34,11 +37,16 @@ function signal(c: Container, sig: number): void {
   }
 }
 
-/** Wait until the container's monitor has recorded the exit (or the monitor is gone too). */
-async function waitStopped(p: Paths, id: string, timeoutMs: number): Promise<boolean> {
+/**
+ * Wait until the container's monitor has recorded the exit — or, when the monitor is gone too,
+ * record it ourselves (reconcile.ts): it died of the signal `sent`, so its status is 128 + that.
+ * A container removed meanwhile (--rm) is stopped too.
+ */
+async function waitStopped(p: Paths, sys: Sys, id: string, timeoutMs: number, sent: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const c = reconcile(p, loadContainer(p, id));
+    if (!existsSync(p.container(id))) return true;
+    const c = reconcile(p, sys, loadContainer(p, id), initAlive(loadContainer(p, id)) ? undefined : sent);
     if (!c.State.Running) return true;
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 25));
@@ -58,24 +66,28 @@ export function killContainer(p: Paths, ref: string, sig = 'KILL'): Container {
 export async function stopContainer(p: Paths, ref: string, timeoutSec = 10): Promise<Container> {
   const c = findContainer(p, ref);
   if (!isRunning(c)) return c; // stopping a stopped container is not an error
-  signal(c, osConstants.signals.SIGTERM);
-  if (!(await waitStopped(p, c.ID, timeoutSec * 1000))) {
-    signal(c, osConstants.signals.SIGKILL);
-    if (!(await waitStopped(p, c.ID, 10_000))) throw new EngineError(`container ${ref} did not stop after SIGKILL`);
+  const sys = await realSys();
+  const { SIGTERM, SIGKILL } = osConstants.signals;
+  signal(c, SIGTERM);
+  if (!(await waitStopped(p, sys, c.ID, timeoutSec * 1000, SIGTERM))) {
+    signal(c, SIGKILL);
+    if (!(await waitStopped(p, sys, c.ID, 10_000, SIGKILL))) throw new EngineError(`container ${ref} did not stop after SIGKILL`);
   }
-  return loadContainer(p, c.ID);
+  return existsSync(p.container(c.ID)) ? loadContainer(p, c.ID) : c;
 }
 // #endregion
 
 /** docker rm [-f] [-v]: a running container needs -f, which kills it first; -v takes its anonymous volumes. */
 export async function removeContainer(p: Paths, ref: string, force: boolean, removeVolumes = false): Promise<void> {
   const c = findContainer(p, ref);
+  const sys = await realSys();
   if (isRunning(c)) {
     if (!force) {
       throw new EngineError(`cannot remove container "${c.Name}": container is running: stop the container before removing or force remove`, 1);
     }
     signal(c, osConstants.signals.SIGKILL);
-    if (!(await waitStopped(p, c.ID, 10_000))) throw new EngineError(`container ${ref} did not stop after SIGKILL`, 1);
+    if (!(await waitStopped(p, sys, c.ID, 10_000, osConstants.signals.SIGKILL))) throw new EngineError(`container ${ref} did not stop after SIGKILL`, 1);
   }
-  removeContainerFiles(p, loadContainer(p, c.ID), removeVolumes);
+  // with --rm, the monitor may be removing it right now: removal is locked and idempotent
+  removeContainerFiles(p, sys, c.ID, removeVolumes);
 }

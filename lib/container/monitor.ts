@@ -7,6 +7,7 @@
 // its status. A foreground `minidock run` is its own monitor; a detached one (`run -d`) hands
 // the job to a shim process (lib/container/shim.ts).
 
+import { existsSync } from 'node:fs';
 import { EngineError, oneLine } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { processStartTime } from '../proc.js';
@@ -20,7 +21,7 @@ import { copyImageContent, volumeMounts } from '../volumes.js';
 import { buildSpec, writeBundle } from './bundle.js';
 import { logPath, pipeToLog } from './logs.js';
 import { cleanUp, removeContainerFiles } from './remove.js';
-import { loadContainer, loadHostConfig, saveContainer, type Container, type State } from './state.js';
+import { containerLock, loadContainer, loadHostConfig, saveContainer, type Container, type State } from './state.js';
 
 export interface MonitorOptions {
   /** 'terminal': the container shares our stdout/stderr (foreground); 'log': json-file log (-d). */
@@ -39,6 +40,8 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   const stage = c.Minidock.Stage;
   const root = p.runtimeRoot;
   const sys = await realSys();
+  // From here this process is the container's monitor: a verb that finds it dead reconciles.
+  updateState(p, id, {}, { MonitorPid: process.pid });
 
   // 1. The bundle: the root filesystem mounted on the host (as Docker's daemon mounts it before
   //    it calls the runtime), volumes filled from the image (copyData), config.json written.
@@ -56,7 +59,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
     });
   } catch (e) {
     cleanUp(p, sys, c, { runtime: false });
-    return failStart(p, id, e, opts);
+    return failStart(p, sys, id, e, opts);
   }
   const { child } = created;
   const stopForwarding = opts.output === 'terminal' ? forwardSignals(child.pid!) : () => {};
@@ -76,13 +79,13 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
     stopForwarding();
     await Promise.all(logged);
     cleanUp(p, sys, c, { runtime: true });
-    return failStart(p, id, e, opts);
+    return failStart(p, sys, id, e, opts);
   }
 
   const running = updateState(p, id, {
     Status: 'running', Running: true, Pid: child.pid!, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z',
   }, { InitStartTime: processStartTime(child.pid!) ?? '', MonitorPid: process.pid });
-  opts.onStart?.(null, running);
+  opts.onStart?.(null, running ?? undefined);
 
   // 4. Wait for PID 1, then undo, each step on its own: one that fails must not keep the
   //    others, or the exit record, from happening (`rm` repeats them all later).
@@ -93,7 +96,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   cleanUp(p, sys, c, { runtime: true });
   updateState(p, id, { Status: 'exited', Running: false, Pid: 0, ExitCode: status, OOMKilled: oomKilled, FinishedAt: new Date().toISOString() });
   trace(`container ${id.slice(0, 12)} exited with status ${status}${oomKilled ? ' (OOM killed)' : ''}`);
-  if (hc.AutoRemove) removeContainerFiles(p, loadContainer(p, id));
+  if (hc.AutoRemove) removeContainerFiles(p, sys, id);
   return status;
 }
 // #endregion
@@ -136,19 +139,23 @@ function forwardSignals(pid: number): () => void {
   return () => handlers.forEach(([sig, h]) => process.off(sig, h));
 }
 
-function updateState(p: Paths, id: string, patch: Partial<State>, minidock: Partial<Container['Minidock']> = {}): Container {
-  const c = loadContainer(p, id);
-  c.State = { ...c.State, ...patch };
-  c.Minidock = { ...c.Minidock, ...minidock };
-  saveContainer(p, c);
-  return c;
+/** Change the record under the container's lock; one that `rm -f` removed meanwhile stays removed. */
+function updateState(p: Paths, id: string, patch: Partial<State>, minidock: Partial<Container['Minidock']> = {}): Container | null {
+  return containerLock(p, id, () => {
+    if (!existsSync(p.container(id))) return null;
+    const c = loadContainer(p, id);
+    c.State = { ...c.State, ...patch };
+    c.Minidock = { ...c.Minidock, ...minidock };
+    saveContainer(p, c);
+    return c;
+  });
 }
 
 /** A start that failed: the container stays "created" with the error, as docker leaves it. */
-function failStart(p: Paths, id: string, e: unknown, opts: MonitorOptions): number {
+function failStart(p: Paths, sys: Sys, id: string, e: unknown, opts: MonitorOptions): number {
   const err = e instanceof EngineError ? e : new EngineError(oneLine(e));
   const c = updateState(p, id, { Status: 'created', Running: false, Pid: 0, ExitCode: err.exitCode, Error: err.message });
-  if (loadHostConfig(p, id).AutoRemove) removeContainerFiles(p, c);
+  if (loadHostConfig(p, id).AutoRemove) removeContainerFiles(p, sys, id);
   opts.onStart?.(err);
   throw err;
 }

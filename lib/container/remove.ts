@@ -2,27 +2,40 @@
 // Cleanup is part of every feature (DESIGN.md, principle 9): no mount, cgroup, rootfs or state
 // file may outlive `minidock rm`, nor a failed `minidock run`.
 
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { oneLine } from '../errors.js';
 import type { Paths } from '../paths.js';
 import * as runtime from '../runtime/container.js';
-import { libcSys } from '../sys/libc.js';
 import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
 import { unmountRootfs } from '../storage/index.js';
 import { ImageStore } from '../image/store.js';
 import { removeAnonymousVolumes } from '../volumes.js';
 import { tearDownNetwork } from '../network/sandbox.js';
-import type { Container } from './state.js';
+import { containerLock, loadContainer, type Container } from './state.js';
 
 // #region remove
-/** Remove a stopped container's cgroup, root filesystem and state directory (and with
- *  `removeVolumes`, rm -v, its anonymous volumes). */
-export function removeContainerFiles(p: Paths, c: Container, removeVolumes = false): void {
+/**
+ * Remove a stopped container's cgroup, root filesystem and state directory (and with
+ * `removeVolumes`, rm -v, its anonymous volumes). Under the container's lock, and idempotent:
+ * `rm -f` and `--rm` may both get here for one container, and the second finds nothing to do.
+ */
+export function removeContainerFiles(p: Paths, sys: Sys, id: string, removeVolumes = false): void {
+  containerLock(p, id, () => {
+    if (!existsSync(path.join(p.container(id), 'config.v2.json'))) {
+      rmSync(p.container(id), { recursive: true, force: true }); // a half-removed one: finish the job
+      return;
+    }
+    removeLocked(p, sys, loadContainer(p, id), removeVolumes);
+  });
+}
+
+/** The same, for a caller that holds the container's lock already (reconcile.ts). */
+export function removeLocked(p: Paths, sys: Sys, c: Container, removeVolumes = false): void {
   trace(`remove container ${c.ID.slice(0, 12)}: runtime state, cgroup, network, rootfs, state`);
   // gone already unless its monitor died: then the runtime's part, the network, the mount remain
-  cleanUp(p, libcSys, c, { runtime: true });
+  cleanUp(p, sys, c, { runtime: true });
   new ImageStore(p, { collectGarbage: false }).removeRootfs(c.ID, c.GraphDriver);
   // rm -v, and --rm (docker's AutoRemove removes them too): the anonymous volumes; named ones stay
   if (removeVolumes || autoRemove(p, c)) removeAnonymousVolumes(p, c);

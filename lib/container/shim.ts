@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import { EngineError, EXIT, oneLine } from '../errors.js';
 import { paths, type Paths } from '../paths.js';
+import { realSys } from '../sys/index.js';
 import { setRole, trace } from '../sys/trace.js';
+import { loadContainer } from './state.js';
 import { runContainer } from './monitor.js';
 
 const SHIM_JS = fileURLToPath(import.meta.url);
@@ -38,12 +40,23 @@ export function startDetached(p: Paths, id: string): Promise<void> {
         if (msg.ok) resolve();
         else reject(new EngineError(msg.message, msg.exitCode));
       } catch {
-        reject(new EngineError('the shim exited before starting the container'));
+        // the shim died mid-start (killed?): set the container right now, so that nothing of a
+        // start we report as failed keeps running (reconcile.ts)
+        void reconcileLost(p, id).finally(() => reject(new EngineError('the shim exited before starting the container')));
       }
     });
   });
 }
 // #endregion
+
+async function reconcileLost(p: Paths, id: string): Promise<void> {
+  try {
+    const { reconcile } = await import('./reconcile.js');
+    reconcile(p, await realSys(), loadContainer(p, id));
+  } catch (e) {
+    trace(`reconcile after a lost shim: ${oneLine(e)}`);
+  }
+}
 
 // Run as a program: `node shim.js <id>`.
 if (process.argv[1] && process.argv[1].endsWith('shim.js')) {

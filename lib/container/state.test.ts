@@ -1,5 +1,5 @@
 // Container state on disk: atomic JSON writes, listing, finding a container by name or ID
-// prefix with docker's messages, and reconciling a "running" container whose monitor is gone.
+// prefix with docker's messages, and telling a live init from a dead one.
 // Everything runs in a temp MINIDOCK_ROOT.
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { EngineError } from '../errors.js';
 import { paths, type Paths } from '../paths.js';
 import { processStartTime } from '../proc.js';
 import {
-  ensureDir, findContainer, initAlive, listContainers, loadContainer, loadHostConfig, newState, reconcile, saveContainer,
+  ensureDir, findContainer, initAlive, listContainers, loadContainer, loadHostConfig, newState, saveContainer,
   saveHostConfig, ZERO_TIME, type Container, type HostConfig,
 } from './state.js';
 
@@ -128,7 +128,7 @@ describe('findContainer', () => {
   });
 });
 
-describe('initAlive and reconcile', () => {
+describe('initAlive', () => {
   const running = (pid: number, start: string, monitor: number) => ({
     State: { ...newState(), Status: 'running' as const, Running: true, Pid: pid, StartedAt: '2026-01-01T00:00:00Z' },
     Minidock: { InitStartTime: start, Stage: 1, MonitorPid: monitor },
@@ -139,17 +139,5 @@ describe('initAlive and reconcile', () => {
     expect(initAlive(container(ID_A, '/a', 'x', running(process.pid, start, 0)))).toBe(true);
     expect(initAlive(container(ID_A, '/a', 'x', running(process.pid, start + '1', 0)))).toBe(false);
     expect(initAlive(container(ID_A, '/a', 'x', running(DEAD_PID, start, 0)))).toBe(false);
-  });
-
-  it('records "exited (255), monitor lost" for a running container whose init and monitor are both gone', () => {
-    add(container(ID_A, '/lost', '2026-01-01T00:00:00Z', running(DEAD_PID, '123', DEAD_PID)));
-    const c = reconcile(p, loadContainer(p, ID_A));
-    expect(c.State).toMatchObject({ Status: 'exited', Running: false, Pid: 0, ExitCode: 255, Error: 'monitor lost: exit status unknown' });
-    expect(loadContainer(p, ID_A).State.Status).toBe('exited'); // and saved
-  });
-
-  it('leaves a running container alone while its monitor lives (the monitor will record the exit)', () => {
-    add(container(ID_A, '/busy', '2026-01-01T00:00:00Z', running(DEAD_PID, '123', process.pid)));
-    expect(reconcile(p, loadContainer(p, ID_A)).State.Status).toBe('running');
   });
 });

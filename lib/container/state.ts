@@ -11,7 +11,8 @@ import path from 'node:path';
 import { writeJsonAtomic } from '../atomic.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
-import { pidAlive, processStartTime } from '../proc.js';
+import { withLock } from '../lock.js';
+import { processStartTime } from '../proc.js';
 import type { PortMap } from '../network/ports.js';
 import type { NetworkSettings } from '../network/settings.js';
 import type { Mount, MountPoint } from '../volumes.js';
@@ -142,7 +143,7 @@ export function listContainers(p: Paths): Container[] {
   const out: Container[] = [];
   for (const id of readdirSync(p.containers)) {
     try {
-      out.push(reconcile(p, loadContainer(p, id)));
+      out.push(loadContainer(p, id));
     } catch {
       // no config.v2.json (yet, or any more): not a container we can show
     }
@@ -168,22 +169,15 @@ export function initAlive(c: Container): boolean {
   return c.State.Pid > 0 && processStartTime(c.State.Pid) === c.Minidock.InitStartTime;
 }
 
-/**
- * A container whose state says "running" while both its init and its monitor are gone lost its
- * monitor (killed with -9, or the machine rebooted): nobody recorded the exit. Record what we know.
- */
-export function reconcile(p: Paths, c: Container): Container {
-  if (c.State.Running && !initAlive(c) && !pidAlive(c.Minidock.MonitorPid)) {
-    c.State = { ...c.State, Status: 'exited', Running: false, Pid: 0, ExitCode: c.State.ExitCode || 255, Error: 'monitor lost: exit status unknown', FinishedAt: new Date().toISOString() };
-    try {
-      saveContainer(p, c);
-    } catch {
-      // being removed concurrently
-    }
-  }
-  return c;
-}
 // #endregion
+
+/**
+ * The container's lock: held while its record changes because its monitor is gone
+ * (reconcile.ts), and while it is removed. Short sections only (lib/lock.ts).
+ */
+export function containerLock<T>(p: Paths, id: string, fn: () => T): T {
+  return withLock(`container-${id}`, fn, p.locks);
+}
 
 export function ensureDir(dir: string, mode = 0o700): void {
   mkdirSync(dir, { recursive: true, mode });

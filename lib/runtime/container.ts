@@ -12,7 +12,7 @@
 // them in one process (lib/container/monitor.ts) and keeps the ChildProcess to wait(2) for it.
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants, mkdirSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
@@ -231,6 +231,10 @@ export function kill(root: string, id: string, signal: number, all = false): voi
  * needs `force`, as with runc; a created one is killed (it never ran anything of the user's).
  */
 export function remove(root: string, id: string, force = false): void {
+  if (force && !existsSync(path.join(stateDir(root, id), 'state.json')) && existsSync(stateDir(root, id))) {
+    removeHalfCreated(root, id);
+    return;
+  }
   const s = loadState(root, id);
   const status = statusOf(root, s);
   if (status === 'running' && !force) throw new EngineError(`cannot delete container ${id} that is not stopped: running`);
@@ -245,6 +249,19 @@ export function remove(root: string, id: string, force = false): void {
   rmSync(stateDir(root, id), { recursive: true, force: true });
 }
 // #endregion
+
+/**
+ * A container whose `create` was cut short (its parent killed before state.json was written):
+ * init died with its parent (PDEATHSIG), the cgroup may remain at the default path, the state
+ * directory remains. runc removes the directory the same way.
+ */
+function removeHalfCreated(root: string, id: string): void {
+  trace(`remove half-created container ${id}`);
+  const cgroup = cgroupsOn() ? cgroupOf(defaultCgroupPath(id)) : null;
+  for (const pid of safe(() => cgroup?.procs() ?? [], [])) killQuietly(pid);
+  safe(() => cgroup?.destroy(), undefined);
+  rmSync(stateDir(root, id), { recursive: true, force: true });
+}
 
 /** The PIDs in the container's cgroup (runc ps). */
 export function processes(root: string, id: string): number[] {
