@@ -39,14 +39,15 @@ function signal(c: Container, sig: number): void {
 
 /**
  * Wait until the container's monitor has recorded the exit — or, when the monitor is gone too,
- * record it ourselves (reconcile.ts): it died of the signal `sent`, so its status is 128 + that.
+ * record it ourselves (reconcile.ts). After a SIGKILL we sent, the status is certain: 137. After
+ * a SIGTERM it is not (a handler may have exited 0), so it stays unknown.
  * A container removed meanwhile (--rm) is stopped too.
  */
 async function waitStopped(p: Paths, sys: Sys, id: string, timeoutMs: number, sent: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!existsSync(p.container(id))) return true;
-    const c = reconcile(p, sys, loadContainer(p, id), initAlive(loadContainer(p, id)) ? undefined : sent);
+    const c = reconcile(p, sys, loadContainer(p, id), sent === osConstants.signals.SIGKILL ? sent : undefined);
     if (!c.State.Running) return true;
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 25));

@@ -7,9 +7,9 @@
 // had: its cgroup, its network (veth, IP lease, DNAT rules), its rootfs mount, its bundle. A
 // container in that state is set right here:
 //
-//   running, PID 1 gone      it exited unseen: record it (the status, if we know it: the signal
-//                            `stop` or `kill` sent; else 255 and "monitor lost"), undo, and
-//                            honour --rm
+//   running, PID 1 gone      it exited unseen: record it (the status, if we know it: 137 when
+//                            `stop` or `rm -f` sent the SIGKILL it died of; else 255 and
+//                            "monitor lost"), undo, and honour --rm
 //   created, start begun     the monitor died while starting it (or right after execve, before
 //                            the record said "running"): the start failed, so nothing may run —
 //                            the runtime kills what it made, everything is undone
@@ -19,7 +19,7 @@
 
 import { existsSync } from 'node:fs';
 import type { Paths } from '../paths.js';
-import { pidAlive } from '../proc.js';
+import { isZombie, pidAlive } from '../proc.js';
 import { realSys, type Sys } from '../sys/index.js';
 import { trace } from '../sys/trace.js';
 import { cleanUp, removeLocked } from './remove.js';
@@ -32,7 +32,8 @@ function needs(c: Container): boolean {
 
 /** Whether a start of this container was begun by a monitor that is not alive any more. */
 function monitorLost(c: Container): boolean {
-  return c.Minidock.MonitorPid > 0 && c.Minidock.MonitorPid !== process.pid && !pidAlive(c.Minidock.MonitorPid);
+  const m = c.Minidock.MonitorPid;
+  return m > 0 && m !== process.pid && (!pidAlive(m) || isZombie(m));
 }
 
 // #region reconcile

@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../atomic.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { withLock } from '../lock.js';
-import { processStartTime } from '../proc.js';
+import { isZombie, processStartTime } from '../proc.js';
 import type { PortMap } from '../network/ports.js';
 import type { NetworkSettings } from '../network/settings.js';
 import type { Mount, MountPoint } from '../volumes.js';
@@ -166,7 +166,8 @@ export function findContainer(p: Paths, ref: string): Container {
 // #region liveness
 /** Is this container's init still the process we started (not a dead one whose PID was reused)? */
 export function initAlive(c: Container): boolean {
-  return c.State.Pid > 0 && processStartTime(c.State.Pid) === c.Minidock.InitStartTime;
+  // a zombie has exited: it only waits for its parent (or, its monitor gone, the host's init) to reap it
+  return c.State.Pid > 0 && processStartTime(c.State.Pid) === c.Minidock.InitStartTime && !isZombie(c.State.Pid);
 }
 
 // #endregion
