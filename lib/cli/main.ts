@@ -26,6 +26,7 @@ const VERBS: Record<string, () => Promise<{ default: Verb }>> = {
   stats: () => import('./stats.js'),
   volume: () => import('./volume.js'),
   network: () => import('./network.js'),
+  system: () => import('./system.js'),
 };
 
 const USAGE = `usage: minidock [--stage N] COMMAND [ARG...]
@@ -45,6 +46,7 @@ A container lab engine. Commands:
   history   show the history of an image (also: image history)
   volume    manage volumes: create, ls, inspect, rm, prune (stage 4)
   network   manage networks: create, ls, inspect, rm, connect, disconnect, prune (stage 5)
+  system    prune: remove stopped containers, unused networks and images, crash leftovers
   doctor    check that this machine can run containers (stage 0)
 
 Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray).`;

@@ -129,3 +129,36 @@ function layersInUse(p: Paths, store: ImageStore): Set<Digest> {
   return used;
 }
 // #endregion
+
+// #region prune-images
+/**
+ * `docker image prune` (and the images part of `system prune`): remove dangling images — no
+ * name, no child image, no container — or with `all` every image no container uses, names
+ * and all. Untagged parents follow them, as with rmi. Returns docker's report lines ("untagged:
+ * …", "deleted: sha256:…") and the bytes of the layers removed.
+ */
+export function pruneImages(p: Paths, store: ImageStore, all: boolean): { lines: string[]; reclaimed: number } {
+  const lines: string[] = [];
+  let reclaimed = 0;
+  for (;;) {
+    const images = store.list();
+    const parents = new Set(images.map((img) => store.parentOf(img.id)));
+    const used = new Set(listContainers(p).map((c) => c.Image));
+    const heads = images.filter((img) => !parents.has(img.id) && !used.has(img.id) && (all || img.repoTags.length === 0));
+    if (heads.length === 0) break;
+    const sizes = new Map(images.flatMap((img) => img.layers).map((chainId) => [chainId as string, store.layer(chainId).size]));
+    for (const img of heads) {
+      for (const tag of img.repoTags) {
+        store.untag(tag);
+        lines.push(`untagged: ${tag}`);
+      }
+      for (const line of deleteUntagged(p, store, img, true)) {
+        const id = line.slice('Deleted: '.length);
+        reclaimed += sizes.get(id) ?? 0; // a layer's line: its size; an image's line: 0
+        lines.push(`deleted: ${id}`);
+      }
+    }
+  }
+  return { lines, reclaimed };
+}
+// #endregion
