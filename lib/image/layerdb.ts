@@ -234,9 +234,10 @@ export class LayerDb {
    * become referenced: names are random, and references are made under the same lock); the slow
    * part, deleting thousands of files, runs after it. Returns the names removed from overlay2/.
    */
-  collectGarbage(opts: { minAgeMs?: number } = {}): string[] {
+  collectGarbage(opts: { minAgeMs?: number; skipIfTidy?: boolean } = {}): string[] {
     const home = this.p.overlay2;
     const minAgeMs = opts.minAgeMs ?? 0;
+    if (opts.skipIfTidy && this.looksTidy()) return [];
     const doomed = this.lock(() => {
       const referenced = new Set<string>();
       for (const chainId of this.chainIds()) {
@@ -263,6 +264,18 @@ export class LayerDb {
     return doomed;
   }
   // #endregion
+
+  /**
+   * The cheap look a store open takes first (four readdirs, no lock, no file read): no staging
+   * directory, no write-set, one directory per record (two per container) and one short link per
+   * directory. Anything else, and the full collection runs.
+   */
+  private looksTidy(): boolean {
+    const { layers, staging, links } = layerDirNames(this.p.overlay2);
+    if (staging.length > 0 || list(path.join(this.p.layerDb, 'tmp')).length > 0) return false;
+    const expected = this.chainIds().length + 2 * this.mountContainers().length;
+    return layers.length === expected && links.length === layers.length;
+  }
 }
 
 function readText(file: string): string | null {

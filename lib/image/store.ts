@@ -47,7 +47,8 @@ export class ImageStore {
   /**
    * Open the store. From stage 3 on, opening also removes what a crashed import or commit left
    * behind (layerdb.collectGarbage): staging directories of dead processes at once, other
-   * unreferenced layer directories once they are a minute old. A failure there is traced, never
+   * unreferenced layer directories once they are a minute old. A tidy store is recognised by
+   * counting names, so the common case costs four readdirs. A failure there is traced, never
    * fatal: garbage must not stop `minidock images`.
    */
   constructor(readonly p: Paths, opts: { collectGarbage?: boolean } = {}) {
@@ -56,7 +57,7 @@ export class ImageStore {
     this.refs = new References(p);
     if (opts.collectGarbage ?? stageOn(3)) {
       try {
-        this.layers.collectGarbage({ minAgeMs: OPEN_GC_MIN_AGE_MS });
+        this.layers.collectGarbage({ minAgeMs: OPEN_GC_MIN_AGE_MS, skipIfTidy: true });
       } catch (err) {
         trace(`garbage collection skipped: ${(err as Error).message}`);
       }
