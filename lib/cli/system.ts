@@ -4,14 +4,14 @@
 // image no container uses), with --volumes anonymous volumes no container uses. Then, what docker's
 // daemon does when it starts: the layer directories a crash left behind (lib/image/layerdb.ts
 // collectGarbage) — staging directories of dead imports, directories no layer record names,
-// dangling short links. minidock has no build cache, so docker's fourth line has nothing to do.
+// dangling short links — and layers no image and no container uses. minidock has no build cache, so docker's fourth line has nothing to do.
 
 import { readSync } from 'node:fs';
 import { removeContainer } from '../container/lifecycle.js';
 import { listContainers } from '../container/state.js';
 import { EngineError } from '../errors.js';
 import { pruneImages } from '../image/delete.js';
-import { ImageStore } from '../image/store.js';
+import { ImageStore, OPEN_GC_MIN_AGE_MS } from '../image/store.js';
 import { pruneNetworks } from '../network/remove.js';
 import { paths } from '../paths.js';
 import { stageOn } from '../stage.js';
@@ -68,7 +68,10 @@ async function prune(argv: string[]): Promise<number> {
   const images = pruneImages(p, store, !!values.all);
   reclaimed += images.reclaimed;
   section('Deleted Images', images.lines);
-  if (stageOn(3)) section('Deleted Layer Directories', store.layers.collectGarbage({ minAgeMs: 0 }));
+  if (stageOn(3)) {
+    section('Deleted Layers', store.pruneLayers(OPEN_GC_MIN_AGE_MS));
+    section('Deleted Layer Directories', store.layers.collectGarbage({ minAgeMs: 0 }));
+  }
 
   process.stdout.write(out.map((s) => s + '\n').join('') + `Total reclaimed space: ${humanSize(reclaimed)}\n`);
   return 0;

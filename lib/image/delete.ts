@@ -7,7 +7,7 @@
 import { listContainers } from '../container/state.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
-import { hexOf, type Digest } from './digest.js';
+import { hexOf } from './digest.js';
 import { familiarString, parseImageRef } from './reference.js';
 import type { Image, ImageStore } from './store.js';
 
@@ -92,12 +92,8 @@ function deleteUntagged(p: Paths, store: ImageStore, img: Image, prune: boolean)
   store.deleteImage(img.id);
   const lines = [`Deleted: ${img.id}`];
 
-  const inUse = layersInUse(p, store);
-  for (const chainId of [...img.layers].reverse()) {
-    if (inUse.has(chainId) || !store.hasLayer(chainId)) continue;
-    store.deleteLayer(chainId);
-    lines.push(`Deleted: ${chainId}`);
-  }
+  const top = img.layers.length > 0 ? img.layers[img.layers.length - 1] : null;
+  for (const chainId of store.releaseLayers(top)) lines.push(`Deleted: ${chainId}`);
 
   if (prune && parent !== null) {
     let up: Image | null = null;
@@ -111,23 +107,6 @@ function deleteUntagged(p: Paths, store: ImageStore, img: Image, prune: boolean)
   return lines;
 }
 
-/**
- * Every layer something still stands on: each layer of each image (a ChainID covers the layers
- * below it, so all of them count), and each layer below a container (layerdb/mounts/<id>/parent,
- * followed down the parent chain): a container keeps its layers even after `rmi -f` of its image.
- */
-function layersInUse(p: Paths, store: ImageStore): Set<Digest> {
-  const used = new Set<Digest>();
-  for (const img of store.list()) for (const chainId of img.layers) used.add(chainId);
-  for (const id of store.layers.mountContainers()) {
-    let chainId = store.layers.mountOf(id)?.parent ?? null; // null: a container of an image without layers
-    while (chainId && !used.has(chainId) && store.hasLayer(chainId)) {
-      used.add(chainId);
-      chainId = store.layer(chainId).parent;
-    }
-  }
-  return used;
-}
 // #endregion
 
 // #region prune-images

@@ -95,6 +95,11 @@ export class LayerDb {
       .map((hex) => `sha256:${hex}` as Digest);
   }
 
+  /** How long ago the layer's record was written, in ms. */
+  ageMs(chainId: Digest): number {
+    return Date.now() - mtimeMs(this.recordDir(chainId));
+  }
+
   /** The directory holding a layer's files: overlay2/<cache id>/diff. */
   diffDir(chainId: Digest): string {
     return path.join(this.p.overlay2, this.get(chainId).cacheId, 'diff');

@@ -207,3 +207,28 @@ describe('applyChanges', () => {
     expect(() => applyChanges({}, ['CMD'])).toThrow(/invalid change/);
   });
 });
+
+describe('ImageStore layer release', () => {
+  it("releases an image's layers when the last container standing on them is removed after rmi -f", async () => {
+    const id = await importImage(store, await makeTar({ f: 'x' }), { reference: 'gone:1' });
+    const image = store.get(id);
+    const driver = store.createRootfs('c1', image, 3);
+    store.untag('gone:1');
+    store.deleteImage(id);
+    expect(store.releaseLayers(image.layers[0])).toEqual([]); // the container still stands on it
+    expect(store.hasLayer(image.layers[0])).toBe(true);
+
+    store.removeRootfs('c1', driver);
+    expect(store.hasLayer(image.layers[0])).toBe(false);
+    expect(readdirSync(p.overlay2).filter((n) => n !== 'l')).toEqual([]);
+  });
+
+  it('prunes layer records no image and no container uses, once they are old enough', async () => {
+    const kept = await importImage(store, await makeTar({ kept: 'x' }), { reference: 'kept:1' });
+    const loose = await store.createLayer(null, fromTar({ loose: 'y' }));
+    expect(store.pruneLayers(60_000)).toEqual([]);
+    expect(store.pruneLayers(0)).toEqual([loose.chainId]);
+    expect(store.hasLayer(loose.chainId)).toBe(false);
+    expect(store.hasLayer(store.get(kept).layers[0])).toBe(true);
+  });
+});

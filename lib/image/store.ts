@@ -184,6 +184,59 @@ export class ImageStore {
     this.layers.remove(chainId);
   }
 
+  // #region layers-in-use
+  /**
+   * Every layer something still stands on: each layer of each image (a ChainID covers the layers
+   * below it, so all of them count), and each layer below a container (layerdb/mounts/<id>/parent,
+   * followed down the parent chain): a container keeps its layers even after `rmi -f` of its image.
+   */
+  layersInUse(): Set<Digest> {
+    const used = new Set<Digest>();
+    for (const img of this.list()) for (const chainId of img.layers) used.add(chainId);
+    for (const id of this.layers.mountContainers()) {
+      let chainId = this.layers.mountOf(id)?.parent ?? null; // null: a container of an image without layers
+      while (chainId && !used.has(chainId) && this.layers.has(chainId)) {
+        used.add(chainId);
+        chainId = this.layers.get(chainId).parent;
+      }
+    }
+    return used;
+  }
+
+  /**
+   * Delete `top` and the layers below it that nothing uses any more, top first (Docker's layer
+   * store does the same when it releases a layer's last reference). Returns the ChainIDs deleted.
+   */
+  releaseLayers(top: Digest | null): Digest[] {
+    const inUse = this.layersInUse();
+    const deleted: Digest[] = [];
+    for (let chainId = top; chainId && !inUse.has(chainId) && this.layers.has(chainId); ) {
+      const below = this.layers.get(chainId).parent;
+      this.layers.remove(chainId);
+      deleted.push(chainId);
+      chainId = below;
+    }
+    return deleted;
+  }
+  // #endregion
+
+  /**
+   * `system prune`: layer records that no image and no container uses, at least `minAgeMs` old
+   * (a layer that was just made waits for its image config for an instant). Left by a crash
+   * between a layer and its image, or by an older minidock that did not release a removed
+   * container's layers.
+   */
+  pruneLayers(minAgeMs: number): Digest[] {
+    const inUse = this.layersInUse();
+    const deleted: Digest[] = [];
+    for (const chainId of this.layers.chainIds()) {
+      if (inUse.has(chainId) || this.layers.ageMs(chainId) < minAgeMs) continue;
+      this.layers.remove(chainId);
+      deleted.push(chainId);
+    }
+    return deleted;
+  }
+
   /** The directory holding a layer's files: overlay2/<cache id>/diff. */
   layerDiffDir(chainId: Digest): string {
     return this.layers.diffDir(chainId);
@@ -221,9 +274,18 @@ export class ImageStore {
   }
   // #endregion
 
-  /** `rm`: the container's root filesystem (also when GraphDriver is still empty: a failed create). */
+  /**
+   * `rm`: the container's root filesystem (also when GraphDriver is still empty: a failed create).
+   * With overlay2, the image layers it stood on go too if nothing else uses them any more: its
+   * image was removed (`rmi -f`) while the container existed.
+   */
   removeRootfs(containerId: string, driver: GraphDriver): void {
-    if (driver.Name === VFS) removeVfsRootfs(this.p, containerId);
-    else this.layers.removeMount(containerId);
+    if (driver.Name === VFS) {
+      removeVfsRootfs(this.p, containerId);
+      return;
+    }
+    const parent = this.layers.mountOf(containerId)?.parent ?? null;
+    this.layers.removeMount(containerId);
+    if (parent !== null) this.releaseLayers(parent);
   }
 }
