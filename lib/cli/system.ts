@@ -69,7 +69,10 @@ async function prune(argv: string[]): Promise<number> {
   reclaimed += images.reclaimed;
   section('Deleted Images', images.lines);
   if (stageOn(3)) {
-    section('Deleted Layers', store.pruneLayers(OPEN_GC_MIN_AGE_MS));
+    const sizes = new Map(store.layers.chainIds().map((chainId) => [chainId, store.layer(chainId).size]));
+    const layers = store.pruneLayers(OPEN_GC_MIN_AGE_MS);
+    for (const chainId of layers) reclaimed += sizes.get(chainId) ?? 0;
+    section('Deleted Layers', layers);
     section('Deleted Layer Directories', store.layers.collectGarbage({ minAgeMs: 0 }));
   }
 
