@@ -286,6 +286,13 @@ export class ImageStore {
     }
     const parent = this.layers.mountOf(containerId)?.parent ?? null;
     this.layers.removeMount(containerId);
-    if (parent !== null) this.releaseLayers(parent);
+    if (parent === null) return;
+    try {
+      this.releaseLayers(parent);
+    } catch (err) {
+      // best effort: `rm` must not fail over shared layers (another rm released them first, or an
+      // image config is unreadable); `system prune` removes whatever stays
+      trace(`release of the layers under ${containerId.slice(0, 12)} skipped: ${(err as Error).message}`);
+    }
   }
 }
