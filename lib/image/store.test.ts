@@ -5,6 +5,7 @@ import tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { paths, type Paths } from '../paths.js';
 import { chainId, hexOf, imageId, sha256, type Digest } from './digest.js';
+import { pruneImages } from './delete.js';
 import { applyChanges, DEFAULT_PATH, importImage } from './import.js';
 import { applyLayerTar } from './layer-tar.js';
 import { ImageStore, type ImageConfig } from './store.js';
@@ -230,5 +231,23 @@ describe('ImageStore layer release', () => {
     expect(store.pruneLayers(0)).toEqual([loose.chainId]);
     expect(store.hasLayer(loose.chainId)).toBe(false);
     expect(store.hasLayer(store.get(kept).layers[0])).toBe(true);
+  });
+});
+
+describe('pruneImages', () => {
+  it('removes dangling images and their layers, and with all also named images no container uses', async () => {
+    const dangling = await importImage(store, await makeTar({ d: 'dd' }));
+    const named = await importImage(store, await makeTar({ n: 'nnn' }), { reference: 'named:1' });
+    const danglingLayer = store.get(dangling).layers[0];
+
+    const first = pruneImages(p, store, false);
+    expect(first.lines).toEqual([`deleted: ${dangling}`, `deleted: ${danglingLayer}`]);
+    expect(first.reclaimed).toBe(2);
+    expect(store.list().map((i) => i.id)).toEqual([named]);
+
+    const all = pruneImages(p, store, true);
+    expect(all.lines.slice(0, 2)).toEqual(['untagged: named:1', `deleted: ${named}`]);
+    expect(store.list()).toEqual([]);
+    expect(readdirSync(p.overlay2).filter((n) => n !== 'l')).toEqual([]);
   });
 });
