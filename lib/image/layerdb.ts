@@ -231,8 +231,8 @@ export class LayerDb {
    * Remove what a crash left in overlay2/ and layerdb/ (docker's daemon does this when it starts;
    * minidock has no daemon, so each store open and `minidock system prune` do it):
    *   - staging-<pid>-<id>/ whose PID is dead: an unpack that was killed
-   *   - a layer directory no record names (no layerdb/sha256/*\/cache-id, no mounts/*\/mount-id
-   *     or its -init), at least `minAgeMs` old: killed between publish and record
+   *   - a layer directory that no layer record's cache-id names, nor any container's mount-id
+   *     (or its -init), at least `minAgeMs` old: killed between publish and record
    *   - layerdb/tmp/write-set-*: records are written under the lock, so any seen here is stale
    *   - short links under l/ whose layer directory is gone
    * What to remove is decided under the layer lock (a directory seen unreferenced there can never
