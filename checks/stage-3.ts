@@ -2,11 +2,12 @@
 // Observed from the host: the state directory (overlay2/, layerdb/), a container's mount table
 // (/proc/<pid>/mountinfo), and through its /proc/<pid>/root. See stages/03-overlay2/README.md.
 
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assert, assertEqual, md, mdOk, startDetached, type Context, type Stage } from './harness.js';
+import { assert, assertEqual, engine, md, mdOk, sleep, startDetached, type Context, type Stage } from './harness.js';
 import { buildTar, hostileTars } from './hostile-tars.js';
 import { chainIdsOf, getXattr, layerDb, mountTable, overlay2Dir, overlayOptions, readText, stateRoot, treeFingerprint, type MountLine } from './layerfs.js';
 
@@ -79,6 +80,29 @@ function layerDirsNow(env: NodeJS.ProcessEnv): { dirs: string[]; links: string[]
   const home = overlay2Dir(env);
   const list = (d: string) => (existsSync(d) ? readdirSync(d).sort() : []);
   return { dirs: list(home).filter((d) => d !== 'l'), links: list(path.join(home, 'l')) };
+}
+
+/**
+ * Start `minidock import FILE TAG`, and kill -9 it once it has made something new under
+ * overlay2/ (or after 5 s if it makes nothing there); returns what was new at the kill.
+ */
+async function killImportHalfway(ctx: Context, file: string, tag: string, before: string[]): Promise<string[]> {
+  const child = spawn(engine(), ['import', file, tag], { env: ctx.env, stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  const started = Date.now();
+  let killAt = started + 5000; // nothing new under overlay2/ (a learner's engine may stage elsewhere): kill anyway
+  let fresh: string[] = [];
+  while (!ended && Date.now() < killAt) {
+    fresh = layerDirsNow(ctx.env).dirs.filter((d) => !before.includes(d));
+    if (fresh.length > 0) killAt = Math.min(killAt, Date.now() + 300); // let it write for 300 ms more
+    await sleep(25);
+  }
+  assert(!ended, `import finished in ${Date.now() - started} ms, before it could be killed halfway (make the tar bigger)`);
+  child.kill('SIGKILL');
+  await exited;
+  return fresh;
 }
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -405,6 +429,37 @@ export const stage: Stage = {
         } finally {
           await md(ctx, ['rm', '-f', name]);
           await rmiQuiet(ctx, a, b);
+        }
+      },
+    },
+    {
+      name: 'an import killed with -9 halfway leaves no layer directory and no dangling short link after the next store open or `system prune`',
+      hint: 'lib/image/layerdb.ts create (unpack into overlay2/staging-<pid>-<id>, publish by rename under the layer lock) and collectGarbage (run by new ImageStore and lib/cli/system.ts)',
+      async run(ctx) {
+        const home = overlay2Dir(ctx.env);
+        const work = mkdtempSync(path.join(os.tmpdir(), 'mdcheck-orphan-'));
+        try {
+          // 8000 small files: seconds to unpack, so a kill lands in the middle
+          const entries = Array.from({ length: 80 }, (_, d) => [
+            { name: `d${d}/`, type: 'directory' as const, mode: 0o755 },
+            ...Array.from({ length: 100 }, (_, f) => ({ name: `d${d}/f${f}`, data: 'x'.repeat(64) })),
+          ]).flat();
+          const file = path.join(work, 'big.tar');
+          writeFileSync(file, await buildTar(entries));
+          for (const cleanup of [['images'], ['system', 'prune', '-f']]) {
+            const before = layerDirsNow(ctx.env);
+            const tag = `${ctx.name('orphan')}:latest`;
+            const left = await killImportHalfway(ctx, file, tag, before.dirs);
+            await mdOk(ctx, cleanup);
+            const after = layerDirsNow(ctx.env);
+            const orphans = after.dirs.filter((d) => !before.dirs.includes(d));
+            assertEqual(orphans, [], `overlay2/ entries left after kill -9 of import (it had made ${JSON.stringify(left)}) and \`minidock ${cleanup.join(' ')}\``);
+            const dangling = after.links.filter((l) => !existsSync(path.join(home, 'l', l)));
+            assertEqual(dangling, [], `short links under l/ that resolve to nothing after \`minidock ${cleanup.join(' ')}\``);
+            await rmiQuiet(ctx, tag);
+          }
+        } finally {
+          rmSync(work, { recursive: true, force: true });
         }
       },
     },

@@ -43,6 +43,7 @@ export const VERBS: Record<string, VerbEntry> = {
   stats: { load: () => import('./stats.js'), startsContainer: false },
   volume: { load: () => import('./volume.js'), startsContainer: false },
   network: { load: () => import('./network.js'), startsContainer: false },
+  system: { load: () => import('./system.js'), startsContainer: false },
 };
 
 /**
@@ -80,6 +81,7 @@ A container lab engine. Commands:
   history   show the history of an image (also: image history)
   volume    manage volumes: create, ls, inspect, rm, prune (stage 4)
   network   manage networks: create, ls, inspect, rm, connect, disconnect, prune (stage 5)
+  system    prune: remove stopped containers, unused networks and images, crash leftovers
   doctor    check that this machine can run containers (stage 0)
 
 Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray).`;

@@ -7,7 +7,7 @@
 import { listContainers } from '../container/state.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
-import { hexOf, type Digest } from './digest.js';
+import { hexOf } from './digest.js';
 import { familiarString, parseImageRef } from './reference.js';
 import type { Image, ImageStore } from './store.js';
 
@@ -92,12 +92,8 @@ function deleteUntagged(p: Paths, store: ImageStore, img: Image, prune: boolean)
   store.deleteImage(img.id);
   const lines = [`Deleted: ${img.id}`];
 
-  const inUse = layersInUse(p, store);
-  for (const chainId of [...img.layers].reverse()) {
-    if (inUse.has(chainId) || !store.hasLayer(chainId)) continue;
-    store.deleteLayer(chainId);
-    lines.push(`Deleted: ${chainId}`);
-  }
+  const top = img.layers.length > 0 ? img.layers[img.layers.length - 1] : null;
+  for (const chainId of store.releaseLayers(top)) lines.push(`Deleted: ${chainId}`);
 
   if (prune && parent !== null) {
     let up: Image | null = null;
@@ -111,21 +107,37 @@ function deleteUntagged(p: Paths, store: ImageStore, img: Image, prune: boolean)
   return lines;
 }
 
+// #endregion
+
+// #region prune-images
 /**
- * Every layer something still stands on: each layer of each image (a ChainID covers the layers
- * below it, so all of them count), and each layer below a container (layerdb/mounts/<id>/parent,
- * followed down the parent chain): a container keeps its layers even after `rmi -f` of its image.
+ * `docker image prune` (and the images part of `system prune`): remove dangling images — no
+ * name, no child image, no container — or with `all` every image no container uses, names
+ * and all. Untagged parents follow them, as with rmi. Returns docker's report lines ("untagged:
+ * …", "deleted: sha256:…") and the bytes of the layers removed.
  */
-function layersInUse(p: Paths, store: ImageStore): Set<Digest> {
-  const used = new Set<Digest>();
-  for (const img of store.list()) for (const chainId of img.layers) used.add(chainId);
-  for (const id of store.layers.mountContainers()) {
-    let chainId = store.layers.mountOf(id)?.parent ?? null; // null: a container of an image without layers
-    while (chainId && !used.has(chainId) && store.hasLayer(chainId)) {
-      used.add(chainId);
-      chainId = store.layer(chainId).parent;
+export function pruneImages(p: Paths, store: ImageStore, all: boolean): { lines: string[]; reclaimed: number } {
+  const lines: string[] = [];
+  let reclaimed = 0;
+  for (;;) {
+    const images = store.list();
+    const parents = new Set(images.map((img) => store.parentOf(img.id)));
+    const used = new Set(listContainers(p).map((c) => c.Image));
+    const heads = images.filter((img) => !parents.has(img.id) && !used.has(img.id) && (all || img.repoTags.length === 0));
+    if (heads.length === 0) break;
+    const sizes = new Map(images.flatMap((img) => img.layers).map((chainId) => [chainId as string, store.layer(chainId).size]));
+    for (const img of heads) {
+      for (const tag of img.repoTags) {
+        store.untag(tag);
+        lines.push(`untagged: ${tag}`);
+      }
+      for (const line of deleteUntagged(p, store, img, true)) {
+        const id = line.slice('Deleted: '.length);
+        reclaimed += sizes.get(id) ?? 0; // a layer's line: its size; an image's line: 0
+        lines.push(`deleted: ${id}`);
+      }
     }
   }
-  return used;
+  return { lines, reclaimed };
 }
 // #endregion

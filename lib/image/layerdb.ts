@@ -95,6 +95,11 @@ export class LayerDb {
       .map((hex) => `sha256:${hex}` as Digest);
   }
 
+  /** How long ago the layer's record was written, in ms. */
+  ageMs(chainId: Digest): number {
+    return Date.now() - mtimeMs(this.recordDir(chainId));
+  }
+
   /** The directory holding a layer's files: overlay2/<cache id>/diff. */
   diffDir(chainId: Digest): string {
     return path.join(this.p.overlay2, this.get(chainId).cacheId, 'diff');
@@ -226,17 +231,18 @@ export class LayerDb {
    * Remove what a crash left in overlay2/ and layerdb/ (docker's daemon does this when it starts;
    * minidock has no daemon, so each store open and `minidock system prune` do it):
    *   - staging-<pid>-<id>/ whose PID is dead: an unpack that was killed
-   *   - a layer directory no record names (no layerdb/sha256/*\/cache-id, no mounts/*\/mount-id
-   *     or its -init), at least `minAgeMs` old: killed between publish and record
+   *   - a layer directory that no layer record's cache-id names, nor any container's mount-id
+   *     (or its -init), at least `minAgeMs` old: killed between publish and record
    *   - layerdb/tmp/write-set-*: records are written under the lock, so any seen here is stale
    *   - short links under l/ whose layer directory is gone
    * What to remove is decided under the layer lock (a directory seen unreferenced there can never
    * become referenced: names are random, and references are made under the same lock); the slow
    * part, deleting thousands of files, runs after it. Returns the names removed from overlay2/.
    */
-  collectGarbage(opts: { minAgeMs?: number } = {}): string[] {
+  collectGarbage(opts: { minAgeMs?: number; skipIfTidy?: boolean } = {}): string[] {
     const home = this.p.overlay2;
     const minAgeMs = opts.minAgeMs ?? 0;
+    if (opts.skipIfTidy && this.looksTidy()) return [];
     const doomed = this.lock(() => {
       const referenced = new Set<string>();
       for (const chainId of this.chainIds()) {
@@ -263,6 +269,18 @@ export class LayerDb {
     return doomed;
   }
   // #endregion
+
+  /**
+   * The cheap look a store open takes first (four readdirs, no lock, no file read): no staging
+   * directory, no write-set, one directory per record (two per container) and one short link per
+   * directory. Anything else, and the full collection runs.
+   */
+  private looksTidy(): boolean {
+    const { layers, staging, links } = layerDirNames(this.p.overlay2);
+    if (staging.length > 0 || list(path.join(this.p.layerDb, 'tmp')).length > 0) return false;
+    const expected = this.chainIds().length + 2 * this.mountContainers().length;
+    return layers.length === expected && links.length === layers.length;
+  }
 }
 
 function readText(file: string): string | null {

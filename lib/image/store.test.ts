@@ -5,6 +5,7 @@ import tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { paths, type Paths } from '../paths.js';
 import { chainId, hexOf, imageId, sha256, type Digest } from './digest.js';
+import { pruneImages } from './delete.js';
 import { applyChanges, DEFAULT_PATH, importImage } from './import.js';
 import { applyLayerTar } from './layer-tar.js';
 import { ImageStore, type ImageConfig } from './store.js';
@@ -205,5 +206,48 @@ describe('applyChanges', () => {
   it('refuses instructions docker import would not take', () => {
     expect(() => applyChanges({}, ['RUN make'])).toThrow(/unsupported change RUN/);
     expect(() => applyChanges({}, ['CMD'])).toThrow(/invalid change/);
+  });
+});
+
+describe('ImageStore layer release', () => {
+  it("releases an image's layers when the last container standing on them is removed after rmi -f", async () => {
+    const id = await importImage(store, await makeTar({ f: 'x' }), { reference: 'gone:1' });
+    const image = store.get(id);
+    const driver = store.createRootfs('c1', image, 3);
+    store.untag('gone:1');
+    store.deleteImage(id);
+    expect(store.releaseLayers(image.layers[0])).toEqual([]); // the container still stands on it
+    expect(store.hasLayer(image.layers[0])).toBe(true);
+
+    store.removeRootfs('c1', driver);
+    expect(store.hasLayer(image.layers[0])).toBe(false);
+    expect(readdirSync(p.overlay2).filter((n) => n !== 'l')).toEqual([]);
+  });
+
+  it('prunes layer records no image and no container uses, once they are old enough', async () => {
+    const kept = await importImage(store, await makeTar({ kept: 'x' }), { reference: 'kept:1' });
+    const loose = await store.createLayer(null, fromTar({ loose: 'y' }));
+    expect(store.pruneLayers(60_000)).toEqual([]);
+    expect(store.pruneLayers(0)).toEqual([loose.chainId]);
+    expect(store.hasLayer(loose.chainId)).toBe(false);
+    expect(store.hasLayer(store.get(kept).layers[0])).toBe(true);
+  });
+});
+
+describe('pruneImages', () => {
+  it('removes dangling images and their layers, and with all also named images no container uses', async () => {
+    const dangling = await importImage(store, await makeTar({ d: 'dd' }));
+    const named = await importImage(store, await makeTar({ n: 'nnn' }), { reference: 'named:1' });
+    const danglingLayer = store.get(dangling).layers[0];
+
+    const first = pruneImages(p, store, false);
+    expect(first.lines).toEqual([`deleted: ${dangling}`, `deleted: ${danglingLayer}`]);
+    expect(first.reclaimed).toBe(2);
+    expect(store.list().map((i) => i.id)).toEqual([named]);
+
+    const all = pruneImages(p, store, true);
+    expect(all.lines.slice(0, 2)).toEqual(['untagged: named:1', `deleted: ${named}`]);
+    expect(store.list()).toEqual([]);
+    expect(readdirSync(p.overlay2).filter((n) => n !== 'l')).toEqual([]);
   });
 });

@@ -47,7 +47,8 @@ export class ImageStore {
   /**
    * Open the store. From stage 3 on, opening also removes what a crashed import or commit left
    * behind (layerdb.collectGarbage): staging directories of dead processes at once, other
-   * unreferenced layer directories once they are a minute old. A failure there is traced, never
+   * unreferenced layer directories once they are a minute old. A tidy store is recognised by
+   * counting names, so the common case costs four readdirs. A failure there is traced, never
    * fatal: garbage must not stop `minidock images`.
    */
   constructor(readonly p: Paths, opts: { collectGarbage?: boolean } = {}) {
@@ -56,7 +57,7 @@ export class ImageStore {
     this.refs = new References(p);
     if (opts.collectGarbage ?? stageOn(3)) {
       try {
-        this.layers.collectGarbage({ minAgeMs: OPEN_GC_MIN_AGE_MS });
+        this.layers.collectGarbage({ minAgeMs: OPEN_GC_MIN_AGE_MS, skipIfTidy: true });
       } catch (err) {
         trace(`garbage collection skipped: ${(err as Error).message}`);
       }
@@ -183,6 +184,59 @@ export class ImageStore {
     this.layers.remove(chainId);
   }
 
+  // #region layers-in-use
+  /**
+   * Every layer something still stands on: each layer of each image (a ChainID covers the layers
+   * below it, so all of them count), and each layer below a container (layerdb/mounts/<id>/parent,
+   * followed down the parent chain): a container keeps its layers even after `rmi -f` of its image.
+   */
+  layersInUse(): Set<Digest> {
+    const used = new Set<Digest>();
+    for (const img of this.list()) for (const chainId of img.layers) used.add(chainId);
+    for (const id of this.layers.mountContainers()) {
+      let chainId = this.layers.mountOf(id)?.parent ?? null; // null: a container of an image without layers
+      while (chainId && !used.has(chainId) && this.layers.has(chainId)) {
+        used.add(chainId);
+        chainId = this.layers.get(chainId).parent;
+      }
+    }
+    return used;
+  }
+
+  /**
+   * Delete `top` and the layers below it that nothing uses any more, top first (Docker's layer
+   * store does the same when it releases a layer's last reference). Returns the ChainIDs deleted.
+   */
+  releaseLayers(top: Digest | null): Digest[] {
+    const inUse = this.layersInUse();
+    const deleted: Digest[] = [];
+    for (let chainId = top; chainId && !inUse.has(chainId) && this.layers.has(chainId); ) {
+      const below = this.layers.get(chainId).parent;
+      this.layers.remove(chainId);
+      deleted.push(chainId);
+      chainId = below;
+    }
+    return deleted;
+  }
+  // #endregion
+
+  /**
+   * `system prune`: layer records that no image and no container uses, at least `minAgeMs` old
+   * (a layer that was just made waits for its image config for an instant). Left by a crash
+   * between a layer and its image, or by an older minidock that did not release a removed
+   * container's layers.
+   */
+  pruneLayers(minAgeMs: number): Digest[] {
+    const inUse = this.layersInUse();
+    const deleted: Digest[] = [];
+    for (const chainId of this.layers.chainIds()) {
+      if (inUse.has(chainId) || this.layers.ageMs(chainId) < minAgeMs) continue;
+      this.layers.remove(chainId);
+      deleted.push(chainId);
+    }
+    return deleted;
+  }
+
   /** The directory holding a layer's files: overlay2/<cache id>/diff. */
   layerDiffDir(chainId: Digest): string {
     return this.layers.diffDir(chainId);
@@ -220,9 +274,25 @@ export class ImageStore {
   }
   // #endregion
 
-  /** `rm`: the container's root filesystem (also when GraphDriver is still empty: a failed create). */
+  /**
+   * `rm`: the container's root filesystem (also when GraphDriver is still empty: a failed create).
+   * With overlay2, the image layers it stood on go too if nothing else uses them any more: its
+   * image was removed (`rmi -f`) while the container existed.
+   */
   removeRootfs(containerId: string, driver: GraphDriver): void {
-    if (driver.Name === VFS) removeVfsRootfs(this.p, containerId);
-    else this.layers.removeMount(containerId);
+    if (driver.Name === VFS) {
+      removeVfsRootfs(this.p, containerId);
+      return;
+    }
+    const parent = this.layers.mountOf(containerId)?.parent ?? null;
+    this.layers.removeMount(containerId);
+    if (parent === null) return;
+    try {
+      this.releaseLayers(parent);
+    } catch (err) {
+      // best effort: `rm` must not fail over shared layers (another rm released them first, or an
+      // image config is unreadable); `system prune` removes whatever stays
+      trace(`release of the layers under ${containerId.slice(0, 12)} skipped: ${(err as Error).message}`);
+    }
   }
 }
