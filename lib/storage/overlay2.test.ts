@@ -7,7 +7,7 @@ import { applyLayerTar } from '../image/layer-tar.js';
 import { ImageStore, type Image } from '../image/store.js';
 import { paths, type Paths } from '../paths.js';
 import { INIT_LAYER_ENTRIES } from './initlayer.js';
-import { graphDriverData, lowerOf, makeLayerDir, MAX_IMAGE_LAYERS, MOUNT_DATA_MAX, overlayMount } from './overlay2.js';
+import { graphDriverData, lowerOf, makeLayerDir, MAX_IMAGE_LAYERS, MOUNT_DATA_MAX, overlayMountData } from './overlay2.js';
 
 async function tarOf(files: Record<string, string>): Promise<Buffer> {
   const pack = tar.pack();
@@ -82,8 +82,7 @@ describe('overlay2 container layers', () => {
   it('builds mount options from short links, relative to overlay2/, upper layers first', async () => {
     store.createRootfs('c1', await imageOf(1), 3);
     const mountId = readFileSync(path.join(p.layerDb, 'mounts/c1/mount-id'), 'utf8');
-    const m = overlayMount(p.overlay2, mountId);
-    expect(m.cwd).toBe(p.overlay2);
+    const m = { data: overlayMountData(lowerOf(p.overlay2, mountId), mountId) };
     expect(m.data).toBe(`index=off,lowerdir=${lowerOf(p.overlay2, mountId).join(':')},upperdir=${mountId}/diff,workdir=${mountId}/work`);
   });
 
@@ -91,7 +90,7 @@ describe('overlay2 container layers', () => {
     const image = await imageOf(MAX_IMAGE_LAYERS);
     const data = store.createRootfs('c1', image, 3).Data;
     const mountId = readFileSync(path.join(p.layerDb, 'mounts/c1/mount-id'), 'utf8');
-    const m = overlayMount(p.overlay2, mountId);
+    const m = { data: overlayMountData(lowerOf(p.overlay2, mountId), mountId) };
     expect(lowerOf(p.overlay2, mountId)).toHaveLength(126);
     expect(m.data.length).toBeLessThanOrEqual(MOUNT_DATA_MAX);
     expect(`lowerdir=${data.LowerDir}`.length).toBeGreaterThan(MOUNT_DATA_MAX);

@@ -254,10 +254,6 @@ export function overlayMountData(lowers: readonly string[], mountId: string): st
   return data;
 }
 
-/** The same mount as init makes it (lib/rootfs.ts step 2): the options and the directory to chdir to. */
-export function overlayMount(home: string, mountId: string): { source: string; fstype: string; data: string; cwd: string } {
-  return { source: 'overlay', fstype: 'overlay', data: overlayMountData(lowerOf(home, mountId), mountId), cwd: home };
-}
 // #endregion
 
 // #region remove-container-layers
