@@ -1,7 +1,7 @@
 // npm run setup: get this machine ready to run containers, idempotently.
 //   1. the state directories (/var/lib/minidock, /run/minidock)
 //   2. the base image busybox:latest, built offline from the host's busybox-static
-//   3. `minidock` on the PATH (/usr/local/bin/minidock → bin/minidock), when we may write there
+//   3. `minidock` and `minidock-runtime` on the PATH (/usr/local/bin/… → bin/…), when we may write there
 // Run by vagrant/provision.sh, `npm start` and `npm test`; safe to run again.
 
 import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
@@ -18,12 +18,13 @@ export async function setup(): Promise<void> {
   mkdirSync(p.run, { recursive: true, mode: 0o700 });
   const id = await ensureBusyboxImage(p);
   console.log(`setup: busybox:latest is ${id.slice(0, 19)} in ${p.root}`);
-  linkCommand();
+  linkCommand('minidock');
+  linkCommand('minidock-runtime');
 }
 
-function linkCommand(): void {
-  const link = '/usr/local/bin/minidock';
-  const target = path.join(repo, 'bin', 'minidock');
+function linkCommand(name: string): void {
+  const link = `/usr/local/bin/${name}`;
+  const target = path.join(repo, 'bin', name);
   if (process.getuid?.() !== 0) return;
   try {
     if (lstatSync(link).isSymbolicLink() && readlinkSync(link) === target) return;

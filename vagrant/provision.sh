@@ -29,6 +29,8 @@ command -v apt-get >/dev/null || die "apt-get not found: this script knows Debia
 #   hyperfine                           benchmarks (npm run bench)
 #   skopeo umoci                        real image clients, to prove the formats interoperate
 #   docker-registry                     a real local registry for push/pull (stage 6)
+#   containerd                          a real high-level runtime: `ctr run --runc-binary` drives
+#                                       bin/minidock-runtime (stage 1, "a container is a bundle")
 #   iperf3                              network throughput across the bridge
 #   attr                                getfattr/setfattr: see overlay's opaque-directory xattr
 #   psmisc procps util-linux tree       pstree, ps, nsenter/unshare/findmnt/lsns, tree
@@ -36,7 +38,7 @@ command -v apt-get >/dev/null || die "apt-get not found: this script knows Debia
 #   gcc libc6-dev                       stage 1: the chroot-escape demo is a static C program
 #   tcpdump conntrack                   stage 5: watching packets and NAT state while debugging
 PACKAGES=(busybox-static iproute2 nftables iptables runc hyperfine skopeo umoci iperf3 attr psmisc
-  procps util-linux tree ca-certificates curl docker-registry gcc libc6-dev tcpdump conntrack)
+  procps util-linux tree ca-certificates curl docker-registry containerd gcc libc6-dev tcpdump conntrack)
 [ -n "${CI:-}" ] && PACKAGES+=(vagrant)
 
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
@@ -67,19 +69,21 @@ else
   fi
 fi
 
-# The docker-registry package enables a service on :5000 with htpasswd auth; the lab starts its
-# own registry with its own config when stage 6 needs one, so the packaged one must stay off.
-# Without a running systemd (containers, some CI machines) `disable` still removes the unit's
-# boot-time links.
-if installed docker-registry && command -v systemctl >/dev/null; then
-  if [ -d /run/systemd/system ]; then
-    systemctl disable --now docker-registry >/dev/null 2>&1 || true
-  else
-    systemctl disable docker-registry >/dev/null 2>&1 || true
+# The docker-registry package enables a service on :5000 with htpasswd auth, and containerd one
+# on /run/containerd; the lab starts each with its own config, socket and state dir when a check
+# needs it, so the packaged services must stay off. Without a running systemd (containers, some
+# CI machines) `disable` still removes the units' boot-time links.
+for service in docker-registry containerd; do
+  if installed "$service" && command -v systemctl >/dev/null; then
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now "$service" >/dev/null 2>&1 || true
+    else
+      systemctl disable "$service" >/dev/null 2>&1 || true
+    fi
+    state=$(systemctl is-enabled "$service" 2>/dev/null) || true
+    step "$service: packaged service ${state:-off}"
   fi
-  state=$(systemctl is-enabled docker-registry 2>/dev/null) || true
-  step "docker-registry: packaged service ${state:-off}"
-fi
+done
 
 # ---------------------------------------------------------------------------------------------
 # (b) Node ≥ 20. CI and developer machines already have it. In the VM (MINIDOCK_VM=1) install it:
