@@ -14,6 +14,7 @@ import path from 'node:path';
 import { writeJsonAtomic } from '../atomic.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
+import { trace } from '../sys/trace.js';
 import { defaultCgroupPath } from '../runtime/cgroups/index.js';
 import type { NsKind } from '../runtime/namespaces.js';
 import { defaultMounts, OCI_VERSION, type LinuxResources, type NamespaceType, type Spec } from '../runtime/spec.js';
@@ -109,6 +110,7 @@ export function ociResources(hc: Partial<HostConfig>): LinuxResources {
 export function writeBundle(p: Paths, id: string, spec: Spec): string {
   const dir = p.bundle(id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  trace(`write ${dir}/config.json   # the bundle: the engine's side of the contract`);
   writeJsonAtomic(path.join(dir, 'config.json'), spec, 0o600);
   return dir;
 }
