@@ -23,42 +23,11 @@ import { trace } from './sys/trace.js';
 import { writeJsonAtomic } from './atomic.js';
 import { MAX_NAME_LENGTH, RESTRICTED_CHARS, RESTRICTED_NAME } from './names.js';
 import { findContainer, listContainers, saveContainer, ZERO_TIME, type Container } from './container/state.js';
+import type { Mount, MountPoint } from './container/records.js';
+
+export type { Mount, MountPoint };
 
 // #region shapes
-/** docker's mount.Mount: one `--mount` as the CLI parsed it (HostConfig.Mounts, MountPoint.Spec). */
-export interface Mount {
-  Type: string; // "bind" | "volume" (docker also knows tmpfs, npipe, cluster, image)
-  Source?: string;
-  Target: string;
-  ReadOnly?: boolean;
-  Consistency?: string;
-  BindOptions?: { Propagation?: string; NonRecursive?: boolean };
-  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
-}
-
-/** One entry of config.v2.json's MountPoints (keyed by Destination), as docker writes it. */
-export interface MountPoint {
-  /** the host path that is mounted: the bind source, or the volume's _data directory */
-  Source: string;
-  Destination: string;
-  RW: boolean;
-  /** the volume's name ("" for a bind mount) */
-  Name: string;
-  /** "local" for volumes, "" for bind mounts */
-  Driver: string;
-  Type: 'bind' | 'volume';
-  /** the options typed after the second colon of -v ("ro", "z", …); docker keeps Mode under this old name */
-  Relabel?: string;
-  /** "rprivate" for bind mounts */
-  Propagation?: string;
-  /** the request this mount came from: -v parsed into a Mount, a --mount, or {} for `-v /data` */
-  Spec: Partial<Mount>;
-  /** --mount type=bind: the source must exist, it is never created */
-  SkipMountpointCreation: boolean;
-  /** minidock's own: fill an empty volume from the image at first start (docker does it during
-   *  `create`, so it never writes this flag down) */
-  CopyData?: boolean;
-}
 
 /** What minidock keeps about one volume: volumes/<name>/metadata.json (docker: volumes/metadata.db). */
 export interface VolumeMetadata {

@@ -14,17 +14,12 @@ import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
 import { ipToInt, isIPv4 } from './addr.js';
 import { networkRoot, withNetworkLock } from './store.js';
+import type { PortBinding, PortMap } from '../container/records.js';
+
+export type { PortBinding, PortMap };
 
 export type Proto = 'tcp' | 'udp';
 
-/** One host address and port a container port is published on (docker's nat.PortBinding). */
-export interface PortBinding {
-  HostIp: string;
-  HostPort: string;
-}
-
-/** "80/tcp" → where it is published; null: exposed, not published (docker's nat.PortMap). */
-export type PortMap = Record<string, PortBinding[] | null>;
 
 /** A binding with its host port decided: what a DNAT rule is made from. */
 export interface Published {
