@@ -114,7 +114,7 @@ export default async function run(argv: string[]): Promise<number> {
   const net = stage >= 5 ? networkRunConfig(p, {
     network: host.NetworkMode, publish: req.values.publish ?? [], publishAll: !!req.values['publish-all'], expose: req.values.expose ?? [],
     dns: req.values.dns ?? [], dnsSearch: req.values['dns-search'] ?? [], addHost: req.values['add-host'] ?? [], hostname: req.values.hostname,
-  }) : null;
+  }, (ref) => { try { return findContainer(p, ref).Config.Hostname; } catch { return undefined; } }) : null;
   if (net) Object.assign(host, net.host);
   for (const w of net?.warnings ?? []) process.stderr.write(w + '\n');
   // --network container:web and friends: the other container must exist and run, now

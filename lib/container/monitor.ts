@@ -19,7 +19,7 @@ import { CLONE } from '../sys/constants.js';
 import { realSys, type Sys } from '../sys/index.js';
 import { trace } from '../sys/trace.js';
 import { encode, LineDecoder, type HostMessage, type InitMessage, type InitSpec } from '../sync.js';
-import { setUpNetwork, tearDownNetwork } from '../network/sandbox.js';
+import { plugIn, unplug } from './network.js';
 import { logPath, pipeToLog } from './logs.js';
 import { killRemaining, removeContainerFiles } from './remove.js';
 import { buildSpec, resourcesOf } from './spec.js';
@@ -67,7 +67,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   }
 
   // stage 5: the network is plugged in while init waits; unplugged when the container is done
-  const network = stage >= 5 ? (pid: number) => setUpNetwork(p, id, pid) : null;
+  const network = stage >= 5 ? (pid: number) => plugIn(p, id, pid) : null;
   try {
     await handshake(child, spec, cgroup, network);
   } catch (e) {
@@ -77,7 +77,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
     attempt(() => killRemaining(cgroup));
     await Promise.all(logged);
     attempt(() => cgroup?.destroy());
-    if (stage >= 5) attempt(() => tearDownNetwork(p, id));
+    if (stage >= 5) attempt(() => unplug(p, id));
     return failStart(p, id, e, opts);
   }
 
@@ -94,7 +94,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   await Promise.all(logged); // the last lines reach the log before the exit is recorded
   const oomKilled = attemptValue(() => cgroup?.oomKilled() ?? false, false);
   attempt(() => cgroup?.destroy()); // docker removes a container's cgroup when it stops
-  if (stage >= 5) attempt(() => tearDownNetwork(p, id)); // and its veth, address, DNAT rules
+  if (stage >= 5) attempt(() => unplug(p, id)); // and its veth, address, DNAT rules
   updateState(p, id, { Status: 'exited', Running: false, Pid: 0, ExitCode: status, OOMKilled: oomKilled, FinishedAt: new Date().toISOString() });
   trace(`container ${id.slice(0, 12)} exited with status ${status}${oomKilled ? ' (OOM killed)' : ''}`);
   if (hc.AutoRemove) removeContainerFiles(p, loadContainer(p, id));

@@ -9,7 +9,7 @@ import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
 import { removeRootfs } from '../storage/index.js';
 import { removeAnonymousVolumes } from '../volumes.js';
-import { tearDownNetwork } from '../network/sandbox.js';
+import { unplug } from './network.js';
 import type { Container } from './state.js';
 
 // #region remove
@@ -23,7 +23,7 @@ export function removeContainerFiles(p: Paths, c: Container, removeVolumes = fal
     killRemaining(cgroup);
     cgroup.destroy();
   }
-  if (c.Minidock.Stage >= 5) tearDownNetwork(p, c.ID); // veth, lease, ports: idem
+  if (c.Minidock.Stage >= 5) unplug(p, c.ID); // veth, lease, ports, DNAT rules: idempotent
   removeRootfs(p, c);
   // rm -v, and --rm (docker's AutoRemove removes them too): the anonymous volumes; named ones stay
   if (removeVolumes || autoRemove(p, c)) removeAnonymousVolumes(p, c);
