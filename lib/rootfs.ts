@@ -11,7 +11,7 @@ import { EngineError } from './errors.js';
 import { MNT, MS, S_IF, makedev } from './sys/constants.js';
 import type { Sys } from './sys/sys.js';
 import type { InitSpec, MountSpec } from './sync.js';
-import { copyImageContent } from './volumes.js';
+import { copyImageContent } from './volumes/copydata.js';
 
 // #region dev
 /** The device nodes every container gets, as Docker provides them (runc's default devices). */

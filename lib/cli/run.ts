@@ -10,7 +10,7 @@ import { findContainer, type HostConfig } from '../container/state.js';
 import { planNamespaces } from '../namespaces.js';
 import { paths } from '../paths.js';
 import { currentStage } from '../stage.js';
-import { splitVolumeFlags } from '../volumes.js';
+import { splitVolumeFlags } from '../volumes/grammar.js';
 import { networkRunConfig } from '../network/modes.js';
 import { parseFlags, splitAtPositional } from './args.js';
 
@@ -107,7 +107,7 @@ export default async function run(argv: string[]): Promise<number> {
   const stage = currentStage();
   requireStages(req.values, stage);
   // -v, --mount, --volumes-from (stage 4): checked here, made by create; `-v /data` alone goes to Config.Volumes
-  const { Volumes: volumes, ...volumeHost } = splitVolumeFlags(req.values.volume ?? [], req.values.mount ?? [], req.values['volumes-from'] ?? []);
+  const { Volumes: volumes, BindPoints: bindPoints, ...volumeHost } = splitVolumeFlags(req.values.volume ?? [], req.values.mount ?? [], req.values['volumes-from'] ?? []);
   const host: HostConfig = { ...hostConfigFrom(req.values), ...volumeHost };
   const p = paths();
   // -p, -P, --expose, --dns, --add-host, --network NAME (stage 5): checked now, used at start
@@ -140,6 +140,7 @@ export default async function run(argv: string[]): Promise<number> {
     host,
     stage,
     volumes,
+    bindPoints,
   });
   if (req.detach) {
     await startDetached(p, c.ID);

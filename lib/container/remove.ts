@@ -8,7 +8,8 @@ import { openCgroup, type Cgroup } from '../cgroups/index.js';
 import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
 import { removeRootfs } from '../storage/index.js';
-import { removeAnonymousVolumes } from '../volumes.js';
+import { removeAnonymousVolumes } from '../volumes/plan.js';
+import { usersOf } from './volumes.js';
 import { unplug } from './network.js';
 import type { Container } from './state.js';
 
@@ -26,7 +27,7 @@ export function removeContainerFiles(p: Paths, c: Container, removeVolumes = fal
   if (c.Minidock.Stage >= 5) unplug(p, c.ID); // veth, lease, ports, DNAT rules: idempotent
   removeRootfs(p, c);
   // rm -v, and --rm (docker's AutoRemove removes them too): the anonymous volumes; named ones stay
-  if (removeVolumes || autoRemove(p, c)) removeAnonymousVolumes(p, c);
+  if (removeVolumes || autoRemove(p, c)) removeAnonymousVolumes(p, c.ID, c.MountPoints ?? {}, usersOf(p));
   // the state directory last: while it exists, `rm` can be run again to finish the job
   rmSync(p.container(c.ID), { recursive: true, force: true });
 }

@@ -8,9 +8,9 @@ import { planNamespaces, type NsKind } from '../namespaces.js';
 import type { Paths } from '../paths.js';
 import { rootfsForInit } from '../storage/index.js';
 import type { InitSpec } from '../sync.js';
-import { inMountOrder, volumeMounts } from '../volumes.js';
+import { inMountOrder, volumeMounts } from '../volumes/plan.js';
 import { etcMounts } from './etcfiles.js';
-import { findContainer, initAlive, type Container, type HostConfig } from './state.js';
+import { findContainer, initAlive, ZERO_TIME, type Container, type HostConfig } from './state.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -40,7 +40,7 @@ export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number)
     id: c.ID,
     hostname: c.Config.Hostname,
     ...rootfsForInit(c),
-    mounts: inMountOrder([...etcMounts(p, c, hc, stage), ...volumeMounts(c)]),
+    mounts: inMountOrder([...etcMounts(p, c, hc, stage), ...volumeMounts(c.MountPoints ?? {}, c.State.StartedAt === ZERO_TIME)]),
     args,
     env: containerEnv(c.Config.Env, c.Config.Hostname),
     cwd: c.Config.WorkingDir || '/',
