@@ -116,7 +116,7 @@ export function attachVolumes(p: Paths, plan: readonly MountPoint[], record: (po
 // #endregion
 
 
-// #region in-use
+// #region volume-users
 /** The containers (any state: running, stopped, created) whose mount points name this volume. */
 export function volumeUsers(containers: readonly { ID: string; MountPoints?: Record<string, MountPoint> }[], name: string): string[] {
   return containers
