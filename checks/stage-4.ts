@@ -322,6 +322,10 @@ export const stage: Stage = {
           [['--mount', `type=bind,src=${missing},dst=/d`], /bind mount source path does not exist/],
           [['--mount', 'type=volume,dst=/d,foo=bar'], /unexpected key 'foo'/],
           [['--volumes-from', ctx.name('nobody')], /no such container/i],
+          // runc refuses a mount over /proc, or inside it but for a few files (this engine: when the flag is read)
+          [['-v', '/tmp:/proc'], /"\/proc" cannot be mounted because it is not of type proc/],
+          [['--mount', `type=bind,src=/tmp,dst=/proc/sys`], /"\/proc\/sys" cannot be mounted because it is inside \/proc/],
+          [['-v', `${'v'.repeat(300)}:/d`], /volume name is too long/],
         ];
         // a good spec is accepted first: the errors below are about the specs, not the flags
         await mdOk(ctx, ['run', '--rm', '-v', '/tmp:/host-tmp:ro', 'busybox', 'true']);
