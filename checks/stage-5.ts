@@ -354,6 +354,24 @@ export const stage: Stage = {
       },
     },
     {
+      name: '-p as docker parses it: a host range (-p A-B:80) publishes on one free port of it; an IPv6 host address is refused in one line',
+      hint: 'parsePublish and reservePorts in lib/network/ports.ts: HostPort "A-B" stays a range in hostconfig.json, the allocator picks the port',
+      async run(ctx) {
+        const from = await freeTcpPort();
+        const range = `${from}-${from + 2}`;
+        const name = ctx.name('range');
+        await startDetached(ctx, name, webServer(name), ['-p', `127.0.0.1:${range}:80`]);
+        const ports = await inspectJson<Record<string, { HostIp: string; HostPort: string }[]>>(ctx, name, '.NetworkSettings.Ports');
+        const port = Number(ports['80/tcp']?.[0]?.HostPort);
+        assert(port >= from && port <= from + 2, `inspect shows 80/tcp on ${JSON.stringify(ports['80/tcp'])}, not one port of ${range}`);
+        const page = await eventually(`the host fetching http://127.0.0.1:${port}/`, () => httpGet(`http://127.0.0.1:${port}/`));
+        assertEqual(page.trim(), name, `page served at 127.0.0.1:${port}`);
+        const r = await md(ctx, ['run', '--rm', '-p', '[::1]:8080:80', 'busybox', 'true']);
+        assertEqual(r.code, 125, 'exit status of run -p [::1]:8080:80');
+        assert(/IPv6/.test(r.stderr) && r.stderr.trim().split('\n').length === 1, `run -p [::1]:8080:80 said "${r.stderr.trim()}"`);
+      },
+    },
+    {
       name: `a second container asking for host port ${PUBLISHED} fails with exit 125 and leaves no veth, lease or rule`,
       hint: 'the port allocator (lib/network/ports.ts) under the network lock; connectEndpoint undoes its work on failure (lib/network/sandbox.ts)',
       async run(ctx) {
