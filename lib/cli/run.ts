@@ -8,7 +8,7 @@ import { runContainer } from '../container/monitor.js';
 import { startDetached } from '../container/shim.js';
 import { findContainer, type HostConfig } from '../container/state.js';
 import { planNamespaces } from '../namespaces.js';
-import { paths } from '../paths.js';
+import { paths, type Paths } from '../paths.js';
 import { currentStage } from '../stage.js';
 import { splitVolumeFlags } from '../volumes/grammar.js';
 import { networkRunConfig } from '../network/modes.js';
@@ -114,7 +114,7 @@ export default async function run(argv: string[]): Promise<number> {
   const net = stage >= 5 ? networkRunConfig(p, {
     network: host.NetworkMode, publish: req.values.publish ?? [], publishAll: !!req.values['publish-all'], expose: req.values.expose ?? [],
     dns: req.values.dns ?? [], dnsSearch: req.values['dns-search'] ?? [], addHost: req.values['add-host'] ?? [], hostname: req.values.hostname,
-  }, (ref) => { try { return findContainer(p, ref).Config.Hostname; } catch { return undefined; } }) : null;
+  }, (ref) => hostnameOf(p, ref)) : null;
   if (net) Object.assign(host, net.host);
   for (const w of net?.warnings ?? []) process.stderr.write(w + '\n');
   // --network container:web and friends: the other container must exist and run, now
@@ -148,4 +148,13 @@ export default async function run(argv: string[]): Promise<number> {
     return 0;
   }
   return runContainer(p, c.ID, { output: 'terminal', stdin: !!req.values.interactive });
+}
+
+/** The hostname of container `ref` (--network container:<ref> takes it), if there is one. */
+function hostnameOf(p: Paths, ref: string): string | undefined {
+  try {
+    return findContainer(p, ref).Config.Hostname;
+  } catch {
+    return undefined; // run's check of --network container: says so
+  }
 }
