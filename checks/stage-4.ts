@@ -81,7 +81,7 @@ export const stage: Stage = {
   checks: [
     {
       name: 'a file written inside a bind-mounted directory appears on the host, and a host file appears inside',
-      hint: 'lib/volumes.ts parseVolumeSpec (-v /host:/dest is a bind) and lib/rootfs.ts mountInto: mount(src, dest, MS_BIND|MS_REC) before pivot_root',
+      hint: 'lib/volumes/grammar.ts parseVolumeSpec (-v /host:/dest is a bind) and lib/rootfs.ts mountInto: mount(src, dest, MS_BIND|MS_REC) before pivot_root',
       async run(ctx) {
         const dir = hostDir('bind');
         try {
@@ -138,7 +138,7 @@ export const stage: Stage = {
     },
     {
       name: '-v /data makes an anonymous volume at volumes/<64 hex>/_data that survives rm and a later container can mount',
-      hint: 'lib/volumes.ts planMounts (Config.Volumes) and attachVolumes → createVolume: volumes/<name>/_data; rm without -v keeps volumes',
+      hint: 'lib/volumes/plan.ts planMounts (Config.Volumes) and attachVolumes → lib/volumes/store.ts createVolume: volumes/<name>/_data; rm without -v keeps volumes',
       async run(ctx) {
         const name = ctx.name('anon');
         const volumes: string[] = [];
@@ -164,7 +164,7 @@ export const stage: Stage = {
     },
     {
       name: '-v NAME:/data makes a named volume at volumes/NAME/_data that the next container finds again',
-      hint: 'lib/volumes.ts: a -v source that is not an absolute path is a volume name; createVolume if missing, reuse if not',
+      hint: 'lib/volumes/grammar.ts: a -v source that is not an absolute path is a volume name; createVolume if missing, reuse if not',
       async run(ctx) {
         const vol = ctx.name('named');
         try {
@@ -182,7 +182,7 @@ export const stage: Stage = {
     },
     {
       name: 'rm -v removes the container’s anonymous volume and keeps its named one',
-      hint: 'lib/volumes.ts removeAnonymousVolumes: only volumes with no source in their Spec go (docker’s rule)',
+      hint: 'lib/volumes/plan.ts removeAnonymousVolumes: only volumes with no source in their Spec go (docker’s rule)',
       async run(ctx) {
         const name = ctx.name('rmv');
         const vol = ctx.name('keep');
@@ -202,7 +202,7 @@ export const stage: Stage = {
     },
     {
       name: 'a volume that a stopped container still names cannot be removed (exit 1), and can once the container is gone',
-      hint: 'lib/volumes.ts removeVolume/volumeUsers: any container, running or not, holds a reference (docker: "volume is in use - [ids]")',
+      hint: 'lib/volumes/store.ts removeVolume, asking lib/container/volumes.ts usersOf: any container, running or not, holds a reference (docker: "volume is in use - [ids]")',
       async run(ctx) {
         const name = ctx.name('user');
         const vol = ctx.name('busy');
@@ -223,7 +223,7 @@ export const stage: Stage = {
     },
     {
       name: 'copyData: an empty volume over a non-empty image directory starts with the image’s files, owners and modes — and never overwrites',
-      hint: 'lib/volumes.ts copyImageContent, called by lib/rootfs.ts mountInto before the bind when MountSpec.copyData is set (first start, volumes only)',
+      hint: 'lib/volumes/copydata.ts copyDataIfEmpty, called by lib/rootfs.ts mountInto before the bind when MountSpec.copyData is set (first start, volumes only)',
       async run(ctx) {
         const image = await seededImage(ctx);
         const vol = ctx.name('filled');
@@ -265,7 +265,7 @@ export const stage: Stage = {
     },
     {
       name: '--volumes-from gives a second container the same volumes and binds (and :ro makes them read-only)',
-      hint: 'lib/volumes.ts planMounts step 1: the other container’s MountPoints, same Source, RW && mode',
+      hint: 'lib/volumes/plan.ts planMounts step 1: the other container’s MountPoints, same Source, RW && mode',
       async run(ctx) {
         const dir = hostDir('from');
         const donor = ctx.name('donor');
@@ -307,7 +307,7 @@ export const stage: Stage = {
     },
     {
       name: 'bad -v/--mount/--volumes-from fail with exit 125 and docker’s message, and leave nothing behind',
-      hint: 'lib/volumes.ts parses and plans (planMounts) before createContainer takes a name or makes a volume, a rootfs or a bind source',
+      hint: 'lib/volumes/grammar.ts parses and lib/volumes/plan.ts plans (planMounts) before createContainer takes a name or makes a volume, a rootfs or a bind source',
       async run(ctx) {
         const missing = `/tmp/${ctx.name('never-made')}`;
         const [a, b] = [ctx.name('dup-a'), ctx.name('dup-b')];
@@ -322,6 +322,10 @@ export const stage: Stage = {
           [['--mount', `type=bind,src=${missing},dst=/d`], /bind mount source path does not exist/],
           [['--mount', 'type=volume,dst=/d,foo=bar'], /unexpected key 'foo'/],
           [['--volumes-from', ctx.name('nobody')], /no such container/i],
+          // runc refuses a mount over /proc, or inside it but for a few files (this engine: when the flag is read)
+          [['-v', '/tmp:/proc'], /"\/proc" cannot be mounted because it is not of type proc/],
+          [['--mount', `type=bind,src=/tmp,dst=/proc/sys`], /"\/proc\/sys" cannot be mounted because it is inside \/proc/],
+          [['-v', `${'v'.repeat(300)}:/d`], /volume name is too long/],
         ];
         // a good spec is accepted first: the errors below are about the specs, not the flags
         await mdOk(ctx, ['run', '--rm', '-v', '/tmp:/host-tmp:ro', 'busybox', 'true']);

@@ -8,7 +8,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { get } from 'node:http';
+import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { assert, assertEqual, assertFailures, CheckFailure, exec, md, mdOk, nsLink, sleep, startDetached, type Context, type Stage } from './harness.js';
@@ -103,6 +105,18 @@ function httpGet(url: string, timeoutMs = 2000): Promise<string> {
     });
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
     req.on('error', reject);
+  });
+}
+
+/** A TCP port nothing on the host listens on now (the kernel picks it). */
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
   });
 }
 
@@ -279,7 +293,7 @@ export const stage: Stage = {
     },
     {
       name: `-p ${PUBLISHED}:80: busybox httpd inside answers the outside host at the host’s address and the host at 127.0.0.1:${PUBLISHED}`,
-      hint: 'DNAT in chain publish of `nft list table ip minidock`, reached from prerouting (other hosts) and output (the host itself); route_localnet on minidock0 and the 127.0.0.0/8 masquerade for the loopback case',
+      hint: 'DNAT in chain publish of `nft list table ip minidock`, reached from prerouting (other hosts) and output (the host itself); route_localnet on minidock0 while a port is published on 127.0.0.1 (lib/network/localnet.ts) and the 127.0.0.0/8 masquerade for the loopback case',
       async run(ctx) {
         const out = await outsideHost();
         try {
@@ -300,6 +314,61 @@ export const stage: Stage = {
         } finally {
           await out.close();
         }
+      },
+    },
+    {
+      name: 'a container cannot reach a host service bound only to 127.0.0.1 (routing 127.0.0.0/8 via its gateway), while -p 127.0.0.1:PORT:80 still serves the host',
+      hint: 'route_localnet=1 on the bridge makes the host accept packets for 127.0.0.1 from containers: the localnet chain of `nft list table ip minidock` must drop what arrives for 127.0.0.0/8 on anything but lo unless DNATed (lib/network/localnet.ts, nat.ts)',
+      async run(ctx) {
+        // the host-only service: a UDP socket on 127.0.0.1 that counts what it receives
+        const server = createSocket('udp4');
+        let received = 0;
+        server.on('message', () => received++);
+        await new Promise<void>((resolve, reject) => { server.once('error', reject); server.bind(0, '127.0.0.1', resolve); });
+        const port = server.address().port;
+        try {
+          const localPub = await freeTcpPort();
+          const name = ctx.name('localpub');
+          await startDetached(ctx, name, webServer(name), ['-p', `127.0.0.1:${localPub}:80`]);
+          const fromHost = await eventually(`the host fetching http://127.0.0.1:${localPub}/`, () => httpGet(`http://127.0.0.1:${localPub}/`));
+          assertEqual(fromHost.trim(), name, `page served to the host at 127.0.0.1:${localPub}`);
+          // inside, as root: forget the container's own loopback routes and send 127.0.0.0/8 to
+          // the gateway (the host), then send datagrams (busybox tftp's read request) to the port
+          const attack = [
+            'echo 1 > /proc/sys/net/ipv4/conf/eth0/route_localnet',
+            'ip route del table local local 127.0.0.0/8 dev lo',
+            'ip route del table local local 127.0.0.1 dev lo',
+            `ip route add 127.0.0.0/8 via ${GATEWAY} dev eth0`,
+            `for i in 1 2 3; do timeout 1 tftp -g -r probe -l /tmp/x 127.0.0.1 ${port}; done`,
+            'echo ROUTED',
+          ].join('; ');
+          const r = await md(ctx, ['run', '--rm', '--name', ctx.name('localnet-attack'), 'busybox', 'sh', '-c', attack], { timeoutMs: 30_000 });
+          assert(/ROUTED/.test(r.stdout), `the probe did not run to its end (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
+          await sleep(300);
+          assertEqual(received, 0, `datagrams the host's 127.0.0.1:${port} service received from a container`);
+          // still published after that
+          assertEqual((await httpGet(`http://127.0.0.1:${localPub}/`)).trim(), name, 'page served to the host after the probe');
+        } finally {
+          server.close();
+        }
+      },
+    },
+    {
+      name: '-p as docker parses it: a host range (-p A-B:80) publishes on one free port of it; an IPv6 host address is refused in one line',
+      hint: 'parsePublish and reservePorts in lib/network/ports.ts: HostPort "A-B" stays a range in hostconfig.json, the allocator picks the port',
+      async run(ctx) {
+        const from = await freeTcpPort();
+        const range = `${from}-${from + 2}`;
+        const name = ctx.name('range');
+        await startDetached(ctx, name, webServer(name), ['-p', `127.0.0.1:${range}:80`]);
+        const ports = await inspectJson<Record<string, { HostIp: string; HostPort: string }[]>>(ctx, name, '.NetworkSettings.Ports');
+        const port = Number(ports['80/tcp']?.[0]?.HostPort);
+        assert(port >= from && port <= from + 2, `inspect shows 80/tcp on ${JSON.stringify(ports['80/tcp'])}, not one port of ${range}`);
+        const page = await eventually(`the host fetching http://127.0.0.1:${port}/`, () => httpGet(`http://127.0.0.1:${port}/`));
+        assertEqual(page.trim(), name, `page served at 127.0.0.1:${port}`);
+        const r = await md(ctx, ['run', '--rm', '-p', '[::1]:8080:80', 'busybox', 'true']);
+        assertEqual(r.code, 125, 'exit status of run -p [::1]:8080:80');
+        assert(/IPv6/.test(r.stderr) && r.stderr.trim().split('\n').length === 1, `run -p [::1]:8080:80 said "${r.stderr.trim()}"`);
       },
     },
     {
@@ -362,7 +431,7 @@ export const stage: Stage = {
     },
     {
       name: 'a user-defined network: two containers on it resolve each other by name',
-      hint: '`minidock network create`; names of the network’s members in each /etc/hosts, rewritten in place (lib/network/hosts.ts, writeEtcFiles in sandbox.ts)',
+      hint: '`minidock network create`; names of the network’s members in each /etc/hosts, rewritten in place (peerLines in lib/network/hosts.ts, writeNetworkEtcFiles in lib/container/etcfiles.ts)',
       async run(ctx) {
         const net = ctx.name('net');
         await mdOk(ctx, ['network', 'create', net]);
@@ -403,7 +472,7 @@ export const stage: Stage = {
     },
     {
       name: 'after rm of everything: no veth of ours, no lease, no host port and no DNAT rule left',
-      hint: 'tearDownNetwork (lib/network/sandbox.ts) from lib/container/remove.ts: veth, IPAM lease, ports.json, nft rules by handle; the table goes when empty',
+      hint: 'releaseContainerNetwork (lib/network/sandbox.ts), through unplug (lib/container/network.ts) from lib/container/remove.ts: veth, IPAM lease, ports.json, nft rules by handle; the table goes when empty',
       async run(ctx) {
         const names = [ctx.name('gone-a'), ctx.name('gone-b')];
         const a = await startDetached(ctx, names[0], ['sleep', '600'], ['-p', `${PUBLISHED}:80`]);

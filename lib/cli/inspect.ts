@@ -6,7 +6,7 @@ import { EngineError } from '../errors.js';
 import { findContainer, loadHostConfig, type Container } from '../container/state.js';
 import { paths, type Paths } from '../paths.js';
 import { emptySettings } from '../network/settings.js';
-import { inspectMounts } from '../volumes.js';
+import { inspectMounts } from '../volumes/plan.js';
 import { parseFlags } from './args.js';
 import { formatTemplate } from './format.js';
 import { inspectImage } from './image.js';
@@ -33,7 +33,7 @@ export function inspectContainer(p: Paths, c: Container): Record<string, unknown
     Platform: c.OS,
     HostConfig: loadHostConfig(p, c.ID),
     GraphDriver: c.GraphDriver,
-    Mounts: inspectMounts(c),
+    Mounts: inspectMounts(c.MountPoints ?? {}),
     Config: c.Config,
     NetworkSettings: c.NetworkSettings ?? emptySettings(), // stage 5
   };

@@ -6,7 +6,7 @@ import { EngineError, oneLine } from '../errors.js';
 import { leasesFile, readLeases } from '../network/ipam.js';
 import { pruneNetworks, removeNetwork } from '../network/remove.js';
 import { hostRouteDestinations } from '../network/routes.js';
-import { connectRunning, disconnectRunning } from '../network/sandbox.js';
+import { connectContainer, disconnectContainer } from '../container/network.js';
 import { createNetwork, findNetwork, listNetworks, type Network } from '../network/store.js';
 import { paths, type Paths } from '../paths.js';
 import { currentStage } from '../stage.js';
@@ -107,8 +107,8 @@ async function connectOrDisconnect(verb: 'connect' | 'disconnect', argv: string[
   const p = paths();
   const net = findNetwork(p, positionals[0]);
   const c = findContainer(p, positionals[1]);
-  if (verb === 'connect') connectRunning(p, net, c);
-  else disconnectRunning(p, net, c);
+  if (verb === 'connect') connectContainer(p, net, c);
+  else disconnectContainer(p, net, c);
   return 0;
 }
 

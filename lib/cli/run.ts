@@ -9,9 +9,9 @@ import { startDetached } from '../container/shim.js';
 import { findContainer, type HostConfig } from '../container/state.js';
 import { checkResourceFlags, checkWorkdir } from '../container/validate.js';
 import { planNamespaces } from '../container/namespaces.js';
-import { paths } from '../paths.js';
+import { paths, type Paths } from '../paths.js';
 import { currentStage } from '../stage.js';
-import { splitVolumeFlags } from '../volumes.js';
+import { splitVolumeFlags } from '../volumes/grammar.js';
 import { networkRunConfig } from '../network/modes.js';
 import { parseFlags, splitAtPositional } from './args.js';
 
@@ -111,14 +111,14 @@ export default async function run(argv: string[]): Promise<number> {
   requireStages(req.values, stage);
   checkWorkdir(req.values.workdir);
   // -v, --mount, --volumes-from (stage 4): checked here, made by create; `-v /data` alone goes to Config.Volumes
-  const { Volumes: volumes, ...volumeHost } = splitVolumeFlags(req.values.volume ?? [], req.values.mount ?? [], req.values['volumes-from'] ?? []);
+  const { Volumes: volumes, BindPoints: bindPoints, ...volumeHost } = splitVolumeFlags(req.values.volume ?? [], req.values.mount ?? [], req.values['volumes-from'] ?? []);
   const host: HostConfig = { ...hostConfigFrom(req.values), ...volumeHost };
   const p = paths();
   // -p, -P, --expose, --dns, --add-host, --network NAME (stage 5): checked now, used at start
   const net = stage >= 5 ? networkRunConfig(p, {
     network: host.NetworkMode, publish: req.values.publish ?? [], publishAll: !!req.values['publish-all'], expose: req.values.expose ?? [],
     dns: req.values.dns ?? [], dnsSearch: req.values['dns-search'] ?? [], addHost: req.values['add-host'] ?? [], hostname: req.values.hostname,
-  }) : null;
+  }, (ref) => hostnameOf(p, ref)) : null;
   if (net) Object.assign(host, net.host);
   for (const w of net?.warnings ?? []) process.stderr.write(w + '\n');
   // --network container:web and friends: the other container must exist and run, now
@@ -144,6 +144,7 @@ export default async function run(argv: string[]): Promise<number> {
     host,
     stage,
     volumes,
+    bindPoints,
   });
   if (req.detach) {
     await startDetached(p, c.ID);
@@ -151,4 +152,13 @@ export default async function run(argv: string[]): Promise<number> {
     return 0;
   }
   return runContainer(p, c.ID, { output: 'terminal', stdin: !!req.values.interactive });
+}
+
+/** The hostname of container `ref` (--network container:<ref> takes it), if there is one. */
+function hostnameOf(p: Paths, ref: string): string | undefined {
+  try {
+    return findContainer(p, ref).Config.Hostname;
+  } catch {
+    return undefined; // run's check of --network container: says so
+  }
 }

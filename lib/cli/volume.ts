@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline/promises';
 import { EngineError, oneLine } from '../errors.js';
 import { paths } from '../paths.js';
 import { currentStage } from '../stage.js';
-import { createVolume, findVolume, listVolumes, pruneVolumes, removeVolume, volumeUsers, type Volume } from '../volumes.js';
+import { usersOf } from '../container/volumes.js';
+import { createVolume, findVolume, listVolumes, pruneVolumes, removeVolume, type Volume } from '../volumes/store.js';
 import { parseFlags } from './args.js';
 import { formatTemplate } from './format.js';
 import { humanSize, table } from './human.js';
@@ -88,7 +89,7 @@ async function ls(argv: string[]): Promise<number> {
     const [key, val] = [f.slice(0, eq), f.slice(eq + 1)];
     if (key === 'dangling' && (val === 'true' || val === '1' || val === 'false' || val === '0')) {
       const dangling = val === 'true' || val === '1';
-      volumes = volumes.filter((v) => (volumeUsers(p, v.Name).length === 0) === dangling);
+      volumes = volumes.filter((v) => (usersOf(p)(v.Name).length === 0) === dangling);
     } else if (key === 'name') volumes = volumes.filter((v) => v.Name.includes(val));
     else if (key === 'driver') volumes = volumes.filter((v) => v.Driver === val);
     else if (key === 'label') {
@@ -129,7 +130,7 @@ async function rm(argv: string[]): Promise<number> {
   for (const name of positionals) {
     try {
       // -f: a volume that does not exist is not an error (one in use still is, as with docker)
-      removeVolume(p, name, { ignoreMissing: !!values.force });
+      removeVolume(p, name, usersOf(p), { ignoreMissing: !!values.force });
       process.stdout.write(name + '\n');
     } catch (e) {
       process.stderr.write(`minidock: ${oneLine(e)}\n`);
@@ -148,7 +149,7 @@ async function prune(argv: string[]): Promise<number> {
     rl.close();
     if (!/^y(es)?$/i.test(answer.trim())) return 0;
   }
-  const { deleted, reclaimed } = pruneVolumes(paths(), !!values.all);
+  const { deleted, reclaimed } = pruneVolumes(paths(), !!values.all, usersOf(paths()));
   if (deleted.length > 0) process.stdout.write(`Deleted Volumes:\n${deleted.map((n) => n + '\n').join('')}\n`);
   process.stdout.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   return 0;

@@ -12,7 +12,10 @@ import { ImageStore } from '../image/store.js';
 import { withLock } from '../lock.js';
 import { invalidName } from '../names.js';
 import type { Paths } from '../paths.js';
-import { attachVolumes, planMounts } from '../volumes.js';
+import { planMounts } from '../volumes/plan.js';
+import { parseVolumeSpec } from '../volumes/grammar.js';
+import { createMounts, mountPointsOf } from './volumes.js';
+import type { MountPoint } from './records.js';
 import { containerName } from './names.js';
 import { ensureDir, listContainers, newState, saveContainer, saveHostConfig, type Container, type HostConfig } from './state.js';
 import { logPath } from './logs.js';
@@ -32,6 +35,8 @@ export interface CreateRequest {
   stage: number;
   /** `-v /data`: destinations for anonymous volumes (Config.Volumes, stage 4) */
   volumes?: string[];
+  /** -v binds as splitVolumeFlags parsed them (lib/volumes/grammar.ts), so they are parsed once */
+  bindPoints?: MountPoint[];
   /** --expose and -p: ExposedPorts keys, "80/tcp" (stage 5) */
   exposed?: string[];
 }
@@ -74,7 +79,9 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
   const args = [...(entrypoint ?? []), ...(cmd ?? [])];
   if (args.length === 0) throw new EngineError('no command specified');
   const volumes = req.volumes ?? [];
-  const mounts = planMounts(p, { binds: req.host.Binds ?? [], mounts: req.host.Mounts ?? [], volumesFrom: req.host.VolumesFrom ?? [], volumes });
+  // -v as `run` parsed it (once); a caller with only Binds' strings has them parsed here
+  const binds = req.bindPoints ?? (req.host.Binds ?? []).map(parseVolumeSpec);
+  const mounts = planMounts({ binds, mounts: req.host.Mounts ?? [], volumesFrom: req.host.VolumesFrom ?? [], mountPointsOf: mountPointsOf(p), volumes });
 
   const dir = p.container(id);
   const c: Container = {
@@ -129,7 +136,7 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
   //    points recorded. If that fails, the container never existed either.
   if (mounts.length > 0) {
     try {
-      attachVolumes(p, c, mounts);
+      createMounts(p, c, mounts);
     } catch (e) {
       store.removeRootfs(id, c.GraphDriver);
       rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { paths, type Paths } from '../paths.js';
-import { containerResolvConf, DEFAULT_HOSTS, etcMounts, hostsFile } from './etcfiles.js';
+import { containerResolvConf, DEFAULT_HOSTS, etcMounts, hostsFile, resolvConf, rewriteInPlace } from './etcfiles.js';
 import type { Container } from './state.js';
 
 let root: string;
@@ -53,5 +54,37 @@ describe('the /etc files of a container', () => {
 
   it('mounts nothing below stage 3', () => {
     expect(etcMounts(p, c, { NetworkMode: 'bridge' }, 2, etc)).toEqual([]);
+  });
+});
+
+describe('resolvConf', () => {
+  const host = 'search corp.example\nnameserver 127.0.0.53\nnameserver 10.0.0.2\noptions edns0\n';
+
+  it('keeps the host’s file minus loopback resolvers when nothing is asked', () => {
+    expect(resolvConf(host, [], [])).toBe('search corp.example\nnameserver 10.0.0.2\noptions edns0\n');
+  });
+
+  it('replaces the nameservers with --dns and the search list with --dns-search', () => {
+    expect(resolvConf(host, ['10.9.9.9', '10.9.9.8'], ['lab.test'])).toBe('options edns0\nnameserver 10.9.9.9\nnameserver 10.9.9.8\nsearch lab.test\n');
+  });
+
+  it('keeps a loopback resolver with --network host, where the container can reach it', () => {
+    expect(resolvConf(host, [], [], false)).toContain('nameserver 127.0.0.53');
+  });
+});
+
+describe('rewriteInPlace', () => {
+  it('changes the text but keeps the inode, so a bind mount of the file sees the change', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'minidock-hosts-test-'));
+    try {
+      const file = path.join(dir, 'hosts');
+      writeFileSync(file, '127.0.0.1\tlocalhost\n172.18.0.2\told-and-longer-than-the-new-text\n');
+      const inode = statSync(file).ino;
+      rewriteInPlace(file, '127.0.0.1\tlocalhost\n');
+      expect(readFileSync(file, 'utf8')).toBe('127.0.0.1\tlocalhost\n');
+      expect(statSync(file).ino).toBe(inode);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,14 +3,26 @@
 //
 // Written on the host, they can be rewritten while the container runs (a network connects) and
 // they never enter the writable layer, so `commit` never packs them. hosts(5), resolv.conf(5),
-// hostname(5); moby libnetwork/etchosts and libnetwork/resolvconf. Stage 3 notes, "the init layer".
+// hostname(5); moby libnetwork/etchosts and libnetwork/resolvconf. Stage 3 notes, "the init layer";
+// stage 5 notes, "names: /etc/hosts instead of a DNS server".
+//
+// This file is their one writer: first at start (etcMounts, before the container has an
+// address), then each time its network changes (writeNetworkEtcFiles, with what lib/network
+// knows: the address, --add-host, the members of its user networks, --dns). Running containers
+// see the files through bind mounts, so later writes go IN PLACE (same inode): a new file renamed
+// over the old one would leave the container looking at the old inode forever.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { extraHostLines, peerLines } from '../network/hosts.js';
+import { networkMode } from '../network/modes.js';
+import { isUserNetwork } from '../network/sandbox.js';
+import { emptySettings } from '../network/settings.js';
+import { DEFAULT_BRIDGE, findNetwork, poolOf, type Network } from '../network/store.js';
 import type { Paths } from '../paths.js';
 import type { MountSpec } from './mounts.js';
 import { trace } from '../sys/trace.js';
-import { findContainer, type Container, type HostConfig } from './state.js';
+import { findContainer, loadContainer, loadHostConfig, type Container, type HostConfig } from './state.js';
 
 /** The files, by their name in containers/<id>/ and their place in the container. */
 export const ETC_FILES = [
@@ -98,5 +110,105 @@ export function etcMounts(p: Paths, c: Container, hc: Pick<HostConfig, 'NetworkM
   writeFileSync(path.join(dir, 'resolv.conf'), mode === 'host' ? hostResolv : containerResolvConf(hostResolv), { mode: 0o644 });
   trace(`write ${dir}/{hostname,hosts,resolv.conf}; bind-mount them at /etc/…`);
   return ETC_FILES.map(({ file, target }) => ({ source: path.join(dir, file), target, type: 'bind', readonly: false }));
+}
+// #endregion
+
+// #region resolv-dns
+/**
+ * resolv.conf with --dns / --dns-search applied over what the host's file gives. `ownNetwork`:
+ * the container has a namespace of its own, where the host's loopback resolvers cannot be
+ * reached (etcfiles.ts drops them); with --network host they can.
+ */
+export function resolvConf(hostResolvConf: string, dns: readonly string[], dnsSearch: readonly string[], ownNetwork = true): string {
+  let lines = (ownNetwork ? containerResolvConf(hostResolvConf) : hostResolvConf).trimEnd().split('\n');
+  if (dns.length > 0) lines = [...lines.filter((l) => !/^\s*nameserver\s/.test(l)), ...dns.map((d) => `nameserver ${d}`)];
+  if (dnsSearch.length > 0) lines = [...lines.filter((l) => !/^\s*(search|domain)\s/.test(l)), `search ${dnsSearch.join(' ')}`];
+  return lines.join('\n') + '\n';
+}
+// #endregion
+
+/** The container's /etc/hosts, from its address, --add-host and its user networks' members. */
+export function containerHosts(c: Container, ip: string, extra: readonly string[], peers: readonly string[]): string {
+  return hostsFile(c.Config.Hostname, { ip: ip || undefined, extra: [...extra, ...peers] });
+}
+
+// #region in-place
+/**
+ * Replace a file's contents without replacing the file: open it read-write (no O_TRUNC), write,
+ * then cut it to the new length. The inode stays, so a bind mount of it shows the new text.
+ */
+export function rewriteInPlace(file: string, text: string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    const buf = Buffer.from(text);
+    writeSync(fd, buf, 0, buf.length, 0);
+    ftruncateSync(fd, buf.length);
+  } finally {
+    closeSync(fd);
+  }
+  trace(`rewrite ${file} in place (same inode: the bind mount in the container sees it)`);
+}
+// #endregion
+
+
+export function etcFile(p: Paths, id: string, name: 'hosts' | 'resolv.conf' | 'hostname'): string {
+  return path.join(p.container(id), name);
+}
+
+// #region etc-files
+/**
+ * Rewrite containers/<id>/hosts and resolv.conf with what the network knows now: the address,
+ * --add-host, the other members of its user networks (hosts); --dns, --dns-search (resolv.conf).
+ * In place: the files are (or are about to be) bind-mounted into the container. The engine calls
+ * it after recording a change of the container's NetworkSettings, and for each peer that
+ * lib/network/sandbox.ts says must hear of it.
+ */
+export function writeNetworkEtcFiles(p: Paths, id: string, etcDir = '/etc'): void {
+  let c: Container;
+  let hc: HostConfig;
+  try {
+    c = loadContainer(p, id);
+    hc = loadHostConfig(p, id);
+  } catch {
+    return; // removed meanwhile: nothing to write
+  }
+  if (c.Minidock.Stage < 3) return; // no init layer, no bind-mounted /etc files (stage 3)
+  const hostsPath = etcFile(p, id, 'hosts');
+  const resolvPath = etcFile(p, id, 'resolv.conf');
+  const mode = networkMode(hc.NetworkMode);
+  if (mode.kind === 'container') return; // the other container's files
+  const gateway = poolOf(findNetwork(p, DEFAULT_BRIDGE.name)).gateway;
+  const extra = extraHostLines(hc.ExtraHosts ?? [], gateway);
+  const hostResolv = readOr(path.join(etcDir, 'resolv.conf'), '');
+  if (mode.kind === 'host') {
+    const hosts = readOr(path.join(etcDir, 'hosts'), '');
+    rewriteInPlace(hostsPath, [hosts.trimEnd(), ...extra].filter(Boolean).join('\n') + '\n');
+    if ((hc.Dns ?? []).length > 0 || (hc.DnsSearch ?? []).length > 0) rewriteInPlace(resolvPath, resolvConf(hostResolv, hc.Dns ?? [], hc.DnsSearch ?? [], false));
+    return;
+  }
+  const s = c.NetworkSettings ?? emptySettings();
+  const primary = s.Networks[mode.name]?.IPAddress ?? '';
+  const peers: string[] = [];
+  for (const name of Object.keys(s.Networks)) {
+    let net: Network;
+    try {
+      net = findNetwork(p, name);
+    } catch {
+      continue;
+    }
+    if (isUserNetwork(net)) peers.push(...peerLines(p, net, id, (peer) => dnsNames(p, peer, net.Name)));
+  }
+  rewriteInPlace(hostsPath, containerHosts(c, primary, extra, [...new Set(peers)]));
+  rewriteInPlace(resolvPath, resolvConf(hostResolv, hc.Dns ?? [], hc.DnsSearch ?? [], true));
+}
+
+/** The names a member of a user network answers to there (its record says; null: it is gone). */
+function dnsNames(p: Paths, id: string, network: string): string[] | null {
+  try {
+    const peer = loadContainer(p, id);
+    return peer.NetworkSettings?.Networks?.[network]?.DNSNames ?? [peer.Name.slice(1)];
+  } catch {
+    return null;
+  }
 }
 // #endregion

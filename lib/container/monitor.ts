@@ -16,12 +16,13 @@ import { secureJoin } from '../runtime/rootfs.js';
 import { realSys, type Sys } from '../sys/index.js';
 import { trace } from '../sys/trace.js';
 import { mountRootfs } from '../storage/index.js';
-import { setUpNetwork } from '../network/sandbox.js';
-import { copyImageContent, volumeMounts } from '../volumes.js';
+import { copyDataIfEmpty } from '../volumes/copydata.js';
+import { volumeMounts } from '../volumes/plan.js';
 import { buildSpec, writeBundle } from './bundle.js';
+import { plugIn } from './network.js';
 import { logPath, pipeToLog } from './logs.js';
 import { cleanUp, removeContainerFiles } from './remove.js';
-import { containerLock, loadContainer, loadHostConfig, saveContainer, type Container, type State } from './state.js';
+import { containerLock, loadContainer, loadHostConfig, saveContainer, ZERO_TIME, type Container, type State } from './state.js';
 
 export interface MonitorOptions {
   /** 'terminal': the container shares our stdout/stderr (foreground); 'log': json-file log (-d). */
@@ -55,7 +56,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
     created = await runtime.create(sys, {
       root, id, bundle, spec,
       stdio: opts.output === 'terminal' ? [opts.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
-      onCreateRuntime: stage >= 5 ? (state) => setUpNetwork(p, id, state.pid) : undefined,
+      onCreateRuntime: stage >= 5 ? (state) => plugIn(p, id, state.pid) : undefined,
     });
   } catch (e) {
     cleanUp(p, sys, c, { runtime: false });
@@ -103,8 +104,8 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
 
 /** docker's copyData: a new, empty volume over an image directory starts as a copy of it. */
 function fillNewVolumes(sys: Sys, c: Container, rootfs: string): void {
-  for (const m of volumeMounts(c)) {
-    if (m.copyData) copyImageContent(sys, secureJoin(rootfs, m.target), m.source);
+  for (const m of volumeMounts(c.MountPoints ?? {}, c.State.StartedAt === ZERO_TIME)) {
+    if (m.copyData) copyDataIfEmpty(secureJoin(rootfs, m.target), m.source, sys);
   }
 }
 

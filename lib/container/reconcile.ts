@@ -50,6 +50,7 @@ export function reconcile(p: Paths, sys: Sys, ref: Container, killedWith?: numbe
     const wasRunning = c.State.Running;
     trace(`reconcile ${c.ID.slice(0, 12)}: its monitor (pid ${c.Minidock.MonitorPid}) is gone`);
     cleanUp(p, sys, c, { runtime: true }); // kills what still runs of a half-started container
+    Object.assign(c, loadContainer(p, c.ID)); // the network's undo records its part too
     const now = new Date().toISOString();
     if (wasRunning) {
       const known = killedWith !== undefined;

@@ -11,8 +11,9 @@ import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
 import { unmountRootfs } from '../storage/index.js';
 import { ImageStore } from '../image/store.js';
-import { removeAnonymousVolumes } from '../volumes.js';
-import { tearDownNetwork } from '../network/sandbox.js';
+import { removeAnonymousVolumes } from '../volumes/plan.js';
+import { usersOf } from './volumes.js';
+import { unplug } from './network.js';
 import { containerLock, loadContainer, type Container } from './state.js';
 
 // #region remove
@@ -38,7 +39,7 @@ export function removeLocked(p: Paths, sys: Sys, c: Container, removeVolumes = f
   cleanUp(p, sys, c, { runtime: true });
   new ImageStore(p, { collectGarbage: false }).removeRootfs(c.ID, c.GraphDriver);
   // rm -v, and --rm (docker's AutoRemove removes them too): the anonymous volumes; named ones stay
-  if (removeVolumes || autoRemove(p, c)) removeAnonymousVolumes(p, c);
+  if (removeVolumes || autoRemove(p, c)) removeAnonymousVolumes(p, c.ID, c.MountPoints ?? {}, usersOf(p));
   // the state directory last: while it exists, `rm` can be run again to finish the job
   rmSync(p.container(c.ID), { recursive: true, force: true });
 }
@@ -63,7 +64,7 @@ export function cleanUp(p: Paths, sys: Sys, c: Container, what: { runtime: boole
   const id = c.ID;
   // the runtime's state may be gone already (the monitor finished): nothing of its to undo then
   if (what.runtime) attempt(() => runtime.remove(p.runtimeRoot, id, true), 'container does not exist');
-  if (c.Minidock.Stage >= 5) attempt(() => tearDownNetwork(p, id));
+  if (c.Minidock.Stage >= 5) attempt(() => unplug(p, id)); // veth, lease, ports, DNAT rules: idempotent
   attempt(() => unmountRootfs(p, c.GraphDriver, sys));
   attempt(() => rmSync(p.bundle(id), { recursive: true, force: true }));
 }

@@ -13,103 +13,10 @@ import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { withLock } from '../lock.js';
 import { isZombie, processStartTime } from '../proc.js';
-import type { PortMap } from '../network/ports.js';
-import type { NetworkSettings } from '../network/settings.js';
-import type { Mount, MountPoint } from '../volumes.js';
+import type { Container, HostConfig, State } from './records.js';
 
-// #region state-shape
-/** The State object of `docker inspect`. */
-export interface State {
-  Status: 'created' | 'running' | 'exited' | 'removing' | 'dead';
-  Running: boolean;
-  Paused: boolean;
-  Restarting: boolean;
-  OOMKilled: boolean;
-  Dead: boolean;
-  /** init's PID as the host sees it (0 when not running) */
-  Pid: number;
-  ExitCode: number;
-  Error: string;
-  StartedAt: string;
-  FinishedAt: string;
-}
-
-/** Config: what the image and the run flags ask the container to be. */
-export interface ContainerConfig {
-  Hostname: string;
-  Domainname: string;
-  User: string;
-  AttachStdin: boolean;
-  AttachStdout: boolean;
-  AttachStderr: boolean;
-  Tty: boolean;
-  OpenStdin: boolean;
-  StdinOnce: boolean;
-  Env: string[];
-  Cmd: string[] | null;
-  Image: string;
-  WorkingDir: string;
-  Entrypoint: string[] | null;
-  Labels: Record<string, string>;
-  /** "80/tcp" → {}: ports the image or --expose declare; -P publishes them (stage 5) */
-  ExposedPorts?: Record<string, Record<string, never>>;
-  /** `-v /data` (and an image's VOLUME): destinations that get an anonymous volume (stage 4) */
-  Volumes?: Record<string, object> | null;
-}
-
-/** HostConfig: how this host runs it (hostconfig.json). */
-export interface HostConfig {
-  AutoRemove: boolean;
-  NetworkMode: string;
-  PidMode: string;
-  IpcMode: string;
-  UTSMode: string;
-  CgroupnsMode: 'private' | 'host';
-  Memory: number;
-  MemorySwap: number;
-  MemoryReservation: number;
-  NanoCpus: number;
-  CpuPeriod: number;
-  CpuQuota: number;
-  CpuShares: number;
-  CpusetCpus: string;
-  CpusetMems: string;
-  PidsLimit: number | null;
-  /** -p, -P, --dns, --dns-search, --add-host ("name:ip") (stage 5) */
-  PortBindings?: PortMap;
-  PublishAllPorts?: boolean;
-  Dns?: string[];
-  DnsSearch?: string[];
-  ExtraHosts?: string[] | null;
-  /** -v SRC:DST[:OPTS], --mount, --volumes-from (stage 4) */
-  Binds?: string[] | null;
-  Mounts?: Mount[];
-  VolumesFrom?: string[] | null;
-}
-
-/** config.v2.json: the container. */
-export interface Container {
-  ID: string;
-  Created: string;
-  Path: string;
-  Args: string[];
-  Config: ContainerConfig;
-  State: State;
-  Image: string;
-  Name: string;
-  Driver: string;
-  OS: 'linux';
-  LogPath: string;
-  /** Where the container's root filesystem lives on the host (the graph driver's data). */
-  GraphDriver: { Name: string; Data: Record<string, string> };
-  /** the container's volumes and bind mounts, by destination (stage 4) */
-  MountPoints?: Record<string, MountPoint>;
-  /** minidock's own bookkeeping: the start time of init (to tell a live PID from a reused one) and the stage it ran at. */
-  Minidock: { InitStartTime: string; Stage: number; MonitorPid: number };
-  /** addresses, gateway, MAC, published ports, networks (stage 5: lib/network/settings.ts) */
-  NetworkSettings?: NetworkSettings;
-}
-// #endregion
+// The record types live in records.ts (types only, no imports); re-exported for the engine's code.
+export type { Container, ContainerConfig, EndpointSettings, HostConfig, Mount, MountPoint, NetworkSettings, PortBinding, PortMap, State } from './records.js';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 

@@ -1,6 +1,6 @@
 // The bridge: a virtual switch in the host's network namespace that the containers of one
 // network plug into, and whose address is their gateway. ip-link(8) "type bridge", bridge(8),
-// ip-sysctl ("ip_forward", "route_localnet"). Stage 5 notes, "the bridge"; seed notes 000 —
+// ip-sysctl ("ip_forward"). Stage 5 notes, "the bridge"; seed notes 000 —
 // "容器的网络模式" (bridge mode, docker0).
 //
 // docker0 there, minidock0 here (mdbr-<id> for user networks). Created with the first container
@@ -33,10 +33,8 @@ export function ensureBridge(name: string, gateway: string, prefix: number, run:
   // the gateway address: the host's side of the subnet (the kernel adds the subnet's route)
   run('ip', ['addr', 'add', `${gateway}/${prefix}`, 'dev', name]);
   run('ip', ['link', 'set', name, 'up']);
-  // let 127.0.0.1 be routed out of this interface: after the DNAT of `curl 127.0.0.1:8080`, the
-  // packet leaves through the bridge with a loopback source, which the kernel drops otherwise
-  // (the masquerade rule of lib/network/nat.ts then gives it the gateway's address)
-  run('sysctl', ['-q', '-w', `net.ipv4.conf.${name}.route_localnet=1`]);
+  // (route_localnet, which `curl 127.0.0.1:8080` needs, is switched on only while a container
+  // publishes on 127.0.0.1: lib/network/localnet.ts)
   return created;
 }
 

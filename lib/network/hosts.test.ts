@@ -1,10 +1,13 @@
-// Names: --add-host lines, --dns over the host's resolv.conf, and rewriting a file in place.
+// Names: --add-host lines, and the peers of a user network as hosts(5) lines.
 
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { extraHostLines, resolvConf, rewriteInPlace, validateExtraHosts } from './hosts.js';
+import { paths } from '../paths.js';
+import { extraHostLines, peerLines, validateExtraHosts } from './hosts.js';
+import { leasesFile } from './ipam.js';
+import type { Network } from './store.js';
 
 describe('extraHostLines', () => {
   it('turns name:ip into "ip<TAB>name", and host-gateway into the bridge’s address', () => {
@@ -17,32 +20,16 @@ describe('extraHostLines', () => {
   });
 });
 
-describe('resolvConf', () => {
-  const host = 'search corp.example\nnameserver 127.0.0.53\nnameserver 10.0.0.2\noptions edns0\n';
-
-  it('keeps the host’s file minus loopback resolvers when nothing is asked', () => {
-    expect(resolvConf(host, [], [])).toBe('search corp.example\nnameserver 10.0.0.2\noptions edns0\n');
-  });
-
-  it('replaces the nameservers with --dns and the search list with --dns-search', () => {
-    expect(resolvConf(host, ['10.9.9.9', '10.9.9.8'], ['lab.test'])).toBe('options edns0\nnameserver 10.9.9.9\nnameserver 10.9.9.8\nsearch lab.test\n');
-  });
-
-  it('keeps a loopback resolver with --network host, where the container can reach it', () => {
-    expect(resolvConf(host, [], [], false)).toContain('nameserver 127.0.0.53');
-  });
-});
-
-describe('rewriteInPlace', () => {
-  it('changes the text but keeps the inode, so a bind mount of the file sees the change', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'minidock-hosts-test-'));
+describe('peerLines', () => {
+  it('lists the other lease holders with the names the engine gives, skipping itself and the gone', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'minidock-peers-test-'));
     try {
-      const file = path.join(dir, 'hosts');
-      writeFileSync(file, '127.0.0.1\tlocalhost\n172.18.0.2\told-and-longer-than-the-new-text\n');
-      const inode = statSync(file).ino;
-      rewriteInPlace(file, '127.0.0.1\tlocalhost\n');
-      expect(readFileSync(file, 'utf8')).toBe('127.0.0.1\tlocalhost\n');
-      expect(statSync(file).ino).toBe(inode);
+      const p = paths({ MINIDOCK_ROOT: dir });
+      const net = { Id: 'n1', Name: 'lab' } as Network;
+      mkdirSync(path.dirname(leasesFile(p, net.Id)), { recursive: true });
+      writeFileSync(leasesFile(p, net.Id), JSON.stringify({ '172.18.0.2': 'aaa', '172.18.0.3': 'bbb', '172.18.0.4': 'ccc' }));
+      const names: Record<string, string[] | null> = { bbb: ['db', 'bbb'], ccc: null };
+      expect(peerLines(p, net, 'aaa', (id) => names[id] ?? null)).toEqual(['172.18.0.3\tdb bbb']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

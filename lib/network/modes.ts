@@ -9,7 +9,7 @@
 //   container:<x>      no namespace of its own: x's, with x's interfaces, address and lo (a pod)
 
 import { hostname as osHostname } from 'node:os';
-import { findContainer, type HostConfig } from '../container/state.js';
+import type { HostConfig } from '../container/records.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { isIPv4 } from './addr.js';
@@ -78,7 +78,11 @@ export interface NetworkRunConfig {
 }
 
 // #region run-flags
-export function networkRunConfig(p: Paths, f: NetworkRunFlags): NetworkRunConfig {
+/**
+ * `hostnameOf(ref)`: the hostname of container `ref` (--network container:<ref> takes it, as a
+ * pod shares one hostname), undefined when there is no such container; the engine reads it.
+ */
+export function networkRunConfig(p: Paths, f: NetworkRunFlags, hostnameOf: (ref: string) => string | undefined = () => undefined): NetworkRunConfig {
   const mode = networkMode(f.network);
   const warnings = checkNetworkFlags(mode, f);
   for (const d of f.dns) if (!isIPv4(d)) throw new EngineError(`invalid argument "${d}" for "--dns" flag: ${d} is not an ip address`);
@@ -88,13 +92,7 @@ export function networkRunConfig(p: Paths, f: NetworkRunFlags): NetworkRunConfig
   let hostname: string | undefined;
   if (mode.kind === 'user') findNetwork(p, mode.name); // "network NAME not found", before anything is made
   if (mode.kind === 'host' && !f.hostname) hostname = osHostname();
-  if (mode.kind === 'container' && !f.hostname) {
-    try {
-      hostname = findContainer(p, mode.name).Config.Hostname; // a pod shares one hostname too
-    } catch {
-      // not found: run's check of --network container: says so
-    }
-  }
+  if (mode.kind === 'container' && !f.hostname) hostname = hostnameOf(mode.name); // not found: run's check of --network container: says so
   return {
     host: { PortBindings: bindings, PublishAllPorts: f.publishAll, Dns: [...f.dns], DnsSearch: [...f.dnsSearch], ExtraHosts: f.addHost.length > 0 ? [...f.addHost] : null },
     hostname,

@@ -28,6 +28,10 @@ describe('the table', () => {
     expect(TABLE_SCRIPT).toMatch(/hook postrouting priority srcnat/);
   });
 
+  it('drops, right after our DNAT, what arrives for 127.0.0.0/8 on anything but lo and was not DNATed (localnet.ts)', () => {
+    expect(TABLE_SCRIPT).toMatch(/chain localnet \{\n\s*type filter hook prerouting priority dstnat \+ 10;[^\n]*\n\s*iifname != "lo" ip daddr 127\.0\.0\.0\/8 ct status ! dnat drop\n/);
+  });
+
   it('is deleted only when no rule and no bridge of ours is left in it', () => {
     const busy = new RecordingRun();
     busy.answers = [['nft -j list table', { stdout: table([{ chain: 'publish', handle: 7, comment: 'container 1a2b3c4d5e6f' }]) }]];

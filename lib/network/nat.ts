@@ -22,6 +22,8 @@ export const TABLE = 'minidock';
  *   prerouting (nat, dstnat)   a packet arriving from another host or a container: if it is for
  *                              one of the host's own addresses, try the published ports
  *   output (nat, -100)         the same for packets the host itself sends (curl 127.0.0.1:8080)
+ *   localnet (filter, dstnat+10)  right after: what is still addressed to 127.0.0.0/8 and did not
+ *                              come in on lo was not DNATed by us: dropped (lib/network/localnet.ts)
  *   forward (filter)           between networks: containers of two networks must not meet
  *   postrouting (nat, srcnat)  leaving: the containers' addresses hidden behind the host's
  * `fib daddr type local` asks the routing table "is this address the host's own?", so a port
@@ -40,6 +42,10 @@ export const TABLE_SCRIPT = `table ip ${TABLE} {
 		fib daddr type local jump publish
 	}
 	chain publish {
+	}
+	chain localnet {
+		type filter hook prerouting priority dstnat + 10; policy accept;
+		iifname != "lo" ip daddr 127.0.0.0/8 ct status ! dnat drop
 	}
 	chain forward {
 		type filter hook forward priority filter; policy accept;

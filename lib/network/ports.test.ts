@@ -34,6 +34,28 @@ describe('parsePublish', () => {
     expect(() => parsePublish('8080:')).toThrow('no port specified');
   });
 
+  it.each([
+    ['80:80/sctp', { '80/sctp': [{ HostIp: '', HostPort: '80' }] }],
+    ['53/UDP', { '53/udp': [{ HostIp: '', HostPort: '' }] }],
+    ['8000-8010:80', { '80/tcp': [{ HostIp: '', HostPort: '8000-8010' }] }],
+    ['127.0.0.1:8000-8010:80/udp', { '80/udp': [{ HostIp: '127.0.0.1', HostPort: '8000-8010' }] }],
+    ['8000-8001:80-81', { '80/tcp': [{ HostIp: '', HostPort: '8000' }], '81/tcp': [{ HostIp: '', HostPort: '8001' }] }],
+    ['0.0.0.0:8080:80', { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] }],
+  ])('reads -p %s as docker does', (spec, want) => {
+    expect(parsePublish(spec)).toEqual(want);
+  });
+
+  it.each([
+    ['[::1]:8080:80', 'IPv6 host address ::1: minidock publishes ports on IPv4 only'],
+    ['[::1]8080:80', 'invalid port format'],
+    ['8080:80/icmp', 'invalid proto: icmp'],
+    ['8000-8010:80-81', 'invalid ranges specified for container and host Ports: 80-81 and 8000-8010'],
+    ['8010-8000:80', 'invalid hostPort: 8010-8000'],
+    ['1.2.3.4:5:6:7', 'invalid port format'],
+  ])('refuses -p %s with one clear line', (spec, message) => {
+    expect(() => parsePublish(spec)).toThrow(message);
+  });
+
   it('gathers several -p flags, the same container port twice included', () => {
     expect(portBindings(['8080:80', '127.0.0.1:9090:80'])).toEqual({ '80/tcp': [{ HostIp: '', HostPort: '8080' }, { HostIp: '127.0.0.1', HostPort: '9090' }] });
   });
@@ -74,6 +96,13 @@ describe('reservePorts', () => {
   afterEach(() => {
     process.env.MINIDOCK_ROOT = saved;
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('takes the first free port of a host range (-p 9998-10000:80), skipping held and listened ones', () => {
+    reservePorts(p, 'aaaa', parsePublish('9998:80'), [], proc);
+    // 9998 is held by aaaa, 9999 has a host listener: 10000 is the one
+    expect(reservePorts(p, 'bbbb', parsePublish('9998-10000:80'), [], proc)).toEqual([{ proto: 'tcp', hostIp: '', hostPort: 10000, containerPort: 80 }]);
+    expect(() => reservePorts(p, 'cccc', parsePublish('9998-10000:80'), [], proc)).toThrow('Bind for 0.0.0.0:9998-10000 failed: port is already allocated');
   });
 
   it('reserves a fixed host port, and refuses it to a second container', () => {

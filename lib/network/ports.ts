@@ -14,17 +14,13 @@ import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
 import { ipToInt, isIPv4 } from './addr.js';
 import { networkRoot, withNetworkLock } from './store.js';
+import type { PortBinding, PortMap } from '../container/records.js';
 
-export type Proto = 'tcp' | 'udp';
+export type { PortBinding, PortMap };
 
-/** One host address and port a container port is published on (docker's nat.PortBinding). */
-export interface PortBinding {
-  HostIp: string;
-  HostPort: string;
-}
+export type Proto = 'tcp' | 'udp' | 'sctp';
+const PROTOS: readonly string[] = ['tcp', 'udp', 'sctp'];
 
-/** "80/tcp" → where it is published; null: exposed, not published (docker's nat.PortMap). */
-export type PortMap = Record<string, PortBinding[] | null>;
 
 /** A binding with its host port decided: what a DNAT rule is made from. */
 export interface Published {
@@ -50,23 +46,44 @@ function parsePort(s: string, what: string): [number, number] {
  *   8080:80       host port 8080 → container port 80
  *   127.0.0.1:8080:80    only on that host address
  *   127.0.0.1::80        that address, any free port
- *   8000-8001:80-81/udp  ranges of equal length; /tcp is the default protocol
+ *   8000-8001:80-81/udp  ranges of equal length, port by port; /tcp is the default protocol
+ *   8000-8010:80         one container port, a host range: the first free port of the range
+ *   80/sctp              tcp, udp and sctp, as docker (nft's `sctp dport` DNATs it)
+ * `[::1]:8080:80` is docker's syntax for an IPv6 host address: minidock has no IPv6 NAT (its
+ * networks are IPv4 only), so it says so instead of publishing half of what was asked.
  */
 export function parsePublish(spec: string): PortMap {
-  const [addrPorts, protoRaw = 'tcp', extra] = spec.split('/');
+  const slash = spec.lastIndexOf('/');
+  const [addrPorts, protoRaw] = slash === -1 ? [spec, 'tcp'] : [spec.slice(0, slash), spec.slice(slash + 1)];
   const proto = protoRaw.toLowerCase();
-  if (extra !== undefined || (proto !== 'tcp' && proto !== 'udp')) throw new EngineError(`invalid proto: ${protoRaw}`);
-  const parts = addrPorts.split(':');
+  if (!PROTOS.includes(proto)) throw new EngineError(`invalid proto: ${protoRaw}`);
+  let hostIp = '';
+  let ports = addrPorts;
+  if (addrPorts.startsWith('[')) {
+    // [IPv6]:hostPort:containerPort
+    const close = addrPorts.indexOf(']');
+    if (close === -1 || addrPorts[close + 1] !== ':') throw new EngineError(`invalid port format: ${spec}`);
+    hostIp = addrPorts.slice(1, close);
+    ports = addrPorts.slice(close + 2);
+    if (!ports.includes(':')) throw new EngineError(`invalid port format: ${spec}`);
+    throw new EngineError(`-p ${spec}: IPv6 host address ${hostIp}: minidock publishes ports on IPv4 only (its networks have no IPv6)`);
+  }
+  const parts = ports.split(':');
   if (parts.length > 3) throw new EngineError(`invalid port format: ${spec}`);
   const containerPart = parts[parts.length - 1];
   const hostPart = parts.length >= 2 ? parts[parts.length - 2] : '';
-  const hostIp = parts.length === 3 ? parts[0] : '';
+  if (parts.length === 3) hostIp = parts[0];
   if (hostIp !== '' && !isIPv4(hostIp)) throw new EngineError(`invalid IP address: ${hostIp}`);
   if (containerPart === '') throw new EngineError(`no port specified: ${spec}<empty>`);
   const [c0, c1] = parsePort(containerPart, 'containerPort');
   const [h0, h1] = hostPart === '' ? [0, 0] : parsePort(hostPart, 'hostPort');
-  if (hostPart !== '' && h1 - h0 !== c1 - c0) throw new EngineError(`invalid ranges specified for container and host Ports: ${containerPart} and ${hostPart}`);
   const map: PortMap = {};
+  if (hostPart !== '' && c0 === c1 && h1 > h0) {
+    // one container port, a range of host ports: the allocator picks one (reservePorts)
+    map[`${c0}/${proto}`] = [{ HostIp: hostIp, HostPort: `${h0}-${h1}` }];
+    return map;
+  }
+  if (hostPart !== '' && h1 - h0 !== c1 - c0) throw new EngineError(`invalid ranges specified for container and host Ports: ${containerPart} and ${hostPart}`);
   for (let i = 0; i <= c1 - c0; i++) {
     map[`${c0 + i}/${proto}`] = [{ HostIp: hostIp, HostPort: hostPart === '' ? '' : String(h0 + i) }];
   }
@@ -87,7 +104,7 @@ export function portBindings(specs: readonly string[]): PortMap {
 export function exposedKey(spec: string): string {
   const [port, proto = 'tcp'] = spec.split('/');
   parsePort(port, 'port');
-  if (proto !== 'tcp' && proto !== 'udp') throw new EngineError(`invalid proto: ${proto}`);
+  if (!PROTOS.includes(proto)) throw new EngineError(`invalid proto: ${proto}`);
   return `${port}/${proto}`;
 }
 
@@ -129,7 +146,14 @@ export function reservePorts(p: Paths, containerId: string, bindings: PortMap, p
       const hostIp = b.HostIp === '0.0.0.0' ? '' : b.HostIp;
       const taken = (q: Published) => [...others, ...mine].some((r) => collides(r, q)) || listening(proc, q);
       let pub: Published;
-      if (b.HostPort !== '') {
+      if (b.HostPort.includes('-')) {
+        // -p 8000-8010:80: the first port of the range nobody holds
+        const [from, to] = parsePort(b.HostPort, 'hostPort');
+        let free = 0;
+        for (let n = from; n <= to && free === 0; n++) if (!taken({ proto, hostIp, hostPort: n, containerPort: 0 })) free = n;
+        if (free === 0) throw new EngineError(`Bind for ${hostIp || '0.0.0.0'}:${b.HostPort} failed: port is already allocated`);
+        pub = { proto, hostIp, hostPort: free, containerPort: Number(port) };
+      } else if (b.HostPort !== '') {
         pub = { proto, hostIp, hostPort: Number(b.HostPort), containerPort: Number(port) };
         const shown = `${hostIp || '0.0.0.0'}:${pub.hostPort}`;
         if ([...others, ...mine].some((r) => collides(r, pub))) throw new EngineError(`Bind for ${shown} failed: port is already allocated`);
@@ -199,7 +223,8 @@ function ephemeralRange(proc: string): [number, number] {
  * For udp, any bound socket counts (state 07).
  */
 export function listening(proc: string, x: Published): boolean {
-  const files = x.proto === 'tcp' ? ['net/tcp', 'net/tcp6'] : ['net/udp', 'net/udp6'];
+  // sctp: the kernel lists its sockets in /proc/net/sctp/eps only when the protocol is loaded
+  const files = x.proto === 'tcp' ? ['net/tcp', 'net/tcp6'] : x.proto === 'udp' ? ['net/udp', 'net/udp6'] : [];
   for (const f of files) {
     let text: string;
     try {

@@ -2,26 +2,29 @@
 // Model (a network namespace with one "endpoint" per network it is connected to). Stage 5 notes,
 // "what the engine does at `run`"; seed notes 004 — "libnetwork" (CNM).
 //
-// The monitor calls setUpNetwork after init has unshared its network namespace and waits
-// (lib/container/monitor.ts handshake), before the user's command exists; tearDownNetwork when
-// the container exits, again (idempotently) at `rm`, and on every failed start.
+// The engine (lib/container/network.ts) calls setUpNetwork after init has unshared its network
+// namespace and waits, before the user's command exists; releaseContainerNetwork when the
+// container exits, again (idempotently) at `rm`, on every failed start, and when a verb finds a
+// container whose monitor died halfway. This file never reads or writes the container's records:
+// it is told what it needs (an Attachment) and returns what the engine records (NetworkSettings).
 
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { loadContainer, loadHostConfig, saveContainer, type Container, type HostConfig } from '../container/state.js';
+import type { NetworkSettings, PortMap } from '../container/records.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
+import { sh } from '../sys/exec.js';
 import { trace } from '../sys/trace.js';
 import { formatSubnet, macFor } from './addr.js';
 import { enableForwarding, ensureBridge } from './bridge.js';
-import { containerHosts, etcFile, extraHostLines, peerLines, readOr, resolvConf, rewriteInPlace } from './hosts.js';
 import { allocate, leasesFile, readLeases, release } from './ipam.js';
 import { networkMode } from './modes.js';
+import { reachableOnLoopback, setRouteLocalnet } from './localnet.js';
 import { addNetworkRules, addPortRules, deleteNetworkRules, deletePortRules, deleteTableIfUnused } from './nat.js';
-import { loopbackUp, netnsPath } from './netns.js';
-import { portMap, releasePorts, reservePorts, type Published } from './ports.js';
+import { loopbackUp, netnsPath, type Run } from './netns.js';
+import { portMap, readReservations, releasePorts, reservePorts, type Published } from './ports.js';
 import { addDefaultRoute } from './routes.js';
-import { emptyEndpoint, emptySettings, stoppedSettings, type EndpointSettings, type NetworkSettings } from './settings.js';
+import { emptyEndpoint, emptySettings, type EndpointSettings } from './settings.js';
 import { bridgeOf, DEFAULT_BRIDGE, findNetwork, listNetworks, networkRoot, poolOf, withNetworkLock, type Network } from './store.js';
 import { createVeth, deleteVeth, hostVethName, nextIfname } from './veth.js';
 
@@ -35,50 +38,57 @@ export function isUserNetwork(net: Network): boolean {
   return net.Driver === 'bridge' && net.Options['com.docker.network.bridge.default_bridge'] !== 'true';
 }
 
-function updateSettings(p: Paths, id: string, change: (s: NetworkSettings) => void): void {
-  let c: Container;
-  try {
-    c = loadContainer(p, id);
-  } catch {
-    return; // its state is gone (rm finishing): nothing to record
-  }
-  const s = c.NetworkSettings ?? emptySettings();
-  change(s);
-  c.NetworkSettings = s;
-  saveContainer(p, c);
+/**
+ * What the network needs to know of a container. The engine takes it from the container's
+ * records (config.v2.json, hostconfig.json); this side never reads them.
+ */
+export interface Attachment {
+  id: string;
+  /** the container's name without docker's leading "/" */
+  name: string;
+  /** HostConfig.NetworkMode: "bridge", "none", "host", "container:<x>", or a network's name */
+  networkMode: string;
+  /** HostConfig.PortBindings (-p) and PublishAllPorts (-P) */
+  portBindings: PortMap;
+  publishAll: boolean;
+  /** Config.ExposedPorts' keys ("80/tcp"): what -P publishes, and inspect lists */
+  exposed: readonly string[];
+}
+
+/** What a change of the container's network returns, for the engine to record and write. */
+export interface NetworkChange {
+  /** the container's NetworkSettings now (config.v2.json) */
+  settings: NetworkSettings;
+  /** the other containers whose /etc/hosts names changed (members of a user network) */
+  peersChanged: string[];
 }
 
 // #region set-up
 /**
- * Give container `id` (whose init is host PID `pid`, waiting in its new namespaces) the network
- * its --network asks for. Stage 5 and up.
+ * Give container `a` (whose init is host PID `pid`, waiting in its new namespaces) the network
+ * its --network asks for. Stage 5 and up. Returns its NetworkSettings; the engine records them.
  */
-export function setUpNetwork(p: Paths, id: string, pid: number): void {
-  const c = loadContainer(p, id);
-  const hc = loadHostConfig(p, id);
-  const mode = networkMode(hc.NetworkMode);
-  trace(`network: ${mode.kind}${mode.kind === 'user' || mode.kind === 'container' ? ` ${mode.name}` : ''} for ${id.slice(0, 12)}`);
+export function setUpNetwork(p: Paths, a: Attachment, pid: number): NetworkChange {
+  const mode = networkMode(a.networkMode);
+  trace(`network: ${mode.kind}${mode.kind === 'user' || mode.kind === 'container' ? ` ${mode.name}` : ''} for ${a.id.slice(0, 12)}`);
+  const settings = emptySettings();
   if (mode.kind === 'container') {
     // another container's namespace, with its interfaces and its /etc files (etcfiles.ts)
-    updateSettings(p, id, (s) => Object.assign(s, emptySettings()));
-    return;
+    return { settings, peersChanged: [] };
   }
   if (mode.kind === 'host') {
     const host = findNetwork(p, 'host');
-    updateSettings(p, id, (s) => Object.assign(s, emptySettings(), { Networks: { host: { ...emptyEndpoint(host.Id), EndpointID: newId() } } }));
-    writeEtcFiles(p, id);
-    return;
+    settings.Networks.host = { ...emptyEndpoint(host.Id), EndpointID: newId() };
+    return { settings, peersChanged: [] };
   }
   // a namespace of its own (none, bridge, user network): bring its loopback up first
   loopbackUp(pid);
+  settings.SandboxKey = netnsPath(pid);
   if (mode.kind === 'none') {
-    const none = findNetwork(p, 'none');
-    updateSettings(p, id, (s) => Object.assign(s, emptySettings(), { SandboxKey: netnsPath(pid), Networks: { none: { ...emptyEndpoint(none.Id), EndpointID: newId() } } }));
-    writeEtcFiles(p, id);
-    return;
+    settings.Networks.none = { ...emptyEndpoint(findNetwork(p, 'none').Id), EndpointID: newId() };
+    return { settings, peersChanged: [] };
   }
-  updateSettings(p, id, (s) => Object.assign(s, emptySettings(), { SandboxKey: netnsPath(pid) }));
-  connectEndpoint(p, c, hc, findNetwork(p, mode.name), pid, true);
+  return connectEndpoint(p, a, findNetwork(p, mode.name), pid, true, settings);
 }
 // #endregion
 
@@ -86,31 +96,35 @@ function newId(): string {
   return randomBytes(32).toString('hex');
 }
 
+/** The containers that hold an address on `net` now, but `self`. */
+function membersBut(p: Paths, net: Network, self: string): string[] {
+  return [...new Set(Object.values(readLeases(leasesFile(p, net.Id))))].filter((id) => id !== self);
+}
+
 // #region connect-endpoint
 /**
  * Plug the container into one bridge network: an address from IPAM, the bridge (made on first
  * use), NAT rules for the network, a veth pair whose far end becomes ethN inside, a default
- * route (primary network only), DNAT rules for its published ports, and the names.
- * On any failure, everything made so far is undone before the error goes up.
+ * route (primary network only), DNAT rules for its published ports. Returns `settings` with the
+ * new endpoint in it. On any failure, everything made so far is undone before the error goes up.
  */
-export function connectEndpoint(p: Paths, c: Container, hc: HostConfig, net: Network, pid: number, primary: boolean): void {
+export function connectEndpoint(p: Paths, a: Attachment, net: Network, pid: number, primary: boolean, settings: NetworkSettings): NetworkChange {
   const bridge = bridgeOf(net);
   if (!bridge) throw new EngineError(`network ${net.Name} has no bridge: only bridge networks can be connected to`);
   const { subnet, gateway } = poolOf(net);
-  const veth = hostVethName(c.ID, net.Id);
+  const veth = hostVethName(a.id, net.Id);
   try {
     // 1. Under the lock: the shared things (bridge, forwarding, the network's NAT rules) and the
     //    things that must be unique (the address, the host ports).
     const { ip, published } = withNetworkLock(() => {
       if (ensureBridge(bridge, gateway, subnet.prefix)) trace(`network: created bridge ${bridge} (${gateway}/${subnet.prefix})`);
       enableForwarding(forwardingWasFile(p));
-      const ip = allocate(p, net, subnet, gateway, c.ID);
-      const exposed = Object.keys(c.Config.ExposedPorts ?? {});
+      const ip = allocate(p, net, subnet, gateway, a.id);
       let published: Published[] = [];
       try {
-        if (primary) published = reservePorts(p, c.ID, hc.PortBindings ?? {}, hc.PublishAllPorts ? exposed : []);
+        if (primary) published = reservePorts(p, a.id, a.portBindings, a.publishAll ? a.exposed : []);
       } catch (e) {
-        throw new EngineError(`driver failed programming external connectivity on endpoint ${c.Name.slice(1)}: ${(e as Error).message}`);
+        throw new EngineError(`driver failed programming external connectivity on endpoint ${a.name}: ${(e as Error).message}`);
       }
       addNetworkRules({ name: net.Name, bridge, subnet: formatSubnet(subnet) });
       return { ip, published };
@@ -120,158 +134,115 @@ export function connectEndpoint(p: Paths, c: Container, hc: HostConfig, net: Net
     const mac = macFor(ip);
     createVeth({ host: veth, pid, ifname, bridge, mac, cidr: `${ip}/${subnet.prefix}` });
     if (primary) addDefaultRoute(pid, gateway);
-    // 3. Under the lock again: publish the ports, record the endpoint, tell the other members.
+    // 3. Under the lock again: publish the ports (with route_localnet for 127.0.0.1), and say
+    //    what the endpoint is.
+    const s: NetworkSettings = { ...settings, Networks: { ...settings.Networks } };
     withNetworkLock(() => {
-      addPortRules(c.ID, ip, published);
+      addPortRules(a.id, ip, published);
+      if (published.some(reachableOnLoopback)) setRouteLocalnet(bridge, true);
       const endpoint: EndpointSettings = {
         ...emptyEndpoint(net.Id), EndpointID: newId(), Gateway: gateway, IPAddress: ip, IPPrefixLen: subnet.prefix, MacAddress: mac,
-        DNSNames: isUserNetwork(net) ? [c.Name.slice(1), c.ID.slice(0, 12)] : null,
+        DNSNames: isUserNetwork(net) ? [a.name, a.id.slice(0, 12)] : null,
       };
-      updateSettings(p, c.ID, (s) => {
-        s.Networks[net.Name] = endpoint;
-        if (primary) s.Ports = portMap(published, Object.keys(c.Config.ExposedPorts ?? {}));
-        if (net.Name === DEFAULT_BRIDGE.name) {
-          Object.assign(s, { Bridge: '', EndpointID: endpoint.EndpointID, Gateway: gateway, IPAddress: ip, IPPrefixLen: subnet.prefix, MacAddress: mac });
-        }
-      });
-      writeEtcFiles(p, c.ID);
-      if (isUserNetwork(net)) refreshPeers(p, net, c.ID);
+      s.Networks[net.Name] = endpoint;
+      if (primary) s.Ports = portMap(published, a.exposed);
+      if (net.Name === DEFAULT_BRIDGE.name) {
+        Object.assign(s, { Bridge: '', EndpointID: endpoint.EndpointID, Gateway: gateway, IPAddress: ip, IPPrefixLen: subnet.prefix, MacAddress: mac });
+      }
     });
-    trace(`network: ${c.ID.slice(0, 12)} is ${ip}/${subnet.prefix} on ${net.Name} (${bridge} ⇄ ${veth} ⇄ ${ifname})`);
+    trace(`network: ${a.id.slice(0, 12)} is ${ip}/${subnet.prefix} on ${net.Name} (${bridge} ⇄ ${veth} ⇄ ${ifname})`);
+    return { settings: s, peersChanged: isUserNetwork(net) ? membersBut(p, net, a.id) : [] };
   } catch (e) {
-    disconnectEndpoint(p, c.ID, net);
+    disconnectEndpoint(p, a.id, net, primary);
     throw e;
   }
 }
 // #endregion
 
 // #region disconnect-endpoint
-/** Undo connectEndpoint, whatever part of it happened. Idempotent. */
-export function disconnectEndpoint(p: Paths, id: string, net: Network): void {
+/**
+ * Undo connectEndpoint, whatever part of it happened. Idempotent. `primary`: the network its
+ * ports are published on (they go too). Returns the members whose /etc/hosts named it.
+ */
+export function disconnectEndpoint(p: Paths, id: string, net: Network, primary: boolean, host: HostAccess = REAL): string[] {
   const bridge = bridgeOf(net);
-  deleteVeth(hostVethName(id, net.Id));
-  withNetworkLock(() => {
+  deleteVeth(hostVethName(id, net.Id), host.run);
+  return withNetworkLock(() => {
     release(p, net.Id, id);
-    // the published ports DNAT to the container's address on its primary network
-    const primary = isPrimary(p, id, net);
     if (primary) {
-      deletePortRules(id);
+      deletePortRules(id, host.run);
       releasePorts(p, id);
     }
-    updateSettings(p, id, (s) => {
-      delete s.Networks[net.Name];
-      if (primary) s.Ports = {};
-    });
-    if (bridge && Object.keys(readLeases(leasesFile(p, net.Id))).length === 0) {
-      deleteNetworkRules({ name: net.Name, bridge });
-      if (deleteTableIfUnused()) trace('network: nothing of ours is left in the nft table: deleted it');
+    if (bridge) {
+      setRouteLocalnet(bridge, publishesOnLoopback(p, net), host.procSys, host.run);
+      if (Object.keys(readLeases(leasesFile(p, net.Id))).length === 0) {
+        deleteNetworkRules({ name: net.Name, bridge }, host.run);
+        if (deleteTableIfUnused(host.run)) trace('network: nothing of ours is left in the nft table: deleted it');
+      }
     }
-    if (isUserNetwork(net)) refreshPeers(p, net, id);
+    return isUserNetwork(net) ? membersBut(p, net, id) : [];
   });
 }
 // #endregion
 
-/** Is `net` the one the container's --network named (the one its ports are published on)? */
-function isPrimary(p: Paths, id: string, net: Network): boolean {
-  try {
-    return findNetwork(p, networkMode(loadHostConfig(p, id).NetworkMode).name).Id === net.Id;
-  } catch {
-    return true; // its state is gone: take everything of it down
-  }
+/** How the undo reaches the host: `sh` and /proc/sys for real, a recorder and a temp dir in tests. */
+export interface HostAccess {
+  run: Run;
+  procSys: string;
+}
+const REAL: HostAccess = { run: sh, procSys: '/proc/sys' };
+
+/** Does a container on `net` publish a port the host reaches at 127.0.0.1? (localnet.ts) */
+function publishesOnLoopback(p: Paths, net: Network): boolean {
+  const members = new Set(Object.values(readLeases(leasesFile(p, net.Id))));
+  return readReservations(p).some((r) => members.has(r.container) && reachableOnLoopback(r));
 }
 
-// #region tear-down
+// #region release
 /**
- * Everything the container's network made on the host goes: veths, leases, host ports, DNAT
- * rules; a network's NAT rules when its last container left; our nft table when it is empty.
- * The bridges stay (docker keeps docker0); `network prune` removes them.
- * Safe to call twice, and for a container whose state is half gone.
+ * Everything the container's network made on the host goes, whatever state it is in: a lease
+ * taken by a `run` killed before its veth existed, a veth without its DNAT rules, rules without
+ * a lease. Found from the container's ID alone (leases, ports.json, the rules' comments, the
+ * veth names derived from the ID), so it works when the container's records are gone or lie.
+ * Its networks' NAT rules go when their last container left; our nft table when it is empty.
+ * The bridges stay (docker keeps docker0); `network prune` removes them. Idempotent.
+ * Returns the other containers whose /etc/hosts named it.
  */
-export function tearDownNetwork(p: Paths, id: string): void {
-  let before: NetworkSettings | undefined;
-  try {
-    before = loadContainer(p, id).NetworkSettings;
-  } catch {
-    // its state is gone already
-  }
-  // every network that leases it an address, even if its own state file lost track
+export function releaseContainerNetwork(p: Paths, id: string, host: HostAccess = REAL): string[] {
+  const peers: string[] = [];
   for (const net of listNetworks(p)) {
-    if (Object.values(readLeases(leasesFile(p, net.Id))).includes(id)) disconnectEndpoint(p, id, net);
+    if (!bridgeOf(net)) continue;
+    if (Object.values(readLeases(leasesFile(p, net.Id))).includes(id)) peers.push(...disconnectEndpoint(p, id, net, true, host));
+    else deleteVeth(hostVethName(id, net.Id), host.run); // made after the lease: only a crash in between leaves it
   }
   withNetworkLock(() => {
-    deletePortRules(id);
+    deletePortRules(id, host.run);
     releasePorts(p, id);
-    deleteTableIfUnused();
-  });
-  // what docker shows of a stopped container: its networks' names and IDs, no addresses
-  if (before) updateSettings(p, id, (s) => Object.assign(s, stoppedSettings(before)));
-}
-// #endregion
-
-// #region etc-files
-/**
- * Rewrite containers/<id>/hosts and resolv.conf with what the network knows now: the address,
- * --add-host, the other members of its user networks (hosts); --dns, --dns-search (resolv.conf).
- * In place: the files are (or are about to be) bind-mounted into the container.
- */
-export function writeEtcFiles(p: Paths, id: string, etcDir = '/etc'): void {
-  let c: Container;
-  let hc: HostConfig;
-  try {
-    c = loadContainer(p, id);
-    hc = loadHostConfig(p, id);
-  } catch {
-    return;
-  }
-  if (c.Minidock.Stage < 3) return; // no init layer, no bind-mounted /etc files (stage 3)
-  const hostsPath = etcFile(p, id, 'hosts');
-  const resolvPath = etcFile(p, id, 'resolv.conf');
-  const mode = networkMode(hc.NetworkMode);
-  if (mode.kind === 'container') return;
-  const gateway = poolOf(findNetwork(p, DEFAULT_BRIDGE.name)).gateway;
-  const extra = extraHostLines(hc.ExtraHosts ?? [], gateway);
-  const hostResolv = readOr(path.join(etcDir, 'resolv.conf'), '');
-  if (mode.kind === 'host') {
-    const hosts = readOr(path.join(etcDir, 'hosts'), '');
-    rewriteInPlace(hostsPath, [hosts.trimEnd(), ...extra].filter(Boolean).join('\n') + '\n');
-    if ((hc.Dns ?? []).length > 0 || (hc.DnsSearch ?? []).length > 0) rewriteInPlace(resolvPath, resolvConf(hostResolv, hc.Dns ?? [], hc.DnsSearch ?? [], false));
-    return;
-  }
-  const s = c.NetworkSettings ?? emptySettings();
-  const primary = s.Networks[mode.name]?.IPAddress ?? '';
-  const peers: string[] = [];
-  for (const name of Object.keys(s.Networks)) {
-    let net: Network;
-    try {
-      net = findNetwork(p, name);
-    } catch {
-      continue;
+    for (const net of listNetworks(p)) {
+      const bridge = bridgeOf(net);
+      if (bridge) setRouteLocalnet(bridge, publishesOnLoopback(p, net), host.procSys, host.run);
     }
-    if (isUserNetwork(net)) peers.push(...peerLines(p, net, id));
-  }
-  rewriteInPlace(hostsPath, containerHosts(c, primary, extra, [...new Set(peers)]));
-  rewriteInPlace(resolvPath, resolvConf(hostResolv, hc.Dns ?? [], hc.DnsSearch ?? [], true));
-}
-
-/** After a container joined or left `net`: every other member's /etc/hosts gets the news. */
-function refreshPeers(p: Paths, net: Network, changed: string): void {
-  for (const id of new Set(Object.values(readLeases(leasesFile(p, net.Id))))) if (id !== changed) writeEtcFiles(p, id);
+    deleteTableIfUnused(host.run);
+  });
+  return [...new Set(peers)];
 }
 // #endregion
 
 /** `network connect NET CONTAINER`: one more endpoint for a running container. */
-export function connectRunning(p: Paths, net: Network, c: Container): void {
-  if (!c.State.Running) throw new EngineError(`container ${c.ID} is not running`);
-  const mode = networkMode(loadHostConfig(p, c.ID).NetworkMode);
+export function connectRunning(p: Paths, net: Network, a: Attachment, pid: number, settings: NetworkSettings): NetworkChange {
+  const mode = networkMode(a.networkMode);
   if (mode.kind !== 'bridge' && mode.kind !== 'user') throw new EngineError(`container cannot be connected to network ${net.Name}: its network mode is ${mode.kind}`);
-  if (c.NetworkSettings?.Networks?.[net.Name]?.IPAddress) throw new EngineError(`endpoint with name ${c.Name.slice(1)} already exists in network ${net.Name}`);
-  connectEndpoint(p, c, loadHostConfig(p, c.ID), net, c.State.Pid, false);
+  if (settings.Networks?.[net.Name]?.IPAddress) throw new EngineError(`endpoint with name ${a.name} already exists in network ${net.Name}`);
+  return connectEndpoint(p, a, net, pid, false, settings);
 }
 
 /** `network disconnect NET CONTAINER`. */
-export function disconnectRunning(p: Paths, net: Network, c: Container): void {
-  if (!c.NetworkSettings?.Networks?.[net.Name]) throw new EngineError(`container ${c.ID} is not connected to network ${net.Name}`);
-  disconnectEndpoint(p, c.ID, net);
-  writeEtcFiles(p, c.ID);
+export function disconnectRunning(p: Paths, net: Network, a: Attachment, settings: NetworkSettings): NetworkChange {
+  if (!settings.Networks?.[net.Name]) throw new EngineError(`container ${a.id} is not connected to network ${net.Name}`);
+  const primary = findNetwork(p, networkMode(a.networkMode).name).Id === net.Id;
+  const peersChanged = disconnectEndpoint(p, a.id, net, primary);
+  const s: NetworkSettings = { ...settings, Networks: { ...settings.Networks } };
+  delete s.Networks[net.Name];
+  if (primary) s.Ports = {};
+  return { settings: s, peersChanged };
 }
-

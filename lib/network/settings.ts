@@ -5,51 +5,11 @@
 // holds its address, gateway, MAC and published ports; after it stops, docker keeps the names of
 // its networks but blanks the addresses (they went back to IPAM), and so do we.
 
-import type { PortMap } from './ports.js';
+import type { EndpointSettings, NetworkSettings } from '../container/records.js';
 
-// #region settings
-/** The container's attachment to one network (docker's EndpointSettings). */
-export interface EndpointSettings {
-  IPAMConfig: null;
-  Links: null;
-  Aliases: null;
-  MacAddress: string;
-  DriverOpts: null;
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  /** the names other containers of a user-defined network resolve to this one */
-  DNSNames: string[] | null;
-}
+export type { EndpointSettings, NetworkSettings };
 
-export interface NetworkSettings {
-  Bridge: string;
-  SandboxID: string;
-  /** the network namespace: docker bind-mounts it at /var/run/docker/netns/<id>; ours is init's */
-  SandboxKey: string;
-  HairpinMode: boolean;
-  LinkLocalIPv6Address: string;
-  LinkLocalIPv6PrefixLen: number;
-  Ports: PortMap;
-  SecondaryIPAddresses: null;
-  SecondaryIPv6Addresses: null;
-  /** the top-level address fields mirror the default bridge network's endpoint (docker's legacy) */
-  EndpointID: string;
-  Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  MacAddress: string;
-  Networks: Record<string, EndpointSettings>;
-}
-// #endregion
+// The shapes, EndpointSettings and NetworkSettings, are Docker's records: lib/container/records.ts.
 
 export function emptyEndpoint(networkId: string): EndpointSettings {
   return {

@@ -63,7 +63,7 @@ describe('inside the namespace', () => {
 });
 
 describe('ensureBridge', () => {
-  it('creates the bridge with the gateway address, up, with route_localnet for 127.0.0.1 → published ports', () => {
+  it('creates the bridge with the gateway address, up, and leaves route_localnet off (localnet.ts)', () => {
     const r = new RecordingRun();
     r.answers = [['ip -j link show', { status: 1 }]];
     expect(ensureBridge('minidock0', '172.17.0.1', 16, r.run)).toBe(true);
@@ -72,7 +72,6 @@ describe('ensureBridge', () => {
       'ip link add name minidock0 type bridge',
       'ip addr add 172.17.0.1/16 dev minidock0',
       'ip link set minidock0 up',
-      'sysctl -q -w net.ipv4.conf.minidock0.route_localnet=1',
     ]);
   });
 

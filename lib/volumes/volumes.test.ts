@@ -3,16 +3,25 @@ import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { newState, saveContainer, type Container } from './container/state.js';
-import { EngineError } from './errors.js';
-import { paths, type Paths } from './paths.js';
-import { MS } from './sys/constants.js';
-import { RecordingSys } from './sys/fake.js';
-import {
-  ANONYMOUS_LABEL, attachVolumes, copyImageContent, createVolume, csvFields, findVolume, inMountOrder, inspectMounts, listVolumes,
-  parseMountFlag, parseVolumeSpec, parseVolumesFrom, planMounts, pruneVolumes, removeAnonymousVolumes, removeVolume, splitVolumeFlags,
-  volumeMounts, volumeUsers, type MountPoint,
-} from './volumes.js';
+import { createMounts, mountPointsOf, usersOf } from '../container/volumes.js';
+import { newState, saveContainer, ZERO_TIME, type Container } from '../container/state.js';
+import type { Mount, MountPoint } from '../container/records.js';
+import { EngineError } from '../errors.js';
+import { paths, type Paths } from '../paths.js';
+import { MS } from '../sys/constants.js';
+import { RecordingSys } from '../sys/fake.js';
+import { copyDataIfEmpty } from './copydata.js';
+import { csvFields, parseMountFlag, parseVolumeSpec, parseVolumesFrom, splitVolumeFlags } from './grammar.js';
+import { inMountOrder, inspectMounts, planMounts, removeAnonymousVolumes, volumeMounts } from './plan.js';
+import { ANONYMOUS_LABEL, createVolume, findVolume, listVolumes, pruneVolumes, removeVolume } from './store.js';
+
+/** The plan as `create` asks for it: -v parsed, --volumes-from read from the containers' records. */
+function plan(p: Paths, req: { binds: string[]; mounts: Mount[]; volumesFrom: string[]; volumes: string[] }): MountPoint[] {
+  return planMounts({ ...req, binds: req.binds.map(parseVolumeSpec), mountPointsOf: mountPointsOf(p) });
+}
+
+/** init's copy, host-side: the image's directory into the empty volume. */
+const copyImageContent = (sys: RecordingSys, from: string, to: string) => copyDataIfEmpty(from, to, sys);
 
 /** The one-line message of the EngineError (exit 125 unless said) that `fn` throws. */
 function errorOf(fn: () => unknown, exitCode = 125): string {
@@ -27,6 +36,28 @@ function errorOf(fn: () => unknown, exitCode = 125): string {
 }
 
 describe('-v as docker parses it', () => {
+  it.each([
+    ['/tmp:/proc', '"/proc" cannot be mounted because it is not of type proc'],
+    ['/tmp:/proc/sys', '"/proc/sys" cannot be mounted because it is inside /proc'],
+    ['vol1:/proc/1/', '"/proc/1" cannot be mounted because it is inside /proc'],
+  ])('refuses -v %s as runc does, in one line', (spec, message) => {
+    expect(errorOf(() => parseVolumeSpec(spec))).toContain(message);
+  });
+
+  it('lets the /proc files runc allows be covered (-v /host/meminfo:/proc/meminfo), and --mount obeys the same rule', () => {
+    expect(parseVolumeSpec('/tmp/meminfo:/proc/meminfo').Destination).toBe('/proc/meminfo');
+    expect(errorOf(() => plan(paths(), { binds: [], mounts: [parseMountFlag('type=volume,dst=/proc/self')], volumesFrom: [], volumes: [] }))).toContain('inside /proc');
+  });
+
+  it('refuses a volume name longer than a name may be before it reaches the file system', () => {
+    expect(errorOf(() => parseVolumeSpec(`${'v'.repeat(300)}:/data`))).toContain('volume name is too long');
+  });
+
+  it('parses each -v once: splitVolumeFlags hands create the parsed bind mount points', () => {
+    const f = splitVolumeFlags(['/h:/a:ro', 'n1:/b'], [], [], '/work');
+    expect(f.BindPoints.map((m) => [m.Type, m.Destination, m.RW])).toEqual([['bind', '/a', false], ['volume', '/b', true]]);
+  });
+
   it('reads a lone absolute path as an anonymous volume, read-write, filled from the image', () => {
     const mp = parseVolumeSpec('/data');
     expect(mp).toMatchObject({ Type: 'volume', Name: '', Destination: '/data', RW: true, Driver: 'local', CopyData: true });
@@ -115,9 +146,9 @@ describe('--mount as docker’s CLI parses it', () => {
 
   it('checks a bind source exists, which -v does not', () => {
     const p = tempPaths();
-    expect(errorOf(() => planMounts(p, { binds: [], mounts: [parseMountFlag('type=bind,src=/nonexistent-mdtest,dst=/d')], volumesFrom: [], volumes: [] })))
+    expect(errorOf(() => plan(p, { binds: [], mounts: [parseMountFlag('type=bind,src=/nonexistent-mdtest,dst=/d')], volumesFrom: [], volumes: [] })))
       .toBe('invalid mount config for type "bind": bind mount source path does not exist: /nonexistent-mdtest');
-    expect(planMounts(p, { binds: ['/nonexistent-mdtest:/d'], mounts: [], volumesFrom: [], volumes: [] })[0].SkipMountpointCreation).toBe(false);
+    expect(plan(p, { binds: ['/nonexistent-mdtest:/d'], mounts: [], volumesFrom: [], volumes: [] })[0].SkipMountpointCreation).toBe(false);
   });
 
   it('splits fields as CSV: a quoted field may hold commas and quotes', () => {
@@ -187,30 +218,30 @@ describe('planning mount points', () => {
   });
 
   it('refuses one destination twice among -v and --mount, and creates nothing', () => {
-    expect(errorOf(() => planMounts(p, { binds: ['aa:/d', 'bb:/d/'], mounts: [], volumesFrom: [], volumes: [] }))).toBe('Duplicate mount point: /d');
-    expect(errorOf(() => planMounts(p, { binds: ['aa:/d'], mounts: [parseMountFlag('src=bb,dst=/d')], volumesFrom: [], volumes: [] }))).toBe('Duplicate mount point: /d');
+    expect(errorOf(() => plan(p, { binds: ['aa:/d', 'bb:/d/'], mounts: [], volumesFrom: [], volumes: [] }))).toBe('Duplicate mount point: /d');
+    expect(errorOf(() => plan(p, { binds: ['aa:/d'], mounts: [parseMountFlag('src=bb,dst=/d')], volumesFrom: [], volumes: [] }))).toBe('Duplicate mount point: /d');
     expect(listVolumes(p)).toEqual([]);
   });
 
   it('lets -v NAME:/d win over -v /d, as docker’s Config.Volumes does', () => {
-    const points = planMounts(p, { binds: ['named:/d'], mounts: [], volumesFrom: [], volumes: ['/d'] });
+    const points = plan(p, { binds: ['named:/d'], mounts: [], volumesFrom: [], volumes: ['/d'] });
     expect(points).toHaveLength(1);
     expect(points[0].Name).toBe('named');
   });
 
   it('gives -v volumes the mode "z" that docker’s inspect shows, and anonymous ones none', () => {
-    const points = planMounts(p, { binds: ['named:/d'], mounts: [], volumesFrom: [], volumes: ['/e'] });
+    const points = plan(p, { binds: ['named:/d'], mounts: [], volumesFrom: [], volumes: ['/e'] });
     expect(points.map((m) => m.Relabel)).toEqual(['z', undefined]);
   });
 
   it('copies the mount points of --volumes-from, read-only with :ro, never filled again', () => {
     const src: MountPoint = { Source: '/v/_data', Destination: '/shared', RW: true, Name: 'abc', Driver: 'local', Type: 'volume', Spec: {}, SkipMountpointCreation: false, CopyData: true };
     fakeContainer(p, 'a'.repeat(64), 'donor', { '/shared': src });
-    const [rw] = planMounts(p, { binds: [], mounts: [], volumesFrom: ['donor'], volumes: [] });
+    const [rw] = plan(p, { binds: [], mounts: [], volumesFrom: ['donor'], volumes: [] });
     expect(rw).toMatchObject({ Name: 'abc', Source: '/v/_data', RW: true, CopyData: false });
-    const [ro] = planMounts(p, { binds: [], mounts: [], volumesFrom: ['donor:ro'], volumes: [] });
+    const [ro] = plan(p, { binds: [], mounts: [], volumesFrom: ['donor:ro'], volumes: [] });
     expect(ro.RW).toBe(false);
-    expect(errorOf(() => planMounts(p, { binds: [], mounts: [], volumesFrom: ['nobody'], volumes: [] }))).toBe('no such container: nobody');
+    expect(errorOf(() => plan(p, { binds: [], mounts: [], volumesFrom: ['nobody'], volumes: [] }))).toBe('no such container: nobody');
   });
 });
 
@@ -238,22 +269,22 @@ describe('the volume store', () => {
     createVolume(p, 'used1');
     const id = 'b'.repeat(64);
     fakeContainer(p, id, 'user', { '/d': { Source: '', Destination: '/d', RW: true, Name: 'used1', Driver: 'local', Type: 'volume', Spec: { Type: 'volume', Source: 'used1', Target: '/d' }, SkipMountpointCreation: false } });
-    expect(volumeUsers(p, 'used1')).toEqual([id]);
-    expect(errorOf(() => removeVolume(p, 'used1'), 1)).toBe(`remove used1: volume is in use - [${id}]`);
+    expect(usersOf(p)('used1')).toEqual([id]);
+    expect(errorOf(() => removeVolume(p, 'used1', usersOf(p)), 1)).toBe(`remove used1: volume is in use - [${id}]`);
     expect(findVolume(p, 'used1')).not.toBeNull();
   });
 
   it('says "no such volume" with exit 1, unless told to ignore it', () => {
-    expect(errorOf(() => removeVolume(p, 'ghost'), 1)).toBe('get ghost: no such volume');
-    expect(() => removeVolume(p, 'ghost', { ignoreMissing: true })).not.toThrow();
+    expect(errorOf(() => removeVolume(p, 'ghost', usersOf(p)), 1)).toBe('get ghost: no such volume');
+    expect(() => removeVolume(p, 'ghost', usersOf(p), { ignoreMissing: true })).not.toThrow();
   });
 
   it('prunes unused anonymous volumes only, all unused ones with all', () => {
     const anon = createVolume(p, undefined, { [ANONYMOUS_LABEL]: '' });
     writeFileSync(path.join(anon.Mountpoint, 'f'), 'x'.repeat(100));
     createVolume(p, 'named1');
-    expect(pruneVolumes(p, false)).toEqual({ deleted: [anon.Name], reclaimed: 100 });
-    expect(pruneVolumes(p, true).deleted).toEqual(['named1']);
+    expect(pruneVolumes(p, false, usersOf(p))).toEqual({ deleted: [anon.Name], reclaimed: 100 });
+    expect(pruneVolumes(p, true, usersOf(p)).deleted).toEqual(['named1']);
     expect(listVolumes(p)).toEqual([]);
   });
 });
@@ -262,13 +293,13 @@ describe('creating a container’s volumes, and rm -v', () => {
   it('makes named and anonymous volumes, records them, and rm -v removes only the anonymous one', () => {
     const p = tempPaths();
     const c = fakeContainer(p, 'c'.repeat(64), 'box');
-    attachVolumes(p, c, planMounts(p, { binds: ['keep1:/named'], mounts: [], volumesFrom: [], volumes: ['/anon'] }));
+    createMounts(p, c, plan(p, { binds: ['keep1:/named'], mounts: [], volumesFrom: [], volumes: ['/anon'] }));
     const saved = JSON.parse(readFileSync(path.join(p.container(c.ID), 'config.v2.json'), 'utf8')) as Container;
     const anon = saved.MountPoints!['/anon'];
     expect(anon.Name).toMatch(/^[0-9a-f]{64}$/);
     expect(anon.Source).toBe(path.join(p.volumes, anon.Name, '_data'));
     expect(findVolume(p, anon.Name)!.Labels).toEqual({ [ANONYMOUS_LABEL]: '' });
-    removeAnonymousVolumes(p, saved);
+    removeAnonymousVolumes(p, saved.ID, saved.MountPoints ?? {}, usersOf(p));
     expect(findVolume(p, anon.Name)).toBeNull();
     expect(findVolume(p, 'keep1')).not.toBeNull();
   });
@@ -276,11 +307,11 @@ describe('creating a container’s volumes, and rm -v', () => {
   it('keeps an anonymous volume that another container uses through --volumes-from', () => {
     const p = tempPaths();
     const a = fakeContainer(p, 'd'.repeat(64), 'donor');
-    attachVolumes(p, a, planMounts(p, { binds: [], mounts: [], volumesFrom: [], volumes: ['/shared'] }));
+    createMounts(p, a, plan(p, { binds: [], mounts: [], volumesFrom: [], volumes: ['/shared'] }));
     const b = fakeContainer(p, 'e'.repeat(64), 'taker');
-    attachVolumes(p, b, planMounts(p, { binds: [], mounts: [], volumesFrom: ['donor'], volumes: [] }));
+    createMounts(p, b, plan(p, { binds: [], mounts: [], volumesFrom: ['donor'], volumes: [] }));
     const name = b.MountPoints!['/shared'].Name;
-    removeAnonymousVolumes(p, b);
+    removeAnonymousVolumes(p, b.ID, b.MountPoints ?? {}, usersOf(p));
     expect(findVolume(p, name)).not.toBeNull();
   });
 
@@ -288,7 +319,7 @@ describe('creating a container’s volumes, and rm -v', () => {
     const p = tempPaths();
     const c = fakeContainer(p, 'f'.repeat(64), 'doomed');
     rmSync(p.container(c.ID), { recursive: true }); // saving config.v2.json will fail
-    expect(() => attachVolumes(p, c, planMounts(p, { binds: ['made1:/a'], mounts: [], volumesFrom: [], volumes: ['/b'] }))).toThrow();
+    expect(() => createMounts(p, c, plan(p, { binds: ['made1:/a'], mounts: [], volumesFrom: [], volumes: ['/b'] }))).toThrow();
     expect(listVolumes(p)).toEqual([]);
   });
 });
@@ -301,12 +332,12 @@ describe('what init is told to mount', () => {
     const source = path.join(mkdtempSync(path.join(tmpdir(), 'mdtest-bind-')), 'made', 'here');
     roots.push(path.dirname(path.dirname(source)));
     const c = { MountPoints: { '/host': { ...bind, Source: source }, '/data': vol }, State: newState() } as unknown as Container;
-    const specs = volumeMounts(c);
+    const specs = volumeMounts(c.MountPoints ?? {}, c.State.StartedAt === ZERO_TIME);
     expect(specs).toContainEqual({ source, target: '/host', type: 'bind', readonly: true });
     expect(specs).toContainEqual({ source: '/v/x/_data', target: '/data', type: 'bind', readonly: false, copyData: true });
     expect(existsSync(source)).toBe(true);
     c.State.StartedAt = '2024-01-01T00:00:00Z';
-    expect(volumeMounts(c).find((m) => m.target === '/data')!.copyData).toBeUndefined();
+    expect(volumeMounts(c.MountPoints ?? {}, c.State.StartedAt === ZERO_TIME).find((m) => m.target === '/data')!.copyData).toBeUndefined();
   });
 
   it('orders mounts parents first, and keeps the given order at equal depth', () => {
@@ -317,7 +348,7 @@ describe('what init is told to mount', () => {
 
   it('shows docker inspect’s Mounts: volumes with Name and Driver, binds without', () => {
     const c = { MountPoints: { '/host': { ...bind, Source: '/h' }, '/data': vol } } as unknown as Container;
-    expect(inspectMounts(c)).toEqual([
+    expect(inspectMounts(c.MountPoints ?? {})).toEqual([
       { Type: 'volume', Name: 'x', Source: '/v/x/_data', Destination: '/data', Driver: 'local', Mode: '', RW: true, Propagation: '' },
       { Type: 'bind', Source: '/h', Destination: '/host', Mode: '', RW: false, Propagation: 'rprivate' },
     ]);
