@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -154,7 +155,6 @@ describe('applyLayerTar', () => {
   });
 
   it('accepts a gzipped stream that arrives one byte at a time', async () => {
-    const { Readable } = await import('node:stream');
     const gz = gzipSync(await makeTar([{ name: 'f', data: 'x' }]));
     const bytes = Readable.from([...gz].map((b) => Buffer.from([b])));
     await applyLayerTar(bytes, layer);
@@ -262,8 +262,36 @@ describe('applyLayerTar when a later entry swaps a path it already wrote', () =>
         expect(err.message, t.attack).toMatch(/refusing layer entry/);
       });
       expect(victimPrint(outside), t.attack).toEqual(before);
+      rmSync(path.dirname(dir), { recursive: true }); // as the layer store does after a failed apply
     }
-    expect(outsideLayer()).toEqual([]);
+    expect(readdirSync(tmp).sort()).toEqual(['outside', 'overlay2']);
+    expect(readdirSync(path.join(tmp, 'overlay2'))).toEqual(['x']);
+  });
+
+  it('refuses to chmod a directory that something else swapped for a symlink or another directory before the final pass', async () => {
+    plantVictims(outside);
+    const before = victimPrint(outside);
+    for (const swap of ['symlink', 'directory'] as const) {
+      const dir = path.join(tmp, 'overlay2', swap, 'diff');
+      mkdirSync(dir, { recursive: true });
+      const archive = await buildTar([{ name: 'd/', type: 'directory', mode: 0o6777 }]);
+      // The first 512-byte block is d's header: once d exists, swap it as an outside actor would
+      // (the extractor never learns of it), then hand over the end-of-archive blocks.
+      const source = Readable.from(
+        (async function* () {
+          yield archive.subarray(0, 512);
+          for (let i = 0; i < 1000 && !existsSync(path.join(dir, 'd')); i++) await new Promise((r) => setTimeout(r, 1));
+          // the new one is made before the old one goes, so it cannot reuse the old inode number
+          if (swap === 'symlink') symlinkSync(path.join(outside, 'victim'), path.join(dir, 'new'));
+          else mkdirSync(path.join(dir, 'new'));
+          rmSync(path.join(dir, 'd'), { recursive: true });
+          renameSync(path.join(dir, 'new'), path.join(dir, 'd'));
+          yield archive.subarray(512);
+        })(),
+      );
+      await expect(applyLayerTar(source, dir)).rejects.toThrow(/refusing layer entry "d\/": is no longer the directory its entry made/);
+    }
+    expect(victimPrint(outside)).toEqual(before);
   });
 
   it('removes a directory and its contents before a file of the same name is written', async () => {
