@@ -118,7 +118,7 @@ export type DecompressFn = (source: AsyncIterable<Buffer>) => AsyncGenerator<Buf
 export function throughTool(kind: Compression, tool: string): DecompressFn {
   return async function* (source) {
     trace(`${tool} -dc`);
-    const child = spawn(tool, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(path.basename(tool), ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
       child.on('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
       child.on('close', (code, signal) => resolve({ code, signal }));

@@ -149,9 +149,11 @@ export async function applyLayerTar(source: Readable | Buffer, dir: string, opts
   } catch (err) {
     // A refused entry stops here: tear the pipeline down, so a decompressor process stops too.
     extract.destroy(err as Error);
-    throw err;
+    throw truncatedOr(err);
   }
-  await feeding;
+  await feeding.catch((err: unknown) => {
+    throw truncatedOr(err);
+  });
   finishDirectories(x);
 
   const diffId: Digest = `sha256:${hash.digest('hex')}`;
@@ -159,6 +161,12 @@ export async function applyLayerTar(source: Readable | Buffer, dir: string, opts
   return { diffId, size: await diskUsage(dir) };
 }
 // #endregion
+
+/** tar-stream says "Unexpected end of data" when the archive stops mid-entry: say it in our words. */
+function truncatedOr(err: unknown): unknown {
+  if (err instanceof Error && /^Unexpected end of data/.test(err.message)) return new EngineError('the layer tar is truncated (it ends inside an entry)');
+  return err;
+}
 
 // #region safe-paths
 function refuse(name: string, why: string): EngineError {
