@@ -378,6 +378,9 @@ async function drain(entry: AsyncIterable<unknown>): Promise<void> {
   }
 }
 
+// #endregion
+
+// #region directory-pass
 /**
  * Give directories their mode and mtime, deepest first (a 0555 parent would block a child).
  * Each is opened as itself (OPEN_OWN_DIRECTORY) and must still be the inode its entry made:
