@@ -500,9 +500,12 @@ export async function diskUsage(dir: string): Promise<number> {
         continue;
       }
       const st = lstatSync(p);
-      const inode = `${st.dev}:${st.ino}`;
-      if (seen.has(inode)) continue;
-      seen.add(inode);
+      if (st.nlink > 1) {
+        // only a file with several names can be met twice; remembering just those keeps the set small
+        const inode = `${st.dev}:${st.ino}`;
+        if (seen.has(inode)) continue;
+        seen.add(inode);
+      }
       total += st.size;
     }
   };
