@@ -137,7 +137,7 @@ export async function applyLayerTar(source: Readable | Buffer, dir: string, opts
 
   let sys: Sys | undefined = opts.sys;
   const x: Extraction = {
-    root: dir,
+    root: path.resolve(dir), // one spelling, so the cache keys below compare as strings
     verified: new Set(),
     directories: new Map(),
     getSys: async () => (sys ??= await realSys()),
