@@ -1,13 +1,14 @@
-// Layer tarballs: a layer travels as a tar archive of its files (often gzipped), and is unpacked
-// into a directory of the layer store. Unpacking also measures the DiffID, the sha256 of the
+// Layer tarballs: a layer travels as a tar archive of its files (often compressed: compression.ts),
+// and is unpacked into a directory of the layer store. Unpacking also measures the DiffID, the sha256 of the
 // *uncompressed* tar, because that is the name the image config gives the layer.
 //
 // Whiteouts travel as `.wh.<name>` files (OCI) and are stored as overlayfs spells them (a 0/0
 // character device; an opaque directory carries trusted.overlay.opaque=y); packDir turns them back.
 //
 // tar(5) (ustar, pax), OCI image spec "layer.md" (changesets, whiteouts); path_resolution(7),
-// open(2) O_NOFOLLOW/O_EXCL, lchown(2), utimensat(2), mknod(2), xattr(7). Stage 6 notes, "layers
-// are tarballs"; stage 3 notes, "whiteouts on disk and in a tar" and "hostile layers".
+// open(2) O_NOFOLLOW/O_EXCL/O_DIRECTORY, fchmod(2), lchown(2), utimensat(2), mknod(2), xattr(7).
+// Stage 6 notes, "layers are tarballs"; stage 3 notes, "whiteouts on disk and in a tar", "hostile
+// layers" and "swaps".
 
 import { createHash } from 'node:crypto';
 import {
