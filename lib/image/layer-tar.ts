@@ -1,6 +1,6 @@
 // Layer tarballs: a layer travels as a tar archive of its files (often compressed: compression.ts),
-// and is unpacked into a directory of the layer store. Unpacking also measures the DiffID, the sha256 of the
-// *uncompressed* tar, because that is the name the image config gives the layer.
+// and is unpacked into a directory of the layer store. Unpacking also measures the DiffID, the
+// sha256 of the *uncompressed* tar, because that is the name the image config gives the layer.
 //
 // Whiteouts travel as `.wh.<name>` files (OCI) and are stored as overlayfs spells them (a 0/0
 // character device; an opaque directory carries trusted.overlay.opaque=y); packDir turns them back.
