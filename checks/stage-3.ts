@@ -2,13 +2,13 @@
 // Observed from the host: the state directory (overlay2/, layerdb/), a container's mount table
 // (/proc/<pid>/mountinfo), and through its /proc/<pid>/root. See stages/03-overlay2/README.md.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assert, assertEqual, engine, md, mdOk, sleep, startDetached, type Context, type Stage } from './harness.js';
-import { buildTar, hostileTars } from './hostile-tars.js';
+import { assert, assertEqual, engine, exec, md, mdOk, sleep, startDetached, type Context, type Stage } from './harness.js';
+import { buildTar, hostileTars, plantVictims, swapTars, victimPrint } from './hostile-tars.js';
 import { chainIdsOf, getXattr, layerDb, mountTable, overlay2Dir, overlayOptions, readText, stateRoot, treeFingerprint, type MountLine } from './layerfs.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -459,6 +459,73 @@ export const stage: Stage = {
             await rmiQuiet(ctx, tag);
           }
         } finally {
+          rmSync(work, { recursive: true, force: true });
+        }
+      },
+    },
+    {
+      name: 'a tar that swaps a path it already wrote for a symlink changes nothing outside (mode, time, links of the victims)',
+      hint: 'lib/image/layer-tar.ts (removePath, finishDirectory: the directory pass must open each directory O_NOFOLLOW and check its inode); corpus swapTars in checks/hostile-tars.ts',
+      async run(ctx) {
+        const work = mkdtempSync(path.join(os.tmpdir(), 'mdcheck-swap-'));
+        const outside = path.join(work, 'outside');
+        mkdirSync(outside);
+        plantVictims(outside);
+        const before = victimPrint(outside);
+        const layersBefore = layerDirsNow(ctx.env);
+        try {
+          for (const t of swapTars(outside)) {
+            const file = path.join(work, `${t.name}.tar`);
+            writeFileSync(file, await buildTar(t.entries));
+            const tag = `${ctx.name(t.name)}:latest`;
+            const r = await md(ctx, ['import', file, tag]);
+            try {
+              assert(r.code === 0 || /refusing layer entry/.test(r.stderr), `${t.name}: exit ${r.code}: ${r.stderr.trim()}`);
+              assertEqual(victimPrint(outside), before, `the victims outside after ${t.name} (${t.attack})`);
+              if (r.code === 0 && t.name === 'whiteout-of-symlink') {
+                // the whiteout replaced the symlink itself, in overlay form (stage 3)
+                const wh = lstatSync(path.join((await imageLayerDirs(ctx, tag)).dirs[0], 'diff', 'w'));
+                assert(wh.isCharacterDevice() && wh.rdev === 0, 'w (a symlink, then .wh.w) is not a 0/0 character device');
+              }
+            } finally {
+              if (r.code === 0) await rmiQuiet(ctx, tag);
+            }
+          }
+          assertEqual(layerDirsNow(ctx.env), layersBefore, 'overlay2/ and overlay2/l/ after the swap imports and their rmi');
+        } finally {
+          rmSync(work, { recursive: true, force: true });
+        }
+      },
+    },
+    {
+      name: 'import detects xz and zstd tars by their magic bytes, with the DiffID of the plain tar and whiteouts in overlay form',
+      hint: 'lib/image/compression.ts (detectCompression, throughTool: xz -dc / zstd -dc); provision installs xz-utils, bzip2, zstd',
+      async run(ctx) {
+        const work = mkdtempSync(path.join(os.tmpdir(), 'mdcheck-compressed-'));
+        const plain = await buildTar([
+          { name: 'etc/', type: 'directory', mode: 0o755 },
+          { name: 'etc/hello', data: 'hello\n' },
+          { name: 'etc/.wh.gone', data: '' },
+        ]);
+        const made: string[] = [];
+        try {
+          for (const tool of ['xz', 'zstd']) {
+            const which = await exec('sh', ['-c', `command -v ${tool}`]);
+            assert(which.code === 0, `${tool} is not installed (apt-get install ${tool === 'xz' ? 'xz-utils' : tool})`);
+            const file = path.join(work, `layer.tar.${tool}`);
+            writeFileSync(file, execFileSync(tool, ['-c'], { input: plain }));
+            const tag = `${ctx.name(`compressed-${tool}`)}:latest`;
+            made.push(tag);
+            await mdOk(ctx, ['import', file, tag]);
+            const img = await inspectOne(ctx, tag, 'image');
+            assertEqual(img.RootFS.Layers, [`sha256:${sha256(plain)}`], `RootFS.Layers of the ${tool} import (the DiffID is the uncompressed tar's)`);
+            const diff = path.join((await imageLayerDirs(ctx, tag)).dirs[0], 'diff');
+            assertEqual(readText(path.join(diff, 'etc/hello')), 'hello', `etc/hello of the ${tool} import`);
+            const wh = lstatSync(path.join(diff, 'etc/gone'));
+            assert(wh.isCharacterDevice() && wh.rdev === 0, `etc/.wh.gone of the ${tool} import is not a 0/0 character device`);
+          }
+        } finally {
+          await rmiQuiet(ctx, ...made);
           rmSync(work, { recursive: true, force: true });
         }
       },

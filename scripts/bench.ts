@@ -1,6 +1,7 @@
 // npm run bench: how long does `minidock run --rm busybox true` take, next to runc on the same
 // root filesystem, measured by hyperfine in one run (so both see the same machine state).
 // Prints the ratio. Results go in the README ("Benchmarks"); they are numbers, not tests.
+// `npm run bench -- import` runs scripts/bench-import.ts (import of a 100k-file layer vs tar -x).
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,12 @@ function need(cmd: string, pkg: string): void {
     console.error(`bench: ${cmd} is missing: apt-get install ${pkg}`);
     process.exit(1);
   }
+}
+
+// `npm run bench -- import` measures `minidock import` of a 100k-file layer instead.
+if (process.argv[2] === 'import') {
+  await import('./bench-import.js');
+  process.exit(0);
 }
 
 need('hyperfine', 'hyperfine');

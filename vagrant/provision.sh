@@ -38,7 +38,8 @@ command -v apt-get >/dev/null || die "apt-get not found: this script knows Debia
 #   gcc libc6-dev                       stage 1: the chroot-escape demo is a static C program
 #   tcpdump conntrack                   stage 5: watching packets and NAT state while debugging
 PACKAGES=(busybox-static iproute2 nftables iptables runc hyperfine skopeo umoci iperf3 attr psmisc
-  procps util-linux tree ca-certificates curl docker-registry containerd gcc libc6-dev tcpdump conntrack)
+  procps util-linux tree ca-certificates curl docker-registry containerd gcc libc6-dev tcpdump conntrack
+  xz-utils bzip2 zstd)
 [ -n "${CI:-}" ] && PACKAGES+=(vagrant)
 
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }

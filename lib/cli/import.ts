@@ -1,5 +1,6 @@
 // minidock import [-c CHANGE]... [-m MESSAGE] FILE|- [REPOSITORY[:TAG]] — docker import: a rootfs
-// tarball (a path, or "-" for stdin; plain or gzip) becomes a one-layer image. Prints its ID.
+// tarball (a path, or "-" for stdin; plain, gzip, xz, bzip2 or zstd) becomes a one-layer image.
+// Prints its ID.
 
 import { createReadStream, statSync } from 'node:fs';
 import { EngineError } from '../errors.js';

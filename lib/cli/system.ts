@@ -15,7 +15,8 @@ import { ImageStore, OPEN_GC_MIN_AGE_MS } from '../image/store.js';
 import { pruneNetworks } from '../network/remove.js';
 import { paths } from '../paths.js';
 import { stageOn } from '../stage.js';
-import { pruneVolumes } from '../volumes.js';
+import { pruneVolumes } from '../volumes/store.js';
+import { usersOf } from '../container/volumes.js';
 import { parseFlags } from './args.js';
 import { humanSize } from './human.js';
 
@@ -58,7 +59,7 @@ async function prune(argv: string[]): Promise<number> {
 
   // 3. Volumes, only when asked (docker leaves them unless --volumes): anonymous ones.
   if (values.volumes && stageOn(4)) {
-    const v = pruneVolumes(p, false);
+    const v = pruneVolumes(p, false, usersOf(p));
     reclaimed += v.reclaimed;
     section('Deleted Volumes', v.deleted);
   }

@@ -18,12 +18,12 @@ import { trace } from '../sys/trace.js';
 import { defaultCgroupPath } from '../runtime/cgroups/index.js';
 import type { NsKind } from '../runtime/namespaces.js';
 import { defaultMounts, OCI_VERSION, type LinuxResources, type NamespaceType, type Spec } from '../runtime/spec.js';
-import { inMountOrder, volumeMounts } from '../volumes.js';
+import { inMountOrder, volumeMounts } from '../volumes/plan.js';
 import { etcMounts } from './etcfiles.js';
 import { toOciMount } from './mounts.js';
 import { planNamespaces } from './namespaces.js';
 import { nanoCpusToQuota, DEFAULT_CFS_PERIOD_US } from './resources.js';
-import { findContainer, initAlive, type Container, type HostConfig } from './state.js';
+import { findContainer, initAlive, ZERO_TIME, type Container, type HostConfig } from './state.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -56,7 +56,7 @@ export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number,
     if (!other.State.Running || !initAlive(other)) throw new EngineError(`cannot join namespace of a non running container: ${target}`);
     namespaces.push({ type: OCI_TYPE[kind], path: `/proc/${other.State.Pid}/ns/${kind}` });
   }
-  const own = inMountOrder([...etcMounts(p, c, hc, stage), ...volumeMounts(c)]).map(toOciMount);
+  const own = inMountOrder([...etcMounts(p, c, hc, stage), ...volumeMounts(c.MountPoints ?? {}, c.State.StartedAt === ZERO_TIME)]).map(toOciMount);
   return {
     ociVersion: OCI_VERSION,
     process: {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildTar, hostileTars } from '../../checks/hostile-tars.js';
+import { buildTar, hostileTars, plantVictims, swapTars, victimPrint } from '../../checks/hostile-tars.js';
 import { S_IF, makedev } from '../sys/constants.js';
 import { RecordingSys } from '../sys/fake.js';
 import { applyLayerTar, diskUsage, packDirToBuffer } from './layer-tar.js';
@@ -147,14 +148,13 @@ describe('applyLayerTar', () => {
 
   it('fails on a truncated archive or a corrupt gzip stream', async () => {
     const archive = await makeTar([{ name: 'f', data: 'x'.repeat(2000) }]);
-    await expect(applyLayerTar(archive.subarray(0, 1000), layer)).rejects.toThrow();
+    await expect(applyLayerTar(archive.subarray(0, 1000), layer)).rejects.toThrow(/^the layer tar is truncated/);
     const gz = gzipSync(archive);
     gz[gz.length - 5] ^= 0xff; // break the checksum/length trailer
     await expect(applyLayerTar(gz, path.join(tmp, 'outside'))).rejects.toThrow();
   });
 
   it('accepts a gzipped stream that arrives one byte at a time', async () => {
-    const { Readable } = await import('node:stream');
     const gz = gzipSync(await makeTar([{ name: 'f', data: 'x' }]));
     const bytes = Readable.from([...gz].map((b) => Buffer.from([b])));
     await applyLayerTar(bytes, layer);
@@ -231,6 +231,113 @@ describe('applyLayerTar with hostile archives', () => {
   it('refuses a hard link to a file that is not in the layer, or to itself', async () => {
     await expect(applyLayerTar(await makeTar([{ name: 'h', type: 'link', linkname: 'missing' }]), layer)).rejects.toThrow(/not in the layer/);
     await expect(applyLayerTar(await makeTar([{ name: 'h', data: 'x' }, { name: 'h', type: 'link', linkname: 'h' }]), layer)).rejects.toThrow(/hard link to itself/);
+  });
+});
+
+describe('applyLayerTar when a later entry swaps a path it already wrote', () => {
+  it('leaves a host file alone when a directory (06777) is replaced by a symlink to it', async () => {
+    plantVictims(outside);
+    const before = statSync(path.join(outside, 'victim'));
+    await applyLayerTar(await buildTar(swapTars(outside).find((t) => t.name === 'dir-then-symlink')!.entries), layer);
+    const after = statSync(path.join(outside, 'victim'));
+    expect((after.mode & 0o7777).toString(8)).toBe((before.mode & 0o7777).toString(8));
+    expect(after.mtimeMs).toBe(before.mtimeMs);
+    expect(readlinkSync(path.join(layer, 'd'))).toBe(path.join(outside, 'victim'));
+  });
+
+  it('leaves a host directory alone when d/ and d/sub/ were written and d became a symlink to it', async () => {
+    plantVictims(outside);
+    const before = victimPrint(outside);
+    await applyLayerTar(await buildTar(swapTars(outside).find((t) => t.name === 'dir-then-symlink-dir')!.entries), layer);
+    expect(victimPrint(outside)).toEqual(before);
+  });
+
+  it('imports or refuses each archive of the swap corpus without changing anything outside', async () => {
+    plantVictims(outside);
+    const before = victimPrint(outside);
+    for (const t of swapTars(outside)) {
+      const dir = path.join(tmp, 'overlay2', t.name, 'diff');
+      mkdirSync(dir, { recursive: true });
+      await applyLayerTar(await buildTar(t.entries), dir, { sys: new NodeMakingSys(), stage: 3 }).catch((err: Error) => {
+        expect(err.message, t.attack).toMatch(/refusing layer entry/);
+      });
+      expect(victimPrint(outside), t.attack).toEqual(before);
+      rmSync(path.dirname(dir), { recursive: true }); // as the layer store does after a failed apply
+    }
+    expect(readdirSync(tmp).sort()).toEqual(['outside', 'overlay2']);
+    expect(readdirSync(path.join(tmp, 'overlay2'))).toEqual(['x']);
+  });
+
+  it('refuses to chmod a directory that something else swapped for a symlink or another directory before the final pass', async () => {
+    plantVictims(outside);
+    const before = victimPrint(outside);
+    for (const swap of ['symlink', 'directory'] as const) {
+      const dir = path.join(tmp, 'overlay2', swap, 'diff');
+      mkdirSync(dir, { recursive: true });
+      const archive = await buildTar([{ name: 'd/', type: 'directory', mode: 0o6777 }]);
+      // The first 512-byte block is d's header: once d exists, swap it as an outside actor would
+      // (the extractor never learns of it), then hand over the end-of-archive blocks.
+      const source = Readable.from(
+        (async function* () {
+          yield archive.subarray(0, 512);
+          for (let i = 0; i < 1000 && !existsSync(path.join(dir, 'd')); i++) await new Promise((r) => setTimeout(r, 1));
+          // the new one is made before the old one goes, so it cannot reuse the old inode number
+          if (swap === 'symlink') symlinkSync(path.join(outside, 'victim'), path.join(dir, 'new'));
+          else mkdirSync(path.join(dir, 'new'));
+          rmSync(path.join(dir, 'd'), { recursive: true });
+          renameSync(path.join(dir, 'new'), path.join(dir, 'd'));
+          yield archive.subarray(512);
+        })(),
+      );
+      await expect(applyLayerTar(source, dir)).rejects.toThrow(/refusing layer entry "d\/": is no longer the directory its entry made/);
+    }
+    expect(victimPrint(outside)).toEqual(before);
+  });
+
+  it('removes a directory and its contents before a file of the same name is written', async () => {
+    await applyLayerTar(await buildTar(swapTars(outside).find((t) => t.name === 'dir-replaced-by-file')!.entries), layer);
+    const st = lstatSync(path.join(layer, 'd'));
+    expect(st.isFile()).toBe(true);
+    expect(st.mode & 0o7777).toBe(0o600);
+    expect(readFileSync(path.join(layer, 'd'), 'utf8')).toBe('now a file');
+  });
+
+  it('replaces a file by a directory, which then gets its own mode and time', async () => {
+    await applyLayerTar(await buildTar(swapTars(outside).find((t) => t.name === 'file-replaced-by-dir')!.entries), layer);
+    const st = lstatSync(path.join(layer, 'f'));
+    expect(st.isDirectory()).toBe(true);
+    expect(st.mode & 0o7777).toBe(0o750);
+    expect(st.mtime.toISOString()).toBe('2001-01-01T00:00:00.000Z');
+    expect(readFileSync(path.join(layer, 'f/inner'), 'utf8')).toBe('inner');
+  });
+
+  it('refuses a whiteout or an opaque marker whose parent is a symlink', async () => {
+    plantVictims(outside);
+    for (const name of ['whiteout-symlink-parent', 'opaque-symlink-parent']) {
+      const t = hostileTars(outside).find((h) => h.name === name)!;
+      const dir = path.join(tmp, 'overlay2', name, 'diff');
+      mkdirSync(dir, { recursive: true });
+      const sys = new NodeMakingSys();
+      await expect(applyLayerTar(await buildTar(t.entries), dir, { sys, stage: 3 })).rejects.toThrow(/w is a symlink/);
+      expect(sys.calls).toEqual([]);
+    }
+    expect(readFileSync(path.join(outside, 'victim'), 'utf8')).toBe('victim\n');
+  });
+
+  it('refuses a directory entry named ".." and leaves the layer directory\'s parent mode alone', async () => {
+    const parent = path.dirname(layer);
+    const before = statSync(parent).mode;
+    await expect(applyLayerTar(await buildTar([{ name: '../', type: 'directory', mode: 0o777 }]), layer)).rejects.toThrow(/\.\./);
+    expect(statSync(parent).mode).toBe(before);
+  });
+
+  it('refuses a hard link whose target would be removed by replacing the link\'s own name', async () => {
+    const archive = await buildTar([
+      { name: 'd/', type: 'directory' },
+      { name: 'd/f', data: 'x' },
+      { name: 'd', type: 'link', linkname: 'd/f' },
+    ]);
+    await expect(applyLayerTar(archive, layer)).rejects.toThrow(/refusing layer entry "d": hard link target d\/f is inside d/);
   });
 });
 

@@ -1,20 +1,40 @@
-// Layer tarballs: a layer travels as a tar archive of its files (often gzipped), and is unpacked
-// into a directory of the layer store. Unpacking also measures the DiffID, the sha256 of the
-// *uncompressed* tar, because that is the name the image config gives the layer.
+// Layer tarballs: a layer travels as a tar archive of its files (often compressed: compression.ts),
+// and is unpacked into a directory of the layer store. Unpacking also measures the DiffID, the
+// sha256 of the *uncompressed* tar, because that is the name the image config gives the layer.
 //
 // Whiteouts travel as `.wh.<name>` files (OCI) and are stored as overlayfs spells them (a 0/0
 // character device; an opaque directory carries trusted.overlay.opaque=y); packDir turns them back.
 //
 // tar(5) (ustar, pax), OCI image spec "layer.md" (changesets, whiteouts); path_resolution(7),
-// open(2) O_NOFOLLOW/O_EXCL, lchown(2), utimensat(2), mknod(2), xattr(7). Stage 6 notes, "layers
-// are tarballs"; stage 3 notes, "whiteouts on disk and in a tar" and "hostile layers".
+// open(2) O_NOFOLLOW/O_EXCL/O_DIRECTORY, fchmod(2), lchown(2), utimensat(2), mknod(2), xattr(7).
+// Stage 6 notes, "layers are tarballs"; stage 3 notes, "whiteouts on disk and in a tar", "hostile
+// layers" and "swaps".
 
 import { createHash } from 'node:crypto';
-import { constants, promises as fsp, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  futimesSync,
+  linkSync,
+  lchownSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  promises as fsp,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  chmodSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { EngineError } from '../errors.js';
 import { currentStage } from '../stage.js';
@@ -22,6 +42,7 @@ import { S_IF, makedev } from '../sys/constants.js';
 import { realSys } from '../sys/index.js';
 import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
+import { decompressStages } from './compression.js';
 import type { Digest } from './digest.js';
 
 export interface AppliedLayer {
@@ -57,12 +78,44 @@ export interface ApplyOptions {
 // there, and O_NOFOLLOW refuses a symlink in the last component, so the write lands in the layer.
 const CREATE_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
+// A directory is opened again at the end (finishDirectories) only as itself: O_NOFOLLOW refuses a
+// symlink put in its place, O_DIRECTORY anything else that is not a directory.
+const OPEN_OWN_DIRECTORY = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/** A directory entry waiting for its mode and mtime, and the inode it was when it was written. */
+interface PendingDirectory {
+  header: Header;
+  dev: number;
+  ino: number;
+}
+
+/**
+ * What applying one layer remembers from one entry to the next. Only this extraction writes into
+ * the layer directory (the store gives it a fresh one), so these facts stay true as long as every
+ * removal goes through removePath, which forgets what it removed.
+ */
+interface Extraction {
+  root: string;
+  /** paths below root already seen to be real directories (not symlinks): insideLayer's cache */
+  verified: Set<string>;
+  /** directory entries, for the mode/mtime pass at the end */
+  directories: Map<string, PendingDirectory>;
+  /** libc, loaded only when an entry needs it (most layers are files, directories and links) */
+  getSys: () => Promise<Sys>;
+  /** turn .wh. files into overlay whiteouts (stage 3 on) */
+  whiteouts: boolean;
+  /** chown only as root (asked once: it does not change during an extraction) */
+  asRoot: boolean;
+}
+
 // #region apply-layer
 /**
- * Unpack a layer tar (plain or gzip) into `dir`, which must exist, and return its DiffID and size.
+ * Unpack a layer tar (plain, gzip, xz, bzip2 or zstd) into `dir`, which must exist, and return
+ * its DiffID and size.
  *
- * The bytes flow:  source → [gunzip] → sha256 → tar parser → one entry at a time onto the disk.
+ * The bytes flow:  source → [decompress] → sha256 → tar parser → one entry at a time onto the disk.
  * Entries are applied in archive order; a later entry with the same name replaces the earlier one.
+ * Directories get their mode and mtime last, once nothing more will be written into them.
  */
 export async function applyLayerTar(source: Readable | Buffer, dir: string, opts: ApplyOptions = {}): Promise<AppliedLayer> {
   const input = source instanceof Readable ? source : Readable.from([source]);
@@ -77,23 +130,32 @@ export async function applyLayerTar(source: Readable | Buffer, dir: string, opts
 
   // tar-stream's streams are streamx streams: Node's pipeline() takes them, only their TypeScript
   // types differ from Node's, hence the cast.
-  const feeding = pipeline([...(await decompressed(input)), hashing, extract as unknown as NodeJS.WritableStream]);
+  const stages = [...(await decompressStages(input)), hashing, extract] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream];
+  const feeding = pipeline(stages);
   // `feeding` is awaited after the loop; this empty handler only keeps Node from reporting it as
   // an unhandled rejection while the loop is still busy writing an entry.
   feeding.catch(() => {});
 
-  // Directories get their final mode and mtime last: writing their contents would change the
-  // mtime again, and a read-only mode (0555) would stop us from writing into them.
-  const directories = new Map<string, Header>();
-  // libc is loaded only when an entry needs it (most layers are files, directories and links)
   let sys: Sys | undefined = opts.sys;
-  const getSys = async (): Promise<Sys> => (sys ??= await realSys());
-  const whiteouts = (opts.stage ?? currentStage()) >= 3;
-  for await (const entry of extract) {
-    await applyEntry(dir, entry.header, entry, directories, getSys, whiteouts);
+  const x: Extraction = {
+    root: path.resolve(dir), // one spelling, so the cache keys below compare as strings
+    verified: new Set(),
+    directories: new Map(),
+    getSys: async () => (sys ??= await realSys()),
+    whiteouts: (opts.stage ?? currentStage()) >= 3,
+    asRoot: process.getuid?.() === 0,
+  };
+  try {
+    for await (const entry of extract) await applyEntry(x, entry.header, entry);
+  } catch (err) {
+    // A refused entry stops here: tear the pipeline down, so a decompressor process stops too.
+    extract.destroy(err as Error);
+    throw truncatedOr(err);
   }
-  await feeding;
-  await finishDirectories(directories);
+  await feeding.catch((err: unknown) => {
+    throw truncatedOr(err);
+  });
+  finishDirectories(x);
 
   const diffId: Digest = `sha256:${hash.digest('hex')}`;
   trace(`extract layer ${diffId} → ${dir}`);
@@ -101,35 +163,11 @@ export async function applyLayerTar(source: Readable | Buffer, dir: string, opts
 }
 // #endregion
 
-// #region gzip-detect
-/**
- * A layer may come gzipped (registries send `tar+gzip`) or plain (`docker save`, rootfs tarballs).
- * gzip streams start with the two magic bytes 1f 8b (RFC 1952), so peek at them and add a gunzip
- * stage when they are there. The DiffID is always taken after this stage.
- */
-async function decompressed(input: Readable): Promise<Readable[]> {
-  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let head = Buffer.alloc(0);
-  while (head.length < 2) {
-    const next = await chunks.next();
-    if (next.done) break;
-    head = Buffer.concat([head, Buffer.from(next.value)]);
-  }
-  // Hand on the peeked bytes first, then the rest of the input.
-  const replay = Readable.from(
-    (async function* () {
-      try {
-        if (head.length > 0) yield head;
-        for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
-      } finally {
-        await chunks.return?.(); // stop reading the input if extraction stopped early
-      }
-    })(),
-  );
-  const gzipped = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-  return gzipped ? [replay, createGunzip()] : [replay];
+/** tar-stream says "Unexpected end of data" when the archive stops mid-entry: say it in our words. */
+function truncatedOr(err: unknown): unknown {
+  if (err instanceof Error && /^Unexpected end of data/.test(err.message)) return new EngineError('the layer tar is truncated (it ends inside an entry)');
+  return err;
 }
-// #endregion
 
 // #region safe-paths
 function refuse(name: string, why: string): EngineError {
@@ -148,46 +186,61 @@ function entryParts(name: string): string[] {
   return parts;
 }
 
-async function lstatOrNull(p: string): Promise<Stats | null> {
-  try {
-    return await fsp.lstat(p);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-}
-
 /**
  * Walk from the layer root to the entry's parent directory, one component at a time, with lstat
  * (which never follows a symlink). Every component must be a real directory: an archive that
  * first makes `etc -> /` and then writes `etc/passwd` would otherwise write the host's
- * /etc/passwd. Missing directories are created, as tar does. Returns the entry's full path.
+ * /etc/passwd. (Docker resolves such a name inside the layer root instead; refusing is stricter,
+ * and no honest layer writes through its own symlinks.) Missing directories are created, as tar
+ * does, unless `create` is false (then null means "not there").
+ *
+ * A directory seen once is remembered in x.verified, so 100k files in one directory cost one
+ * lstat of it, not 100k; removePath forgets a directory when an entry removes it.
+ * Returns the entry's full path.
  */
-async function insideLayer(root: string, parts: string[], name: string): Promise<string> {
-  let dir = root;
+function insideLayer(x: Extraction, parts: string[], name: string, create = true): string | null {
+  let dir = x.root;
   for (const part of parts.slice(0, -1)) {
-    dir = path.join(dir, part);
-    const st = await lstatOrNull(dir);
-    if (st === null) await fsp.mkdir(dir, 0o755);
-    else if (st.isSymbolicLink()) throw refuse(name, `${path.relative(root, dir)} is a symlink`);
-    else if (!st.isDirectory()) throw refuse(name, `${path.relative(root, dir)} is not a directory`);
+    dir = `${dir}/${part}`; // parts hold no "", "." or ".." (entryParts), so no path.join needed
+    if (x.verified.has(dir)) continue;
+    const st = lstatSync(dir, { throwIfNoEntry: false });
+    if (st === undefined) {
+      if (!create) return null;
+      mkdirSync(dir, 0o755);
+    } else if (st.isSymbolicLink()) throw refuse(name, `${path.relative(x.root, dir)} is a symlink`);
+    else if (!st.isDirectory()) throw refuse(name, `${path.relative(x.root, dir)} is not a directory`);
+    x.verified.add(dir);
   }
-  return path.join(root, ...parts);
+  return `${dir}/${parts[parts.length - 1]}`;
+}
+
+/**
+ * Remove what is at `target` (rm never follows a symlink), and forget every fact remembered
+ * about it and, for a directory, about everything below it: the directory pass must not later
+ * chmod a path that now means something else (the bug this guards: a directory `d`, then a
+ * symlink `d` -> a host file, and the pass made the host file 6777).
+ */
+function removePath(x: Extraction, target: string, was: Stats): void {
+  rmSync(target, { recursive: true, force: true });
+  x.verified.delete(target);
+  x.directories.delete(target);
+  if (!was.isDirectory()) return; // only a directory has anything below it
+  const below = `${target}/`;
+  for (const p of x.verified) if (p.startsWith(below)) x.verified.delete(p);
+  for (const p of x.directories.keys()) if (p.startsWith(below)) x.directories.delete(p);
 }
 // #endregion
 
 // #region apply-entry
-const runningAsRoot = (): boolean => process.getuid?.() === 0;
 const SUPPORTED_TYPES = new Set<Header['type']>(['file', 'contiguous-file', 'directory', 'symlink', 'link', 'character-device', 'block-device', 'fifo']);
 
-async function applyEntry(
-  root: string,
-  header: Header,
-  entry: AsyncIterable<unknown>,
-  directories: Map<string, Header>,
-  getSys: () => Promise<Sys>,
-  whiteouts: boolean,
-): Promise<void> {
+/**
+ * Apply one entry, in this order: check its name, check a hard link's target, remove whatever
+ * is already at the name, write the new thing, then its owner, xattrs, mode and times.
+ * Everything after the write acts on the new thing itself (its fd, or l* calls that do not
+ * follow a symlink), never on whatever its path might lead to.
+ */
+async function applyEntry(x: Extraction, header: Header, entry: AsyncIterable<unknown>): Promise<void> {
   const name = header.name;
   const parts = entryParts(name);
 
@@ -198,7 +251,7 @@ async function applyEntry(
   if (base.startsWith(WHITEOUT_PREFIX)) {
     const hidden = base.slice(WHITEOUT_PREFIX.length);
     if (hidden === '' || hidden === '.' || hidden === '..') throw refuse(name, 'a whiteout must name a file');
-    if (whiteouts) await applyWhiteout(root, parts, header, await getSys());
+    if (x.whiteouts) await applyWhiteout(x, parts, header);
     else trace(`skip whiteout ${name} (stage 3 turns whiteouts into overlay whiteouts)`);
     return drain(entry);
   }
@@ -208,89 +261,113 @@ async function applyEntry(
   }
   if (header.type === 'character-device' || header.type === 'block-device') checkDevice(name, parts, header);
 
-  const target = await insideLayer(root, parts, name);
-  const mode = (header.mode ?? (header.type === 'directory' ? 0o755 : 0o644)) & 0o7777;
-  const mtime = header.mtime ?? new Date(0);
-  const uid = header.uid ?? 0;
-  const gid = header.gid ?? 0;
+  const target = insideLayer(x, parts, name)!;
   const xattrs = xattrsOf(header);
 
   // A hard link names a file that an earlier entry of this same layer created: check it before
-  // anything is removed (a link to itself would otherwise delete its own target first).
-  const linkSource = header.type === 'link' ? await hardLinkSource(root, name, header.linkname ?? '') : null;
+  // anything is removed (a link to itself, or into a directory it replaces, would otherwise
+  // delete its own target first).
+  const linkSource = header.type === 'link' ? hardLinkSource(x, name, header.linkname ?? '') : null;
   if (linkSource === target) throw refuse(name, 'hard link to itself');
+  if (linkSource?.startsWith(`${target}/`)) throw refuse(name, `hard link target ${header.linkname} is inside ${name}`);
 
   // Whatever is already at this name is replaced, except a directory by a directory (a later
-  // entry for the same directory only updates its metadata). rm never follows symlinks.
-  const existing = await lstatOrNull(target);
-  if (existing && !(existing.isDirectory() && header.type === 'directory')) {
-    await fsp.rm(target, { recursive: true, force: true });
-  }
+  // entry for the same directory only updates its metadata). Docker's rule too: a directory
+  // replaced by anything else is removed first, contents and all.
+  const existing = lstatSync(target, { throwIfNoEntry: false });
+  if (existing && !(existing.isDirectory() && header.type === 'directory')) removePath(x, target, existing);
 
   // Extended attributes go on after chown(2), which clears security.capability.
   const setXattrs = async () => {
     if (xattrs.length === 0) return;
-    const sys = await getSys();
+    const sys = await x.getSys();
     for (const [key, value] of xattrs) sys.lsetxattr(target, key, value);
   };
 
   switch (header.type) {
     case 'file':
-    case 'contiguous-file': {
-      const file = await fsp.open(target, CREATE_NEW_FILE, 0o600);
-      try {
-        for await (const chunk of entry) await file.write(chunk as Buffer);
-        if (runningAsRoot()) await file.chown(uid, gid);
-        await setXattrs();
-        await file.chmod(mode); // after chown: chown(2) clears the set-user-ID and set-group-ID bits
-        await file.utimes(mtime, mtime);
-      } finally {
-        await file.close();
-      }
-      return;
-    }
-    case 'directory': {
-      if (!existing?.isDirectory()) await fsp.mkdir(target, 0o700);
-      if (runningAsRoot()) await fsp.lchown(target, uid, gid);
-      await setXattrs();
-      directories.set(target, header); // mode and mtime come last (finishDirectories)
+    case 'contiguous-file':
+      return writeFile(x, target, header, entry, setXattrs);
+    case 'directory':
+      await makeDirectory(x, target, header, existing, setXattrs);
       return drain(entry);
-    }
     case 'symlink': {
       // A symlink may point anywhere (`etc/mtab -> /proc/mounts`): it is only dangerous when
-      // followed, and nothing here ever follows one.
-      await fsp.symlink(header.linkname ?? '', target);
-      if (runningAsRoot()) await fsp.lchown(target, uid, gid);
-      await fsp.lutimes(target, mtime, mtime);
+      // followed, and nothing here ever follows one. It has no mode of its own to set.
+      symlinkSync(header.linkname ?? '', target);
+      if (x.asRoot) lchownSync(target, header.uid ?? 0, header.gid ?? 0);
+      lutimesSync(target, header.mtime ?? new Date(0), header.mtime ?? new Date(0));
       return drain(entry);
     }
-    case 'link': {
-      await fsp.link(linkSource!, target); // link(2) does not follow a symlink source
+    case 'link':
+      linkSync(linkSource!, target); // link(2) does not follow a symlink source: it links the symlink
       return drain(entry);
-    }
-    case 'character-device':
-    case 'block-device':
-    case 'fifo': {
-      const type = header.type === 'fifo' ? S_IFIFO : header.type === 'block-device' ? S_IF.BLK : S_IF.CHR;
-      (await getSys()).mknod(target, type | mode, makedev(header.devmajor ?? 0, header.devminor ?? 0));
-      if (runningAsRoot()) await fsp.lchown(target, uid, gid);
-      await setXattrs();
-      await fsp.chmod(target, mode); // mknod's mode passed through the umask
-      await fsp.utimes(target, mtime, mtime);
-      return drain(entry);
-    }
     default:
-      return drain(entry); // not reached: SUPPORTED_TYPES was checked above
+      // character-device, block-device, fifo (SUPPORTED_TYPES was checked above)
+      await makeNode(x, target, header, setXattrs);
+      return drain(entry);
   }
 }
 
+/**
+ * A regular file: created new (CREATE_NEW_FILE), then everything else is done through the open
+ * fd, so it reaches this file and nothing else. Synchronous calls on purpose: each is one short
+ * syscall, and the promise forms cost a thread-pool round trip apiece (a 100k-file layer spent
+ * most of its 65 s waiting on those).
+ */
+async function writeFile(x: Extraction, target: string, header: Header, entry: AsyncIterable<unknown>, setXattrs: () => Promise<void>): Promise<void> {
+  const fd = openSync(target, CREATE_NEW_FILE, 0o600);
+  try {
+    for await (const chunk of entry) writeAll(fd, chunk as Buffer);
+    if (x.asRoot) fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
+    await setXattrs();
+    fchmodSync(fd, (header.mode ?? 0o644) & 0o7777); // after chown: chown(2) clears set-user-ID and set-group-ID
+    futimesSync(fd, header.mtime ?? new Date(0), header.mtime ?? new Date(0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** write(2) may write less than asked; loop until the whole chunk is on disk. */
+function writeAll(fd: number, chunk: Buffer): void {
+  for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done);
+}
+
+/**
+ * A directory: made (or kept, when an earlier entry made it), owned, and remembered with its
+ * inode; its mode and mtime wait for finishDirectories.
+ */
+async function makeDirectory(x: Extraction, target: string, header: Header, existing: Stats | undefined, setXattrs: () => Promise<void>): Promise<void> {
+  if (!existing?.isDirectory()) mkdirSync(target, 0o700);
+  const st = existing?.isDirectory() ? existing : lstatSync(target);
+  if (x.asRoot) lchownSync(target, header.uid ?? 0, header.gid ?? 0);
+  await setXattrs();
+  x.verified.add(target);
+  x.directories.set(target, { header, dev: st.dev, ino: st.ino });
+}
+
+/** A device node or FIFO, made with mknod(2); its mode is set again because mknod's passed the umask. */
+async function makeNode(x: Extraction, target: string, header: Header, setXattrs: () => Promise<void>): Promise<void> {
+  const mode = (header.mode ?? 0o644) & 0o7777;
+  const type = header.type === 'fifo' ? S_IFIFO : header.type === 'block-device' ? S_IF.BLK : S_IF.CHR;
+  (await x.getSys()).mknod(target, type | mode, makedev(header.devmajor ?? 0, header.devminor ?? 0));
+  if (x.asRoot) lchownSync(target, header.uid ?? 0, header.gid ?? 0);
+  await setXattrs();
+  // Linux has no lchmod: chmod(2) of a symlink changes its target. What mknod just made is no
+  // symlink; say so in code, so "never chmod through a symlink" holds for every chmod here.
+  // (Opening the node to fchmod it is no option: opening a FIFO blocks, a device wakes a driver.)
+  if (lstatSync(target).isSymbolicLink()) throw refuse(header.name, 'became a symlink while it was written');
+  chmodSync(target, mode);
+  lutimesSync(target, header.mtime ?? new Date(0), header.mtime ?? new Date(0));
+}
+
 /** The file a hard link entry points at: inside the layer, reached without symlinks, not a directory. */
-async function hardLinkSource(root: string, name: string, linkname: string): Promise<string> {
+function hardLinkSource(x: Extraction, name: string, linkname: string): string {
   const linkParts = entryParts(linkname);
   if (linkParts.length === 0) throw refuse(name, 'hard link to the layer root');
-  const source = await insideLayer(root, linkParts, name);
-  const st = await lstatOrNull(source);
-  if (st === null) throw refuse(name, `hard link target ${linkname} is not in the layer`);
+  const source = insideLayer(x, linkParts, name, false);
+  const st = source === null ? undefined : lstatSync(source, { throwIfNoEntry: false });
+  if (source === null || st === undefined) throw refuse(name, `hard link target ${linkname} is not in the layer`);
   if (st.isDirectory()) throw refuse(name, `hard link target ${linkname} is a directory`);
   return source;
 }
@@ -302,14 +379,36 @@ async function drain(entry: AsyncIterable<unknown>): Promise<void> {
   }
 }
 
-/** Give directories their mode and mtime, deepest first (a 0555 parent would block a child). */
-async function finishDirectories(directories: Map<string, Header>): Promise<void> {
-  const deepestFirst = [...directories.keys()].sort((a, b) => b.split('/').length - a.split('/').length);
-  for (const dir of deepestFirst) {
-    const header = directories.get(dir)!;
-    const mtime = header.mtime ?? new Date(0);
-    await fsp.chmod(dir, (header.mode ?? 0o755) & 0o7777);
-    await fsp.utimes(dir, mtime, mtime);
+// #endregion
+
+// #region directory-pass
+/**
+ * Give directories their mode and mtime, deepest first (a 0555 parent would block a child).
+ * Each is opened as itself (OPEN_OWN_DIRECTORY) and must still be the inode its entry made:
+ * then fchmod/futimens act on that inode, whatever its path has come to mean.
+ */
+function finishDirectories(x: Extraction): void {
+  const deepestFirst = [...x.directories.keys()].sort((a, b) => b.split('/').length - a.split('/').length);
+  for (const dir of deepestFirst) finishDirectory(dir, x.directories.get(dir)!);
+}
+
+function finishDirectory(dir: string, pending: PendingDirectory): void {
+  const { header } = pending;
+  let fd: number;
+  try {
+    fd = openSync(dir, OPEN_OWN_DIRECTORY);
+  } catch (err) {
+    // ELOOP: a symlink is there now; ENOTDIR: something else. removePath forgets what an entry
+    // replaces, so this means the layer changed under us: refuse rather than guess.
+    throw refuse(header.name, `is no longer the directory its entry made (${(err as NodeJS.ErrnoException).code})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.dev !== pending.dev || st.ino !== pending.ino) throw refuse(header.name, 'is no longer the directory its entry made (another inode)');
+    fchmodSync(fd, (header.mode ?? 0o755) & 0o7777);
+    futimesSync(fd, header.mtime ?? new Date(0), header.mtime ?? new Date(0));
+  } finally {
+    closeSync(fd);
   }
 }
 // #endregion
@@ -321,15 +420,16 @@ async function finishDirectories(directories: Map<string, Header>): Promise<void
  *   dir/.wh..wh..opq   → dir gets the xattr trusted.overlay.opaque=y: lower layers' dir is hidden
  *   dir/.wh.name       → dir/name becomes a character device 0/0: lower layers' name is hidden
  * Other `.wh..wh.` names are AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs) and mean nothing here.
+ * Both walk to `dir` with insideLayer, so a whiteout never acts through a symlinked parent.
  */
-async function applyWhiteout(root: string, parts: string[], header: Header, sys: Sys): Promise<void> {
+async function applyWhiteout(x: Extraction, parts: string[], header: Header): Promise<void> {
   const name = header.name;
   const base = parts[parts.length - 1];
   const dirParts = parts.slice(0, -1);
   if (base === WHITEOUT_OPAQUE) {
     // insideLayer makes the directory if the archive has not yet, and refuses a symlink there
-    const dir = path.dirname(await insideLayer(root, parts, name));
-    sys.lsetxattr(dir, OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
+    const dir = path.dirname(insideLayer(x, parts, name)!);
+    (await x.getSys()).lsetxattr(dir, OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
     return;
   }
   if (base.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) {
@@ -337,12 +437,14 @@ async function applyWhiteout(root: string, parts: string[], header: Header, sys:
     return;
   }
   const hidden = base.slice(WHITEOUT_PREFIX.length); // applyEntry checked it names a file
-  const target = await insideLayer(root, [...dirParts, hidden], name);
-  await fsp.rm(target, { recursive: true, force: true }); // an earlier entry of this layer, if any
+  const target = insideLayer(x, [...dirParts, hidden], name)!;
+  const sys = await x.getSys();
+  const existing = lstatSync(target, { throwIfNoEntry: false }); // an earlier entry of this layer, if any
+  if (existing) removePath(x, target, existing);
   sys.mknod(target, S_IF.CHR, makedev(0, 0));
-  if (runningAsRoot()) await fsp.lchown(target, header.uid ?? 0, header.gid ?? 0);
+  if (x.asRoot) lchownSync(target, header.uid ?? 0, header.gid ?? 0);
   // the whiteout keeps the entry's time, so packing this layer again gives the same bytes
-  await fsp.lutimes(target, header.mtime ?? new Date(0), header.mtime ?? new Date(0));
+  lutimesSync(target, header.mtime ?? new Date(0), header.mtime ?? new Date(0));
 }
 // #endregion
 
@@ -389,21 +491,26 @@ function xattrsOf(header: Header): [string, Buffer][] {
 export async function diskUsage(dir: string): Promise<number> {
   const seen = new Set<string>();
   let total = 0;
-  const walk = async (d: string): Promise<void> => {
-    for (const dirent of await fsp.readdir(d, { withFileTypes: true })) {
-      const p = path.join(d, dirent.name);
+  // Synchronous calls: one lstat per file, and a thread-pool round trip each would cost more
+  // than the lstat itself (see writeFile).
+  const walk = (d: string): void => {
+    for (const dirent of readdirSync(d, { withFileTypes: true })) {
+      const p = `${d}/${dirent.name}`;
       if (dirent.isDirectory()) {
-        await walk(p);
+        walk(p);
         continue;
       }
-      const st = await fsp.lstat(p);
-      const inode = `${st.dev}:${st.ino}`;
-      if (seen.has(inode)) continue;
-      seen.add(inode);
+      const st = lstatSync(p);
+      if (st.nlink > 1) {
+        // only a file with several names can be met twice; remembering just those keeps the set small
+        const inode = `${st.dev}:${st.ino}`;
+        if (seen.has(inode)) continue;
+        seen.add(inode);
+      }
       total += st.size;
     }
   };
-  await walk(dir);
+  walk(dir);
   return total;
 }
 // #endregion
