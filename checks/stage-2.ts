@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cgroupDir, cpuUsageUs, hostVersion, readCg } from './cgroupfs.js';
 import { assert, assertEqual, assertFailures, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
+import { recoveryChecks } from './recovery.js';
 
 /** minidock's cgroups live under <hierarchy>/minidock/<container id>. */
 function assertOurs(dir: string, id: string): void {
@@ -204,5 +205,7 @@ export const stage: Stage = {
         assertEqual(left, [], 'empty cgroups created by the failed runs');
       },
     },
+    // when the monitor dies: recovery, and removal racing --rm
+    ...recoveryChecks,
   ],
 };

@@ -153,8 +153,8 @@ export const stage: Stage = {
       },
     },
     {
-      name: "the container's / is an overlay: upperdir its rw layer, lowerdir -init then the image's layers, mounted in its namespace only",
-      hint: 'overlayMount in lib/storage/overlay2.ts, mounted by init (lib/rootfs.ts step 2); compare /proc/<pid>/mountinfo with the host’s',
+      name: "the container's / is an overlay: upperdir its rw layer, lowerdir -init then the image's layers, mounted on the host at <mount-id>/merged as Docker's, and unmounted when the container stops",
+      hint: 'mountRootfs in lib/storage/index.ts (overlayMountData in overlay2.ts) before the runtime runs, unmountRootfs in cleanUp (lib/container/remove.ts); compare /proc/<pid>/mountinfo with the host’s',
       async run(ctx) {
         const name = ctx.name('mount');
         const { pid } = await startDetached(ctx, name);
@@ -169,8 +169,14 @@ export const stage: Stage = {
         assertEqual(lowers, [path.join(home, `${layers.mountId}-init`, 'diff'), ...image.dirs.map((d) => path.join(d, 'diff'))], 'lowerdir, resolved, top first');
         assertEqual(path.resolve(home, o.upperdir ?? ''), layers.upper, 'upperdir');
         assertEqual(path.resolve(home, o.workdir ?? ''), path.join(home, layers.mountId, 'work'), 'workdir');
-        const onHost = mountTable('self').filter((m) => m.point.includes(layers.mountId));
-        assertEqual(onHost.map((m) => m.point), [], "the container's overlay in the host's mount table");
+        // Docker's daemon mounts the container's layers on the host, at overlay2/<mount-id>/merged,
+        // and the bundle's root.path points there; the runtime binds it onto itself in the
+        // container's mount namespace. When the container stops, the host's mount goes.
+        const merged = path.join(home, layers.mountId, 'merged');
+        const onHost = () => mountTable('self').filter((m) => m.point.includes(layers.mountId)).map((m) => m.point);
+        assertEqual(onHost(), [merged], "the container's overlay in the host's mount table");
+        await mdOk(ctx, ['stop', '-t', '0', name]);
+        assertEqual(onHost(), [], "the container's overlay in the host's mount table after stop");
       },
     },
     {

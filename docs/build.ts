@@ -1,7 +1,7 @@
 // The lab's static site: `npm run docs` renders the stages' notes and docs/*.md into site/.
 //
 //   stages/NN-topic/README.md  →  site/stages/NN-topic/README.html
-//   docs/<name>.md             →  site/docs/<name>.html
+//   docs/<name>.md             →  site/docs/<name>.html  (and docs/*.svg copied beside them)
 //   README.md (when present)   →  site/README.html
 //   the stages in order        →  site/index.html
 //
@@ -177,6 +177,11 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
     write(page.out, layout(page, md.render(page.markdown), { prev, next }));
   }
   write('index.html', indexPage(stages, docs, readme));
+  // the pictures the pages link to (docs/*.svg), beside the pages
+  for (const f of fs.readdirSync(path.join(rootDir, 'docs')).filter((f) => f.endsWith('.svg'))) {
+    fs.mkdirSync(path.join(outDir, 'docs'), { recursive: true });
+    fs.copyFileSync(path.join(rootDir, 'docs', f), path.join(outDir, 'docs', f));
+  }
   return { pages: ['index.html', ...all.map((p) => p.page.out)], errors };
 }
 
