@@ -155,7 +155,8 @@ function updateState(p: Paths, id: string, patch: Partial<State>, minidock: Part
 /** A start that failed: the container stays "created" with the error, as docker leaves it. */
 function failStart(p: Paths, sys: Sys, id: string, e: unknown, opts: MonitorOptions): number {
   const err = e instanceof EngineError ? e : new EngineError(oneLine(e));
-  const c = updateState(p, id, { Status: 'created', Running: false, Pid: 0, ExitCode: err.exitCode, Error: err.message });
+  // the failure is recorded, and nothing is left to watch: no monitor for reconcile.ts to miss
+  updateState(p, id, { Status: 'created', Running: false, Pid: 0, ExitCode: err.exitCode, Error: err.message }, { MonitorPid: 0 });
   if (loadHostConfig(p, id).AutoRemove) removeContainerFiles(p, sys, id);
   opts.onStart?.(err);
   throw err;
