@@ -41,6 +41,8 @@ PACKAGES=(busybox-static iproute2 nftables iptables runc hyperfine skopeo umoci 
   procps util-linux tree ca-certificates curl docker-registry containerd gcc libc6-dev tcpdump conntrack
   xz-utils bzip2 zstd)
 [ -n "${CI:-}" ] && PACKAGES+=(vagrant)
+# CI, or MINIDOCK_V2=1: a pure cgroup v2 kernel under qemu for scripts/cgroup-v2-vm.sh
+[ -n "${CI:-}${MINIDOCK_V2:-}" ] && PACKAGES+=(qemu-system-x86 linux-image-amd64)
 
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 # (Not `apt-cache … | grep -q`: grep quits at the first match, apt-cache dies of SIGPIPE, and
