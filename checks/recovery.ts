@@ -24,9 +24,9 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Wait (bounded) until `inspect` shows the container running; returns its ID and PID. */
+/** Wait (bounded, generously: under qemu's emulation a start takes seconds) until `inspect` shows the container running. */
 async function waitRunning(ctx: Context, name: string): Promise<{ id: string; pid: number }> {
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(100)) {
+  for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(100)) {
     const r = await md(ctx, ['inspect', '-f', '{{.Id}} {{.State.Pid}} {{.State.Running}}', name]);
     const [id, pid, running] = r.stdout.trim().split(' ');
     if (r.code === 0 && running === 'true' && Number(pid) > 0) return { id, pid: Number(pid) };
@@ -76,7 +76,7 @@ export const recoveryChecks: Check[] = [
     async run(ctx) {
       for (let i = 0; i < 4; i++) {
         const name = ctx.name('race');
-        const cli = spawn(engine(), ['run', '--rm', '--name', name, 'busybox', 'sleep', '30'], { env: ctx.env, stdio: 'ignore' });
+        const cli = spawn(engine(), ['run', '--rm', '--name', name, 'busybox', 'sleep', '600'], { env: ctx.env, stdio: 'ignore' });
         const exited = new Promise<void>((resolve) => cli.on('exit', () => resolve()));
         try {
           const { id, pid } = await waitRunning(ctx, name);
