@@ -73,6 +73,16 @@ describe('releaseContainerNetwork', () => {
     expect(again.lines().filter((l) => /link del|delete|sysctl/.test(l))).toEqual([]);
   });
 
+  it('keeps the network’s own rules, the bridges set and the table when its last container leaves (docker keeps docker0’s)', () => {
+    halfDone(A);
+    const r = new RecordingRun();
+    r.answers = [['ip -j link show', { status: 1 }], ['nft -j list table', { stdout: nftTable([`container ${A.slice(0, 12)}`, 'network bridge']) }]];
+    releaseContainerNetwork(p, A, { run: r.run, procSys });
+    expect(r.lines()).toContain('nft delete rule ip minidock publish handle 10'); // the container's DNAT rule
+    expect(r.lines()).not.toContain('nft delete rule ip minidock publish handle 11'); // the network's rule
+    expect(r.lines().filter((l) => /delete (table|element)/.test(l))).toEqual([]);
+  });
+
   it('keeps route_localnet on while another container of the bridge still publishes on 127.0.0.1', () => {
     halfDone(A);
     halfDone(B, '', '9090'); // -p 9090:80 is reachable at 127.0.0.1:9090 too

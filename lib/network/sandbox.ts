@@ -20,7 +20,7 @@ import { enableForwarding, ensureBridge } from './bridge.js';
 import { allocate, leasesFile, readLeases, release } from './ipam.js';
 import { networkMode } from './modes.js';
 import { reachableOnLoopback, setRouteLocalnet } from './localnet.js';
-import { addNetworkRules, addPortRules, deleteNetworkRules, deletePortRules, deleteTableIfUnused } from './nat.js';
+import { addNetworkRules, addPortRules, deletePortRules } from './nat.js';
 import { loopbackUp, netnsPath, type Run } from './netns.js';
 import { portMap, readReservations, releasePorts, reservePorts, type Published } from './ports.js';
 import { addDefaultRoute } from './routes.js';
@@ -173,13 +173,10 @@ export function disconnectEndpoint(p: Paths, id: string, net: Network, primary: 
       deletePortRules(id, host.run);
       releasePorts(p, id);
     }
-    if (bridge) {
-      setRouteLocalnet(bridge, publishesOnLoopback(p, net), host.procSys, host.run);
-      if (Object.keys(readLeases(leasesFile(p, net.Id))).length === 0) {
-        deleteNetworkRules({ name: net.Name, bridge }, host.run);
-        if (deleteTableIfUnused(host.run)) trace('network: nothing of ours is left in the nft table: deleted it');
-      }
-    }
+    // The network's own rules (masquerade, isolation) and our nft table stay when its last
+    // container leaves, as docker keeps docker0's: the next container finds them ready, and
+    // `network rm` / `network prune` take them down (remove.ts).
+    if (bridge) setRouteLocalnet(bridge, publishesOnLoopback(p, net), host.procSys, host.run);
     return isUserNetwork(net) ? membersBut(p, net, id) : [];
   });
 }
@@ -204,8 +201,8 @@ function publishesOnLoopback(p: Paths, net: Network): boolean {
  * taken by a `run` killed before its veth existed, a veth without its DNAT rules, rules without
  * a lease. Found from the container's ID alone (leases, ports.json, the rules' comments, the
  * veth names derived from the ID), so it works when the container's records are gone or lie.
- * Its networks' NAT rules go when their last container left; our nft table when it is empty.
- * The bridges stay (docker keeps docker0); `network prune` removes them. Idempotent.
+ * Its networks' own NAT rules, our nft table and the bridges stay (docker keeps docker0 and its
+ * rules); `network rm` and `network prune` remove them. Idempotent.
  * Returns the other containers whose /etc/hosts named it.
  */
 export function releaseContainerNetwork(p: Paths, id: string, host: HostAccess = REAL): string[] {
@@ -222,7 +219,6 @@ export function releaseContainerNetwork(p: Paths, id: string, host: HostAccess =
       const bridge = bridgeOf(net);
       if (bridge) setRouteLocalnet(bridge, publishesOnLoopback(p, net), host.procSys, host.run);
     }
-    deleteTableIfUnused(host.run);
   });
   return [...new Set(peers)];
 }
