@@ -13,7 +13,7 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { assert, assertEqual, assertFailures, CheckFailure, exec, md, mdOk, nsLink, sleep, startDetached, type Context, type Stage } from './harness.js';
+import { assert, assertEqual, assertFailures, CheckFailure, engine, exec, md, mdOk, nsLink, sleep, startDetached, type Context, type Stage } from './harness.js';
 
 const BRIDGE = 'minidock0';
 const SUBNET = '172.17.0.0/16';
@@ -512,6 +512,52 @@ export const stage: Stage = {
           { argv: ['network', 'inspect', missing], code: 1, says: /no such network|not found/i },
           { argv: ['network', 'rm', missing], code: 1, says: /no such network|not found/i },
         ]);
+      },
+    },
+    {
+      name: 'a run killed -9 while its network is plugged in leaves no lease, host port, rule or veth once the next verb has looked',
+      hint: 'lib/container/reconcile.ts: a start whose monitor died is failed and undone — cleanUp → unplug → releaseContainerNetwork, from the container ID alone (lib/network/sandbox.ts)',
+      async run(ctx) {
+        const name = ctx.name('killnet');
+        const port = await freeTcpPort();
+        const vethsBefore = (await ipJson<Link[]>(['link', 'show', 'master', BRIDGE]).catch(() => [] as Link[])).map((l) => l.ifname);
+        const cli = spawn(engine(), ['run', '--name', name, '-p', `${port}:80`, 'busybox', 'sleep', '600'], {
+          env: { ...ctx.env, MINIDOCK_TRACE: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        const exited = new Promise<void>((resolve) => cli.on('exit', () => resolve()));
+        try {
+          // the trace says when the lease is taken: kill the monitor right there, before its veth
+          await new Promise<void>((resolve, reject) => {
+            let seen = '';
+            const timer = setTimeout(() => reject(new CheckFailure('no "ipam: lease" line in the trace within 30 s')), 30_000);
+            cli.stderr!.on('data', (chunk: Buffer) => {
+              seen += chunk.toString();
+              if (/ipam: lease/.test(seen)) {
+                clearTimeout(timer);
+                cli.kill('SIGKILL');
+                resolve();
+              }
+            });
+            cli.on('exit', () => {
+              clearTimeout(timer);
+              reject(new CheckFailure(`the run ended before it took a lease: ${seen.split('\n').filter((l) => l.startsWith('minidock:')).join(' ') || 'no error line'}`));
+            });
+          });
+          await exited;
+          const id = (await mdOk(ctx, ['inspect', '-f', '{{.Id}}', name])).trim(); // this verb reconciles
+          const state = (await mdOk(ctx, ['inspect', '-f', '{{.State.Status}} {{.State.Error}}', name])).trim();
+          assert(/^created .*start interrupted/.test(state), `the killed run is recorded as "${state}", not a failed start`);
+          assertEqual(leasesHeldBy([id]), [], 'IP leases of the killed run');
+          const portsFile = path.join(root(), 'network', 'ports.json');
+          const ports = existsSync(portsFile) ? (JSON.parse(readFileSync(portsFile, 'utf8')) as { container: string }[]) : [];
+          assertEqual(ports.filter((x) => x.container === id).length, 0, 'host ports still reserved for the killed run');
+          assertEqual((await nftRules()).filter((r) => r.comment === `container ${id.slice(0, 12)}`).length, 0, 'nft rules of the killed run');
+          const vethsAfter = (await ipJson<Link[]>(['link', 'show', 'master', BRIDGE]).catch(() => [] as Link[])).map((l) => l.ifname);
+          assertEqual(vethsAfter.filter((v) => !vethsBefore.includes(v)), [], 'veths on the bridge that were not there before');
+        } finally {
+          cli.kill('SIGKILL');
+          await md(ctx, ['rm', '-f', name]);
+        }
       },
     },
   ],
