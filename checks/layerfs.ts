@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** The engine's state directory (the checks honor MINIDOCK_ROOT, as the engine does). */
@@ -31,11 +31,22 @@ export function readText(file: string): string | null {
 
 export interface MountLine {
   point: string;
-  /** the path inside the source filesystem (for bind mounts: the file or directory bound) */
+  /**
+   * the path INSIDE the source filesystem (for bind mounts: the file or directory bound). It is
+   * a host path only when that filesystem is mounted at "/": with /var/lib on its own disk, a
+   * bind of /var/lib/minidock/x shows root "/minidock/x". hostPaths() turns it into host paths.
+   */
   root: string;
+  /** major:minor of the source filesystem (st_dev): which filesystem `root` is relative to */
+  device: string;
   fstype: string;
   source: string;
   superOptions: string;
+}
+
+/** mountinfo writes blanks, tabs, newlines and backslashes in paths as \ooo octal escapes. */
+function unescape(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
 /** One process's mount table, parsed (proc(5): /proc/<pid>/mountinfo). */
@@ -44,8 +55,32 @@ export function mountTable(pid: number | 'self'): MountLine[] {
     const [left, right] = line.split(' - ');
     const f = left.split(' ');
     const [fstype, source, superOptions] = right.split(' ');
-    return { root: f[3], point: f[4], fstype, source, superOptions };
+    return { device: f[2], root: unescape(f[3]), point: unescape(f[4]), fstype, source, superOptions };
   });
+}
+
+/**
+ * Where the host sees the file or directory that a mount (of any process) shows: for every host
+ * mount of the same filesystem (same major:minor) whose root contains `m.root`, its mount point
+ * plus the rest of `m.root`. Usually one path; more when the host mounts that filesystem twice.
+ * Empty when the host does not see that part of the filesystem at all.
+ */
+export function hostPaths(m: MountLine, host: MountLine[] = mountTable('self')): string[] {
+  const out: string[] = [];
+  for (const h of host) {
+    if (h.device !== m.device) continue;
+    const rel = path.relative(h.root, m.root);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) continue; // m.root is outside what h shows
+    out.push(path.join(h.point, rel));
+  }
+  return out;
+}
+
+/** Are a and b the same file (device and inode, stat(2))? The test that needs no mount table. */
+export function sameFile(a: string, b: string): boolean {
+  const x = statSync(a);
+  const y = statSync(b);
+  return x.dev === y.dev && x.ino === y.ino;
 }
 
 /** The options of an overlay mount as a map: lowerdir, upperdir, workdir, … */

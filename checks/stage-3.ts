@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { assert, assertEqual, engine, exec, md, mdOk, sleep, startDetached, type Context, type Stage } from './harness.js';
 import { buildTar, hostileTars, plantVictims, swapTars, victimPrint } from './hostile-tars.js';
-import { chainIdsOf, getXattr, layerDb, mountTable, overlay2Dir, overlayOptions, readText, stateRoot, treeFingerprint, type MountLine } from './layerfs.js';
+import { chainIdsOf, getXattr, hostPaths, layerDb, mountTable, overlay2Dir, overlayOptions, readText, sameFile, stateRoot, treeFingerprint, type MountLine } from './layerfs.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -246,11 +246,16 @@ export const stage: Stage = {
         const init = path.join(overlay2Dir(ctx.env), `${layers.mountId}-init`, 'diff');
         const dir = path.join(stateRoot(ctx.env), 'containers', id);
         const table = mountTable(pid);
+        const host = mountTable('self');
         for (const f of ['hosts', 'hostname', 'resolv.conf']) {
           assertEqual(statSync(path.join(init, 'etc', f)).size, 0, `size of the placeholder ${f} in the init layer`);
           const m = table.find((x) => x.point === `/etc/${f}`);
           assert(m, `/etc/${f} is not a mount point inside the container`);
-          assert(m.root.endsWith(path.join(dir, f)), `/etc/${f} is bound from ${m.root}, not ${path.join(dir, f)}`);
+          // m.root is relative to its filesystem (/containers/<id>/hosts when the state directory
+          // is a mount of its own): resolve it through the host's mounts of that filesystem
+          const from = hostPaths(m, host);
+          assert(from.includes(path.join(dir, f)), `/etc/${f} is bound from ${from.join(' or ') || `${m.root} on ${m.device}`}, not ${path.join(dir, f)}`);
+          assert(sameFile(`/proc/${pid}/root/etc/${f}`, path.join(dir, f)), `/etc/${f} inside is not the same inode as ${path.join(dir, f)}`);
         }
         assertEqual(readText(path.join(dir, 'hostname')), id.slice(0, 12), 'containers/<id>/hostname');
         assert(!/nameserver\s+127\./.test(readText(path.join(dir, 'resolv.conf')) ?? ''), 'resolv.conf keeps a loopback nameserver');

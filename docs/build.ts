@@ -161,7 +161,9 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
   if (errors.length) return { pages: [], errors };
 
   const md = markdownRenderer();
-  fs.rmSync(outDir, { recursive: true, force: true });
+  // empty site/ rather than remove it: in the lab VM it is a mount point (vagrant/provision.sh)
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const entry of fs.readdirSync(outDir)) fs.rmSync(path.join(outDir, entry), { recursive: true, force: true });
   const write = (rel: string, html: string) => {
     const file = path.join(outDir, rel);
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -6,7 +6,8 @@
 #   sudo bash vagrant/provision.sh        # from anywhere; it works in the repository root
 #
 # Idempotent: a second run installs nothing and only rebuilds. Never reads stdin.
-# Steps: (a) apt packages, (b) Node ≥ 20, (c) npm ci, (d) build, (e) base image, (f) PATH (VM).
+# Steps: (0) build dirs off a shared folder (VM), (a) apt packages, (b) Node ≥ 20, (c) npm ci,
+# (d) build, (e) base image, (f) PATH (VM).  `provision.sh --local-dirs`: step (0) only.
 # Environment:
 #   MINIDOCK_VM=1   this is the lab VM: install Node from the network when it is missing or old
 #   CI=…            also install vagrant (CI runs `vagrant validate` on the Vagrantfile)
@@ -20,6 +21,40 @@ die() { printf 'provision: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "run me as root: sudo bash vagrant/provision.sh"
 command -v apt-get >/dev/null || die "apt-get not found: this script knows Debian and Ubuntu only"
+
+# ---------------------------------------------------------------------------------------------
+# (0) In the VM, when the repository is a shared folder of the host (VirtualBox's vboxsf, VMware's
+# hgfs, Parallels' prl_fs, 9p, virtiofs, NFS, SMB), what the VM builds stays on the VM's own disk:
+# a directory under /var/lib/minidock-vm/ for each of node_modules, dist and site, bind-mounted
+# over the shared one. So `npm ci` never writes symlinks into a Windows folder, the host's and the
+# VM's ffi-rs binaries never mix, and the host sees only empty node_modules/, dist/, site/. The
+# sources (lib/, stages/, checks/ …) stay shared: an edit saved on the host is the VM's file.
+# Bind mounts do not survive a reboot and the shared folder is mounted by Vagrant after boot, so
+# the Vagrantfile runs this step again on every `vagrant up` (`provision.sh --local-dirs`,
+# which does this step only).
+LOCAL_DIRS=(node_modules dist site)
+SHARED_FS='^(vboxsf|vmhgfs|fuse\.vmhgfs-fuse|prl_fs|9p|virtiofs|nfs|nfs4|cifs|smb3)$'
+local_dirs() {
+  local fstype owner d
+  fstype=$(findmnt -no FSTYPE -T "$PWD" 2>/dev/null || echo unknown)
+  if ! [[ "$fstype" =~ $SHARED_FS ]]; then
+    step "local build dirs: $PWD is on $fstype (the VM's own disk), nothing to do"
+    return 0
+  fi
+  owner=$(stat -c %u:%g "$PWD")
+  for d in "${LOCAL_DIRS[@]}"; do
+    if mountpoint -q "$d"; then
+      step "local build dirs: $d already on the VM's disk"
+      continue
+    fi
+    install -d -o "${owner%:*}" -g "${owner#*:}" "/var/lib/minidock-vm/$d"
+    mkdir -p "$d"
+    mount --bind "/var/lib/minidock-vm/$d" "$d"
+    step "local build dirs: $PWD/$d → /var/lib/minidock-vm/$d (the share is $fstype)"
+  done
+}
+if [ -n "${MINIDOCK_VM:-}" ]; then local_dirs; fi
+if [ "${1:-}" = "--local-dirs" ]; then exit 0; fi
 
 # ---------------------------------------------------------------------------------------------
 # (a) System packages. What each is for:

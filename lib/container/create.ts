@@ -1,23 +1,22 @@
 // Creating a container: a name, an ID, its state files and its root filesystem — everything
 // `run` needs before a process exists. docker's `create` half of `run`.
 //
-// Validation comes first and creates nothing; the name is taken under a lock (two runs asking
-// for the same name at once: one wins, the other gets docker's "Conflict" error); a failure
-// after that point removes what was made.
+// Validation comes first and creates nothing; the name is reserved under a lock (two runs asking
+// for the same name at once: one wins, the other gets docker's "Conflict" error; reserve.ts),
+// and a failure after that point removes what was made.
 
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { EngineError } from '../errors.js';
 import { ImageStore } from '../image/store.js';
-import { withLock } from '../lock.js';
 import { invalidName } from '../names.js';
 import type { Paths } from '../paths.js';
 import { planMounts } from '../volumes/plan.js';
 import { parseVolumeSpec } from '../volumes/grammar.js';
 import { createMounts, mountPointsOf } from './volumes.js';
 import type { MountPoint } from './records.js';
-import { containerName } from './names.js';
-import { ensureDir, listContainers, newState, saveContainer, saveHostConfig, type Container, type HostConfig } from './state.js';
+import { releaseName, reserveName } from './reserve.js';
+import { ensureDir, newState, saveContainer, saveHostConfig, type Container, type HostConfig } from './state.js';
 import { logPath } from './logs.js';
 import { exposedPorts } from '../network/ports.js';
 
@@ -108,18 +107,20 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
     Minidock: { InitStartTime: '', Stage: req.stage, MonitorPid: 0 },
   };
 
-  // 2. Take the name and write the state, atomically with respect to other runs.
-  withLock('names', () => {
-    const name = req.name ?? containerName(new Set(listContainers(p).map((x) => x.Name)));
-    const taken = listContainers(p).find((x) => x.Name === `/${name.replace(/^\//, '')}`);
-    if (taken) {
-      throw new EngineError(`Conflict. The container name "/${name.replace(/^\//, '')}" is already in use by container "${taken.ID}". You have to remove (or rename) that container to be able to reuse that name.`);
-    }
-    c.Name = `/${name.replace(/^\//, '')}`;
+  // 2. Reserve the name: the names lock is held only for that (reserve.ts); the state files are
+  //    written after it is released, then the reservation is dropped (config.v2.json has the name).
+  const name = reserveName(p, req.name, id);
+  c.Name = `/${name}`;
+  try {
     ensureDir(dir);
     saveHostConfig(p, id, req.host);
     saveContainer(p, c);
-  });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  } finally {
+    releaseName(p, name, id);
+  }
 
   // 3. The root filesystem. If it fails, the container never existed.
   try {

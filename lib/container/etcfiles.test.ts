@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { paths, type Paths } from '../paths.js';
-import { containerResolvConf, DEFAULT_HOSTS, etcMounts, hostsFile, resolvConf, rewriteInPlace } from './etcfiles.js';
+import { chooseHostResolvConf, containerResolvConf, DEFAULT_HOSTS, etcMounts, hostsFile, resolvConf, rewriteInPlace } from './etcfiles.js';
 import type { Container } from './state.js';
 
 let root: string;
@@ -86,5 +86,50 @@ describe('rewriteInPlace', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the host resolv.conf under systemd-resolved', () => {
+  // Ubuntu's two layouts: /etc/resolv.conf → stub-resolv.conf (the stub only, the default), or
+  // → /run/systemd/resolve/resolv.conf itself (the upstream servers)
+  const STUB = '# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lab.example\n';
+  const UPSTREAM = '# This is /run/systemd/resolve/resolv.conf managed by man:systemd-resolved(8).\nnameserver 192.168.56.2\nnameserver 10.0.2.3\nsearch lab.example\n';
+  const resolvedDir = () => path.join(root, 'run', 'systemd', 'resolve');
+
+  it('reads the upstream servers from /run/systemd/resolve/resolv.conf when /etc/resolv.conf lists only the stub', () => {
+    expect(chooseHostResolvConf(STUB, UPSTREAM)).toBe(UPSTREAM);
+    writeFileSync(path.join(etc, 'resolv.conf'), STUB);
+    mkdirSync(resolvedDir(), { recursive: true });
+    writeFileSync(path.join(resolvedDir(), 'resolv.conf'), UPSTREAM);
+    etcMounts(p, c, { NetworkMode: 'bridge' }, 3, etc);
+    const written = readFileSync(path.join(p.container('c1'), 'resolv.conf'), 'utf8');
+    expect(written).toContain('nameserver 192.168.56.2\nnameserver 10.0.2.3');
+    expect(written).not.toMatch(/127\.0\.0\.53|8\.8\.8\.8/);
+  });
+
+  it('uses /etc/resolv.conf as it is when it already lists the upstream servers (a link to resolved’s resolv.conf)', () => {
+    mkdirSync(resolvedDir(), { recursive: true });
+    writeFileSync(path.join(resolvedDir(), 'resolv.conf'), UPSTREAM);
+    rmSync(path.join(etc, 'resolv.conf'));
+    symlinkSync(path.join(resolvedDir(), 'resolv.conf'), path.join(etc, 'resolv.conf'));
+    etcMounts(p, c, { NetworkMode: 'bridge' }, 3, etc);
+    expect(readFileSync(path.join(p.container('c1'), 'resolv.conf'), 'utf8')).toBe(UPSTREAM);
+  });
+
+  it('falls back to the public defaults when the stub is listed but resolved’s own file is missing', () => {
+    expect(chooseHostResolvConf(STUB, null)).toBe(STUB);
+    writeFileSync(path.join(etc, 'resolv.conf'), STUB);
+    etcMounts(p, c, { NetworkMode: 'bridge' }, 3, etc);
+    expect(readFileSync(path.join(p.container('c1'), 'resolv.conf'), 'utf8')).toContain('nameserver 8.8.8.8');
+  });
+
+  it('keeps /etc/resolv.conf when it names another server beside the stub, and for --network host', () => {
+    const mixed = 'nameserver 127.0.0.53\nnameserver 10.0.0.2\n';
+    expect(chooseHostResolvConf(mixed, UPSTREAM)).toBe(mixed);
+    writeFileSync(path.join(etc, 'resolv.conf'), STUB);
+    mkdirSync(resolvedDir(), { recursive: true });
+    writeFileSync(path.join(resolvedDir(), 'resolv.conf'), UPSTREAM);
+    etcMounts(p, c, { NetworkMode: 'host' }, 3, etc);
+    expect(readFileSync(path.join(p.container('c1'), 'resolv.conf'), 'utf8')).toBe(STUB); // the stub is reachable from the host's network
   });
 });

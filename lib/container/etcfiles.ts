@@ -60,8 +60,8 @@ export function hostsFile(hostname: string, opts: { ip?: string; extra?: readonl
 export const DEFAULT_NAMESERVERS = ['8.8.8.8', '8.8.4.4'];
 
 /**
- * The container's resolv.conf, from the host's: a nameserver on a loopback address (127.0.0.53
- * of systemd-resolved, a local dnsmasq) would be the container's own loopback inside its network
+ * The container's resolv.conf, from the host's (chooseHostResolvConf): a nameserver on a loopback
+ * address (127.0.0.53 of systemd-resolved, a local dnsmasq) would be the container's own loopback inside its network
  * namespace, where nothing listens, so those lines go. If no nameserver is left, Docker's
  * defaults. search/options lines are kept. Text in, text out: nothing is asked of any DNS server.
  */
@@ -76,6 +76,40 @@ export function containerResolvConf(hostResolvConf: string): string {
   const out = kept.join('\n').replace(/\n+$/, '');
   const defaults = hasNameserver ? '' : DEFAULT_NAMESERVERS.map((n) => `nameserver ${n}`).join('\n');
   return [out, defaults].filter((s) => s !== '').join('\n') + '\n';
+}
+// #endregion
+
+// #region resolved-upstream
+/** systemd-resolved's stub listener: the only nameserver of /etc/resolv.conf on Ubuntu. */
+export const RESOLVED_STUB = '127.0.0.53';
+
+/**
+ * Which host resolv.conf a container's is made from. On a host that runs systemd-resolved
+ * (Ubuntu), /etc/resolv.conf names only the stub 127.0.0.53, a loopback address the container
+ * cannot reach; dropping it would leave Docker's public defaults, which many networks block.
+ * systemd-resolved writes the servers it really asks to /run/systemd/resolve/resolv.conf, and
+ * Docker reads that file in this case; so do we. Any other /etc/resolv.conf is used as it is.
+ * systemd-resolved.service(8), "/etc/resolv.conf".
+ */
+export function chooseHostResolvConf(etcResolvConf: string, resolvedResolvConf: string | null): string {
+  const servers = etcResolvConf.split('\n').flatMap((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1] ?? []);
+  const onlyStub = servers.length > 0 && servers.every((s) => s === RESOLVED_STUB);
+  return onlyStub && resolvedResolvConf !== null ? resolvedResolvConf : etcResolvConf;
+}
+
+/**
+ * The host's resolv.conf for a container with a network of its own. `etcDir` is the host's
+ * /etc (a temp dir in tests); systemd-resolved's file is found beside it, at ../run/systemd/….
+ */
+function hostResolvConf(etcDir: string): string {
+  const resolved = path.join(etcDir, '..', 'run', 'systemd', 'resolve', 'resolv.conf');
+  let upstream: string | null = null;
+  try {
+    upstream = readFileSync(resolved, 'utf8');
+  } catch {
+    // no systemd-resolved on this host
+  }
+  return chooseHostResolvConf(readOr(path.join(etcDir, 'resolv.conf'), ''), upstream);
 }
 // #endregion
 
@@ -107,7 +141,7 @@ export function etcMounts(p: Paths, c: Container, hc: Pick<HostConfig, 'NetworkM
   const hostResolv = readOr(path.join(etcDir, 'resolv.conf'), '');
   writeFileSync(path.join(dir, 'hostname'), `${c.Config.Hostname}\n`, { mode: 0o644 });
   writeFileSync(path.join(dir, 'hosts'), mode === 'host' ? hostHosts : hostsFile(c.Config.Hostname), { mode: 0o644 });
-  writeFileSync(path.join(dir, 'resolv.conf'), mode === 'host' ? hostResolv : containerResolvConf(hostResolv), { mode: 0o644 });
+  writeFileSync(path.join(dir, 'resolv.conf'), mode === 'host' ? hostResolv : containerResolvConf(hostResolvConf(etcDir)), { mode: 0o644 });
   trace(`write ${dir}/{hostname,hosts,resolv.conf}; bind-mount them at /etc/…`);
   return ETC_FILES.map(({ file, target }) => ({ source: path.join(dir, file), target, type: 'bind', readonly: false }));
 }
@@ -199,7 +233,7 @@ export function writeNetworkEtcFiles(p: Paths, id: string, etcDir = '/etc'): voi
     if (isUserNetwork(net)) peers.push(...peerLines(p, net, id, (peer) => dnsNames(p, peer, net.Name)));
   }
   rewriteInPlace(hostsPath, containerHosts(c, primary, extra, [...new Set(peers)]));
-  rewriteInPlace(resolvPath, resolvConf(hostResolv, hc.Dns ?? [], hc.DnsSearch ?? [], true));
+  rewriteInPlace(resolvPath, resolvConf(hostResolvConf(etcDir), hc.Dns ?? [], hc.DnsSearch ?? [], true));
 }
 
 /** The names a member of a user network answers to there (its record says; null: it is gone). */

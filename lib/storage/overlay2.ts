@@ -15,7 +15,7 @@
 // Stage 3 notes: stages/03-overlay2/README.md.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { sh } from '../sys/exec.js';
@@ -273,8 +273,11 @@ export function removeContainerLayers(home: string, mountId: string): void {
 /** Is `dir` a mount point in the caller's (the host's) mount namespace? proc(5): mountinfo. */
 export function mountedOnHost(dir: string, mountinfo = '/proc/self/mountinfo'): boolean {
   if (!existsSync(dir)) return false;
+  // the mount point field (5th) is an absolute path in our namespace, symlinks resolved (unlike
+  // the 4th, root, which is relative to the mounted filesystem): compare with the real path
+  const real = realpathSync(dir);
   const table = readFileSync(mountinfo, 'utf8');
   // mountinfo escapes blanks, tabs, newlines and backslashes in paths as \ooo octal
   const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return table.split('\n').some((line) => unescape(line.split(' ')[4] ?? '') === dir);
+  return table.split('\n').some((line) => unescape(line.split(' ')[4] ?? '') === real);
 }
