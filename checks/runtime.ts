@@ -110,7 +110,7 @@ async function stopContainerd(c: Containerd): Promise<void> {
 
 export const runtimeChecks: Check[] = [
   {
-    name: 'a bundle by hand: minidock-runtime create leaves PID 1 waiting, start runs it, kill stops it, delete leaves nothing',
+    name: 'a bundle by hand: minidock-runtime create leaves PID 1 waiting, start runs it, kill stops it, delete leaves nothing; run returns the status',
     hint: 'lib/runtime/container.ts (create, start, kill, remove) and the exec fifo in lib/runtime/init.ts step 10; state.json in lib/runtime/state.ts',
     async run(ctx) {
       const bundle = await makeBundle(ctx, ['sh', '-c', 'echo $$ > /tmp/pid; hostname > /tmp/hostname; exec sleep 600']);
@@ -140,6 +140,13 @@ export const runtimeChecks: Check[] = [
         assert(!existsSync(path.join(root, id)), `${root}/${id} is still there after delete`);
         for (const d of cgroupDirs(`minidock/${id}`)) assert(!existsSync(d), `${d} is still there after delete`);
         assertEqual((await rt(ctx, root, ['list', '-q'])).trim(), '', 'list after delete');
+        // `run`: create, start and wait in one, with the container's status as its own
+        const config = JSON.parse(readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+        config.process.args = ['sh', '-c', 'exit 3'];
+        writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+        const ran = await exec('sh', ['-c', `"$0" --root "$1" run --bundle "$2" "$3" </dev/null >/dev/null 2>&1`, runtimeBin(), root, bundle, `${id}-run`], { env: ctx.env, timeoutMs: 30_000 });
+        assertEqual(ran.code, 3, 'minidock-runtime run’s exit status (the container’s)');
+        assertEqual((await rt(ctx, root, ['list', '-q'])).trim(), '', 'list after run (run deletes what it created)');
       } finally {
         await exec(runtimeBin(), ['--root', root, 'delete', '--force', id], { env: ctx.env });
         rmSync(root, { recursive: true, force: true });
