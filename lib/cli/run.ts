@@ -11,6 +11,7 @@ import { checkResourceFlags, checkWorkdir } from '../container/validate.js';
 import { planNamespaces } from '../container/namespaces.js';
 import { paths, type Paths } from '../paths.js';
 import { currentStage } from '../stage.js';
+import { phase } from '../sys/trace.js';
 import { splitVolumeFlags } from '../volumes/grammar.js';
 import { networkRunConfig } from '../network/modes.js';
 import { parseFlags, splitAtPositional } from './args.js';
@@ -106,6 +107,7 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
 }
 
 export default async function run(argv: string[]): Promise<number> {
+  phase('cli started: Node, the verb’s code, containers reconciled');
   const req = parseRunArgs(argv);
   const stage = currentStage();
   requireStages(req.values, stage);
@@ -146,6 +148,7 @@ export default async function run(argv: string[]): Promise<number> {
     volumes,
     bindPoints,
   });
+  phase('create: flags checked, name, image, layers, records');
   if (req.detach) {
     await startDetached(p, c.ID);
     process.stdout.write(c.ID + '\n');

@@ -14,7 +14,7 @@ import { processStartTime } from '../proc.js';
 import * as runtime from '../runtime/container.js';
 import { secureJoin } from '../runtime/rootfs.js';
 import { realSys, type Sys } from '../sys/index.js';
-import { trace } from '../sys/trace.js';
+import { phase, trace } from '../sys/trace.js';
 import { mountRootfs } from '../storage/index.js';
 import { copyDataIfEmpty } from '../volumes/copydata.js';
 import { volumeMounts } from '../volumes/plan.js';
@@ -41,6 +41,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   const stage = c.Minidock.Stage;
   const root = p.runtimeRoot;
   const sys = await realSys();
+  phase('ffi-rs loaded (the system-call layer)');
   // From here this process is the container's monitor: a verb that finds it dead reconciles.
   updateState(p, id, {}, { MonitorPid: process.pid });
 
@@ -51,8 +52,10 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   try {
     const rootfs = mountRootfs(p, c.GraphDriver, sys);
     fillNewVolumes(sys, c, rootfs);
+    phase('rootfs mounted on the host (overlay), volumes filled');
     const spec = buildSpec(p, c, hc, stage, rootfs);
     const bundle = writeBundle(p, id, spec);
+    phase('bundle: config.json and the /etc files written');
     created = await runtime.create(sys, {
       root, id, bundle, spec,
       stdio: opts.output === 'terminal' ? [opts.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
@@ -74,6 +77,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   try {
     runtime.start(root, id);
     await created.execed();
+    phase('start: exec fifo → execve');
   } catch (e) {
     child.kill('SIGKILL');
     await created.exited;
@@ -91,13 +95,16 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   // 4. Wait for PID 1, then undo, each step on its own: one that fails must not keep the
   //    others, or the exit record, from happening (`rm` repeats them all later).
   const status = await created.exited;
+  phase('the container ran');
   stopForwarding();
   await Promise.all(logged); // the last lines reach the log before the exit is recorded
   const oomKilled = runtime.oomKilled(root, id);
   cleanUp(p, sys, c, { runtime: true });
+  phase('cleanup: cgroup, network, rootfs mount, bundle');
   updateState(p, id, { Status: 'exited', Running: false, Pid: 0, ExitCode: status, OOMKilled: oomKilled, FinishedAt: new Date().toISOString() });
   trace(`container ${id.slice(0, 12)} exited with status ${status}${oomKilled ? ' (OOM killed)' : ''}`);
-  if (hc.AutoRemove) removeContainerFiles(p, sys, id);
+  if (hc.AutoRemove) removeContainerFiles(p, sys, id, false, true); // cleaned up just above
+  phase('exit recorded' + (hc.AutoRemove ? ', container removed (--rm)' : ''));
   return status;
 }
 // #endregion

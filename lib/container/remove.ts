@@ -22,21 +22,22 @@ import { containerLock, loadContainer, type Container } from './state.js';
  * `removeVolumes`, rm -v, its anonymous volumes). Under the container's lock, and idempotent:
  * `rm -f` and `--rm` may both get here for one container, and the second finds nothing to do.
  */
-export function removeContainerFiles(p: Paths, sys: Sys, id: string, removeVolumes = false): void {
+export function removeContainerFiles(p: Paths, sys: Sys, id: string, removeVolumes = false, cleaned = false): void {
   containerLock(p, id, () => {
     if (!existsSync(path.join(p.container(id), 'config.v2.json'))) {
       rmSync(p.container(id), { recursive: true, force: true }); // a half-removed one: finish the job
       return;
     }
-    removeLocked(p, sys, loadContainer(p, id), removeVolumes);
+    removeLocked(p, sys, loadContainer(p, id), removeVolumes, cleaned);
   });
 }
 
 /** The same, for a caller that holds the container's lock already (reconcile.ts). */
-export function removeLocked(p: Paths, sys: Sys, c: Container, removeVolumes = false): void {
+export function removeLocked(p: Paths, sys: Sys, c: Container, removeVolumes = false, cleaned = false): void {
   trace(`remove container ${c.ID.slice(0, 12)}: runtime state, cgroup, network, rootfs, state`);
   // gone already unless its monitor died: then the runtime's part, the network, the mount remain
-  cleanUp(p, sys, c, { runtime: true });
+  // (`cleaned`: the monitor has just undone them itself, for --rm)
+  if (!cleaned) cleanUp(p, sys, c, { runtime: true });
   new ImageStore(p, { collectGarbage: false }).removeRootfs(c.ID, c.GraphDriver);
   // rm -v, and --rm (docker's AutoRemove removes them too): the anonymous volumes; named ones stay
   if (removeVolumes || autoRemove(p, c)) removeAnonymousVolumes(p, c.ID, c.MountPoints ?? {}, usersOf(p));

@@ -22,7 +22,7 @@ import { processStartTime } from '../proc.js';
 import { stageOn } from '../stage.js';
 import { CLONE, S_IF } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
-import { trace } from '../sys/trace.js';
+import { phase, trace } from '../sys/trace.js';
 import { defaultCgroupPath, openCgroup, type Cgroup } from './cgroups/index.js';
 import { runHooks, runHooksWarning } from './hooks.js';
 import { namespaceOf, OCI_VERSION, type Spec } from './spec.js';
@@ -85,6 +85,7 @@ export async function create(sys: Sys, opts: CreateOptions): Promise<Created> {
     cgroup?.create();
     cgroup?.apply(spec.linux.resources ?? {});
     // 4. init, in the PID namespace config.json asks for.
+    phase('runtime: exec fifo, cgroup with its limits');
     child = spawnInit(sys, root, id, spec, opts.stdio);
     const exited = waitForExit(child);
     // 5. The conversation of sync.ts, up to "ready".
@@ -158,6 +159,7 @@ async function handshake(child: ChildProcess, opts: CreateOptions, rootfs: strin
   const channel = new InitChannel(child.stdio[3] as Socket);
   channel.send({ type: 'bootstrap', bootstrap: { spec, rootfs, noPivot: opts.noPivot ?? false } });
   await channel.expect('created');
+  phase('init started (Node, ffi-rs) and in its namespaces');
   const pid = child.pid!;
   // init exists and owns its namespaces: put it (every thread of it) in the container's cgroup
   cgroup?.addProcess(pid);
@@ -171,8 +173,10 @@ async function handshake(child: ChildProcess, opts: CreateOptions, rootfs: strin
   runHooks('prestart', spec.hooks?.prestart, creating);
   runHooks('createRuntime', spec.hooks?.createRuntime, creating);
   opts.onCreateRuntime?.(creating);
+  phase('cgroup joined, createRuntime hooks (the network)');
   channel.send({ type: 'configured' });
   await channel.expect('ready');
+  phase('init: mounts, /dev, pivot_root, hostname, ready');
   saveState(root, state);
   // keep listening: after start, init says 'exec' and the socket closes at execve
   return { state, channel };

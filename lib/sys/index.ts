@@ -5,7 +5,7 @@
 export type { Sys } from './sys.js';
 export { CLONE, MS, MNT, F, PR, S_IF, makedev } from './constants.js';
 export { sh } from './exec.js';
-export { trace, tracing, setRole } from './trace.js';
+export { phase, trace, tracing, setRole } from './trace.js';
 
 /** The real system, loaded on first use (ffi-rs is a native addon: no need to load it for `ps`). */
 export async function realSys(): Promise<import('./sys.js').Sys> {
