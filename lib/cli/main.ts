@@ -44,6 +44,9 @@ export const VERBS: Record<string, VerbEntry> = {
   volume: { load: () => import('./volume.js'), startsContainer: false },
   network: { load: () => import('./network.js'), startsContainer: false },
   system: { load: () => import('./system.js'), startsContainer: false },
+  // stage 7: exec's own failures are 126/127 (cannot invoke, not found) as docker's; its other
+  // errors carry 1 themselves (container not running) or 125 (the engine)
+  exec: { load: () => import('./exec.js'), startsContainer: true },
 };
 
 /**
@@ -82,6 +85,7 @@ A container lab engine. Commands:
   volume    manage volumes: create, ls, inspect, rm, prune (stage 4)
   network   manage networks: create, ls, inspect, rm, connect, disconnect, prune (stage 5)
   system    prune: remove stopped containers, unused networks and images, crash leftovers
+  exec      run a command in a running container (stage 7)
   doctor    check that this machine can run containers (stage 0)
 
 Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray).`;
