@@ -47,6 +47,7 @@ export const VERBS: Record<string, VerbEntry> = {
   // stage 7: exec's own failures are 126/127 (cannot invoke, not found) as docker's; its other
   // errors carry 1 themselves (container not running) or 125 (the engine)
   exec: { load: () => import('./exec.js'), startsContainer: true },
+  logs: { load: () => import('./logs.js'), startsContainer: false },
 };
 
 /**
@@ -86,6 +87,7 @@ A container lab engine. Commands:
   network   manage networks: create, ls, inspect, rm, connect, disconnect, prune (stage 5)
   system    prune: remove stopped containers, unused networks and images, crash leftovers
   exec      run a command in a running container (stage 7)
+  logs      show a container's output: -f, --tail N, -t, --since, --until (stage 7)
   doctor    check that this machine can run containers (stage 0)
 
 Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray).`;
