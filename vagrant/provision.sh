@@ -37,9 +37,10 @@ command -v apt-get >/dev/null || die "apt-get not found: this script knows Debia
 #   ca-certificates curl                fetching Node and talking to registries over TLS
 #   gcc libc6-dev                       stage 1: the chroot-escape demo is a static C program
 #   tcpdump conntrack                   stage 5: watching packets and NAT state while debugging
+#   tini                                stage 7: --init bind-mounts its tini-static as /sbin/docker-init
 PACKAGES=(busybox-static iproute2 nftables iptables runc hyperfine skopeo umoci iperf3 attr psmisc
   procps util-linux tree ca-certificates curl docker-registry containerd gcc libc6-dev tcpdump conntrack
-  xz-utils bzip2 zstd)
+  xz-utils bzip2 zstd tini)
 [ -n "${CI:-}" ] && PACKAGES+=(vagrant)
 
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }

@@ -18,6 +18,7 @@ import { parseFlags, splitAtPositional } from './args.js';
 const OPTIONS = {
   detach: { type: 'boolean', short: 'd' },
   rm: { type: 'boolean' },
+  init: { type: 'boolean' },
   name: { type: 'string' },
   env: { type: 'string', short: 'e', multiple: true },
   workdir: { type: 'string', short: 'w' },
@@ -73,6 +74,7 @@ function requireStages(values: RunRequest['values'], stage: number): void {
   if (net !== undefined && !['host', 'none'].includes(net) && !net.startsWith('container:')) netFlags.push(`network ${net}`);
   if (netFlags.length > 0 && stage < 5) throw new EngineError(`--${netFlags[0]} needs stage 5 (networking); this engine runs at stage ${stage}`);
   const volumeFlags = ['volume', 'mount', 'volumes-from'].filter((k) => values[k as keyof typeof values] !== undefined);
+  if (values.init && stage < 7) throw new EngineError(`--init needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   if (volumeFlags.length > 0 && stage < 4) throw new EngineError(`--${volumeFlags[0]} needs stage 4 (volumes); this engine runs at stage ${stage}`);
 }
 
@@ -90,6 +92,7 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
   const r = parseResources(checkResourceFlags(flags));
   return {
     AutoRemove: !!values.rm,
+    ...(values.init ? { Init: true } : {}),
     ...modes,
     CgroupnsMode: modes.CgroupnsMode as HostConfig['CgroupnsMode'],
     Memory: r.Memory ?? 0,

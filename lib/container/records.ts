@@ -49,6 +49,8 @@ export interface ContainerConfig {
 /** HostConfig: how this host runs it (hostconfig.json). */
 export interface HostConfig {
   AutoRemove: boolean;
+  /** --init: docker-init (tini) runs as PID 1 (stage 7) */
+  Init?: boolean;
   NetworkMode: string;
   PidMode: string;
   IpcMode: string;
