@@ -9,7 +9,7 @@
 // #region state-shape
 /** The State object of `docker inspect`. */
 export interface State {
-  Status: 'created' | 'running' | 'exited' | 'removing' | 'dead';
+  Status: 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'dead';
   Running: boolean;
   Paused: boolean;
   Restarting: boolean;
@@ -42,6 +42,9 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   /** "80/tcp" → {}: ports the image or --expose declare; -P publishes them (stage 5) */
   ExposedPorts?: Record<string, Record<string, never>>;
+  /** --stop-signal (or the image's STOPSIGNAL) and --stop-timeout: what `stop` sends, how long it waits (stage 7) */
+  StopSignal?: string;
+  StopTimeout?: number;
   /** `-v /data` (and an image's VOLUME): destinations that get an anonymous volume (stage 4) */
   Volumes?: Record<string, object> | null;
 }

@@ -17,6 +17,7 @@ import { realSys } from '../sys/index.js';
 import { setRole } from '../sys/trace.js';
 import { create, kill, processes, remove, start } from './container.js';
 import { execProcess, parseProcess } from './exec.js';
+import { pause } from './pause.js';
 import { defaultSpec, parseSpec } from './spec.js';
 import { listIds, loadState, ociState } from './state.js';
 
@@ -33,6 +34,7 @@ An OCI runtime (runc's command line). Commands:
   list      list containers
   ps        list the processes of a container
   exec      run a process in a running container (--process FILE, or ID COMMAND [ARG...])
+  pause     freeze every process of a container (the cgroup freezer); resume thaws them
 
 Global options: --root DIR (default /run/minidock/runtime), --log FILE, --log-format text|json,
 --debug, --systemd-cgroup (not supported).`;
@@ -221,8 +223,17 @@ COMMANDS.exec = async (argv, g) => {
 };
 // #endregion
 
+COMMANDS.pause = (argv, g) => {
+  pause(g.root, oneId(parseArgs({ args: argv, allowPositionals: true, options: {} }).positionals, 'pause'), true);
+  return 0;
+};
+COMMANDS.resume = (argv, g) => {
+  pause(g.root, oneId(parseArgs({ args: argv, allowPositionals: true, options: {} }).positionals, 'resume'), false);
+  return 0;
+};
+
 /** Not (yet) a runc command here: say so in one line. */
-for (const name of ['pause', 'resume', 'checkpoint', 'restore', 'update', 'events', 'features']) {
+for (const name of ['checkpoint', 'restore', 'update', 'events', 'features']) {
   COMMANDS[name] = () => {
     throw new EngineError(`${name}: not supported by minidock-runtime`);
   };
