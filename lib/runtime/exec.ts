@@ -23,6 +23,7 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
+import { currentStage, stageOn } from '../stage.js';
 import { CLONE } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
@@ -84,6 +85,8 @@ export function joinNamespaces(sys: Sys, fds: ReadonlyMap<NsKind, number>): void
 // #region exec-parent
 /** Start `process` inside running container `id`. Resolves once it has execve()d. */
 export async function execProcess(sys: Sys, opts: ExecOptions): Promise<Execed> {
+  // the course's stage gate: exec is what a learner writes in stage 7
+  if (!stageOn(7)) throw new EngineError(`exec needs stage 7 (exec & lifecycle); this runtime runs at stage ${currentStage()}`);
   const s = loadState(opts.root, opts.id);
   const status = statusOf(opts.root, s);
   if (status !== 'running') throw new EngineError(`cannot exec in a ${status} container`, 1);
