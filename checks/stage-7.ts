@@ -101,6 +101,24 @@ export const stage: Stage = {
       },
     },
     {
+      name: 'exec -it under a real terminal: tty is /dev/pts/0 of the container, stty size is the size set outside, Ctrl-C interrupts the foreground process',
+      hint: 'lib/runtime/exec-enter.ts openTerminal (ptmx in the container, unlockpt, ptsname, dup2, TIOCSCTTY), lib/runtime/exec.ts (pidfd_getfd, TIOCSWINSZ), lib/container/exec.ts relayTerminal (raw mode)',
+      async run(ctx) {
+        const name = ctx.name('tty');
+        await startDetached(ctx, name, ['sleep', '600'], NONE);
+        // util-linux script(1) runs the command under a pty of its own; its stdin is our pipe
+        const cmd = `stty cols 97 rows 31; ${engine()} exec -it ${name} sh`;
+        const keys = 'tty; stty size\n' + 'sleep 100\n';
+        const typed = `sleep 1.5; printf '${keys.replace(/\n/g, '\\n')}'; sleep 1; printf '\\003'; sleep 0.5; printf 'echo after $?\\nexit 3\\n'; sleep 1`;
+        const r = await exec('sh', ['-c', `(${typed}) | script -qec "$0" /dev/null`, cmd], { env: ctx.env, timeoutMs: 20_000 });
+        const out = r.stdout.replace(/\r/g, '');
+        assert(/^\/dev\/pts\/0$/m.test(out), `tty inside did not print /dev/pts/0:\n${out.slice(0, 400)}`);
+        assert(/^31 97$/m.test(out), `stty size inside did not print "31 97" (the size set outside):\n${out.slice(0, 400)}`);
+        assert(/^after 130$/m.test(out), `Ctrl-C did not interrupt sleep 100 (want "after 130"):\n${out.slice(0, 600)}`);
+        assertEqual(r.code, 3, 'the exit status of exec -it (the shell’s exit 3), through script');
+      },
+    },
+    {
       name: 'containerd drives the runtime’s exec: ctr task exec runs a process in a ctr run -d container (runc exec --process)',
       hint: 'lib/runtime/cli.ts exec (--process FILE --detach --pid-file), lib/runtime/exec.ts parseProcess',
       async run(ctx) {
@@ -194,11 +212,11 @@ export const stage: Stage = {
       hint: 'lib/container/lifecycle.ts startContainer / restartContainer / waitContainer / topContainer; lib/cli/create.ts',
       async run(ctx) {
         const name = ctx.name('again');
-        const id = (await mdOk(ctx, ['create', '--name', name, ...NONE, 'busybox', 'sh', '-c', 'echo run >> /count; wc -l < /count; sleep 1'])).trim();
+        const id = (await mdOk(ctx, ['create', '--name', name, ...NONE, 'busybox', 'sh', '-c', 'echo run >> /count; wc -l < /count; sleep 3'])).trim();
         assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Status}}', name])).trim(), 'created', 'state after create');
         await mdOk(ctx, ['start', name]);
         const top = await mdOk(ctx, ['top', name]);
-        assert(/PID/.test(top) && /sleep 1/.test(top), `top does not list the container’s sleep:\n${top}`);
+        assert(/PID/.test(top) && /sleep 3/.test(top), `top does not list the container’s sleep:\n${top}`);
         assertEqual((await mdOk(ctx, ['wait', name], { timeoutMs: 10_000 })).trim(), '0', 'wait’s output: the exit status');
         await mdOk(ctx, ['restart', name]);
         await mdOk(ctx, ['wait', name], { timeoutMs: 10_000 });
@@ -241,14 +259,16 @@ export const stage: Stage = {
         await mdOk(ctx, ['stop', '-t', '1', name]);
         await mdOk(ctx, ['rm', name]);
         await waitUntil('the exec’d process to be gone', () => pidsRunning(marker).length === 0);
-        const inNs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+        const inNs = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
           try {
             return readlinkSync(`/proc/${d}/ns/pid`) === ns;
           } catch {
             return false;
           }
         });
-        assertEqual(inNs, [], 'processes left in the container’s PID namespace');
+        // an exec'd process whose cli exited is the host init's child: give it a moment to be reaped
+        await waitUntil('the container’s PID namespace to be empty', () => inNs().length === 0).catch(() => undefined);
+        assertEqual(inNs(), [], 'processes left in the container’s PID namespace');
         assertNothingLeft(id, ctx.env.MINIDOCK_RUN ?? '/run/minidock');
       },
     },

@@ -22,6 +22,16 @@ describe('execProcessSpec', () => {
   });
 });
 
+describe('execProcessSpec with -t', () => {
+  it('asks for a terminal and sets TERM=xterm unless the image or -e set one', () => {
+    const p = execProcessSpec(base, { cmd: ['sh'], env: [], tty: true });
+    expect(p.terminal).toBe(true);
+    expect(p.env).toContain('TERM=xterm');
+    expect(execProcessSpec(base, { cmd: ['sh'], env: ['TERM=vt100'], tty: true }).env.filter((e) => e.startsWith('TERM='))).toEqual(['TERM=vt100']);
+    expect(execProcessSpec(base, { cmd: ['sh'], env: [] }).terminal).toBe(false);
+  });
+});
+
 describe('requireRunning', () => {
   it('refuses a stopped container with docker’s message and exit status 1', () => {
     const c = { ID: 'abc', State: { Running: false, Paused: false, Pid: 0 }, Minidock: {} } as unknown as Container;

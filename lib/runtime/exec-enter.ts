@@ -6,9 +6,9 @@
 // JOIN_ORDER), and execve(2)s. Like init, it is synchronous from the first setns on: only this
 // thread is in the container, libuv's pool threads are not (DESIGN.md, process model).
 
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
 import { EngineError, EXIT, oneLine, SyscallError } from '../errors.js';
-import { F, PR } from '../sys/constants.js';
+import { F, PR, TIOC } from '../sys/constants.js';
 import { libcSys } from '../sys/libc.js';
 import type { Sys } from '../sys/sys.js';
 import { setRole } from '../sys/trace.js';
@@ -37,6 +37,8 @@ export function enter(sys: Sys, b: ExecBootstrap): never {
     throw new EngineError(`chdir to cwd (${JSON.stringify(p.cwd)}) set in the process failed: ${e instanceof SyscallError ? e.code : oneLine(e)}`, EXIT.CANNOT_INVOKE);
   }
   const file = lookPath(p.args[0], p.env);
+  // 3b. -t: a terminal made inside the container (its own devpts), the parent takes the master.
+  if (p.terminal) openTerminal(sys);
   // 4. What the process may do, as init does it for PID 1 (the same helpers): resource limits,
   //    no_new_privs, capabilities. Then fds 0-2 survive execve, fd 3 does not (the parent's EOF).
   for (const r of p.rlimits ?? []) sys.setrlimit(RLIMITS.get(r.type)!, BigInt(r.soft), BigInt(r.hard));
@@ -55,18 +57,47 @@ export function enter(sys: Sys, b: ExecBootstrap): never {
 }
 // #endregion
 
-/** Read the one bootstrap line from fd 3 (blocking, synchronous). */
-function readBootstrap(): ExecBootstrap {
-  const buf = Buffer.alloc(64 * 1024);
-  let text = '';
-  while (!text.includes('\n')) {
-    const n = readSync(SYNC_FD, buf, 0, buf.length, null);
-    if (n === 0) throw new Error('sync: the host closed the pipe before the bootstrap');
-    text += buf.subarray(0, n).toString('utf8');
+// #region open-terminal
+/**
+ * A pseudo-terminal, as posix_openpt(3), unlockpt(3) and ptsname(3) make one, opened in the
+ * container's /dev/pts (after the mount namespace: `tty` inside must find its name there):
+ *   master  /dev/ptmx — what the host side reads and writes
+ *   slave   /dev/pts/N — the process's stdin, stdout, stderr and controlling terminal
+ * The parent copies the master out of this process with pidfd_getfd(2) (Node cannot receive an
+ * fd over a socket) and says "go"; the master here is close-on-exec and vanishes at execve.
+ */
+function openTerminal(sys: Sys): void {
+  const master = openSync('/dev/ptmx', constants.O_RDWR | constants.O_NOCTTY);
+  sys.ioctlBuffer(master, TIOC.SPTLCK, Buffer.alloc(4)); // unlockpt: write 0 to the lock
+  const n = sys.ioctlBuffer(master, TIOC.GPTN, Buffer.alloc(4)).readInt32LE(0); // ptsname
+  const slave = openSync(`/dev/pts/${n}`, constants.O_RDWR | constants.O_NOCTTY);
+  for (const fd of [0, 1, 2]) sys.dup2(slave, fd);
+  closeSync(slave);
+  // we lead a session of our own (spawned detached: setsid), so the slave can be its terminal
+  sys.ioctl(0, TIOC.SCTTY, 0);
+  writeSync(SYNC_FD, JSON.stringify({ type: 'pty', fd: master }) + '\n');
+  const ack = readLine();
+  if (ack.type !== 'go') throw new Error(`sync: expected 'go', got '${ack.type}'`);
+}
+// #endregion
+
+/** One JSON line from fd 3, a byte at a time (blocking, synchronous; nothing read past it). */
+function readLine(): { type: string } & Record<string, unknown> {
+  const byte = Buffer.alloc(1);
+  const bytes: number[] = [];
+  for (;;) {
+    if (readSync(SYNC_FD, byte, 0, 1, null) === 0) throw new Error('sync: the host closed the pipe');
+    if (byte[0] === 0x0a) break;
+    bytes.push(byte[0]);
   }
-  const msg = JSON.parse(text.slice(0, text.indexOf('\n'))) as { type: string; bootstrap: ExecBootstrap };
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as { type: string } & Record<string, unknown>;
+}
+
+/** The bootstrap line from fd 3. */
+function readBootstrap(): ExecBootstrap {
+  const msg = readLine();
   if (msg.type !== 'bootstrap') throw new Error(`sync: expected 'bootstrap', got '${msg.type}'`);
-  return msg.bootstrap;
+  return msg.bootstrap as ExecBootstrap;
 }
 
 // Run as a program (exec.ts spawns `node dist/lib/runtime/exec-enter.js`).

@@ -3,9 +3,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../errors.js';
-import { CLONE } from '../sys/constants.js';
+import { CLONE, TIOC } from '../sys/constants.js';
 import { RecordingSys } from '../sys/fake.js';
-import { JOIN_ORDER, joinNamespaces, parseProcess } from './exec.js';
+import { JOIN_ORDER, joinNamespaces, parseProcess, setWindowSize } from './exec.js';
 import type { NsKind } from './namespaces.js';
 
 describe('joinNamespaces', () => {
@@ -63,5 +63,13 @@ describe('parseProcess', () => {
   ])('refuses %s', (_, text, why) => {
     expect(() => parseProcess(text)).toThrow(EngineError);
     expect(() => parseProcess(text)).toThrow(why);
+  });
+});
+
+describe('setWindowSize', () => {
+  it('passes struct winsize {rows, cols, 0, 0} as little-endian shorts to TIOCSWINSZ', () => {
+    const sys = new RecordingSys();
+    setWindowSize(sys, 7, { rows: 31, columns: 97 });
+    expect(sys.calls).toEqual([{ op: 'ioctlBuffer', args: [7, TIOC.SWINSZ, '1f00610000000000'] }]);
   });
 });

@@ -24,7 +24,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
 import { currentStage, stageOn } from '../stage.js';
-import { CLONE } from '../sys/constants.js';
+import { CLONE, TIOC } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
 import { openCgroup } from './cgroups/index.js';
@@ -51,10 +51,14 @@ export interface ExecOptions {
   stdio: StdioOptions & unknown[];
   /** write the process's host PID here (runc exec --pid-file; containerd reads it) */
   pidFile?: string;
+  /** process.terminal: the terminal's size at start */
+  windowSize?: { rows: number; columns: number };
 }
 
 export interface Execed {
   pid: number;
+  /** process.terminal: the pty master, in this process (the host side of the terminal) */
+  terminal?: number;
   child: ChildProcess;
   /** resolves to the exit status, as a shell shows it */
   exited: Promise<number>;
@@ -94,6 +98,7 @@ export async function execProcess(sys: Sys, opts: ExecOptions): Promise<Execed> 
   const child = spawnInPidNamespace(sys, s.pid, opts.stdio);
   const exited = waitForExit(child);
   const channel = new InitChannel(child.stdio[3] as Socket);
+  let terminal: number | undefined;
   try {
     // 2. The cgroup, before exec-enter runs a single step of the user's: its threads follow
     //    (cgroup.procs moves a whole thread group).
@@ -101,20 +106,37 @@ export async function execProcess(sys: Sys, opts: ExecOptions): Promise<Execed> 
     // 3. What to join and what to run; then wait for execve (EOF) or an error.
     const bootstrap: ExecBootstrap = { pid: s.pid, process: opts.process };
     (child.stdio[3] as Socket).write(JSON.stringify({ type: 'bootstrap', bootstrap }) + '\n');
-    const last = await channel.nextWithin('execve');
+    let last = await channel.nextWithin('execve');
+    // -t: exec-enter made a terminal inside; copy its master here, size it, then let it go on
+    const pty = last as unknown as { type: string; fd: number } | null;
+    if (pty?.type === 'pty') {
+      terminal = sys.pidfdGetfd(child.pid!, pty.fd);
+      if (opts.windowSize) setWindowSize(sys, terminal, opts.windowSize);
+      (child.stdio[3] as Socket).write(JSON.stringify({ type: 'go' }) + '\n');
+      last = await channel.nextWithin('execve');
+    }
     if (last?.type === 'error') throw new EngineError(last.message, last.exitCode);
     if (last !== null) throw new EngineError(`exec: unexpected message '${last.type}' from exec-enter`);
   } catch (e) {
     child.kill('SIGKILL');
     await exited;
+    if (terminal !== undefined) closeSync(terminal);
     throw e;
   } finally {
     channel.close();
   }
   if (opts.pidFile) writeFileSync(opts.pidFile, String(child.pid));
-  return { pid: child.pid!, child, exited };
+  return { pid: child.pid!, child, exited, terminal };
 }
 // #endregion
+
+/** TIOCSWINSZ: struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }. */
+export function setWindowSize(sys: Sys, fd: number, size: { rows: number; columns: number }): void {
+  const ws = Buffer.alloc(8);
+  ws.writeUInt16LE(size.rows, 0);
+  ws.writeUInt16LE(size.columns, 2);
+  sys.ioctlBuffer(fd, TIOC.SWINSZ, ws);
+}
 
 /** Spawn exec-enter in the PID namespace of `pid`, then give our own pid_for_children back. */
 function spawnInPidNamespace(sys: Sys, pid: number, stdio: unknown[]): ChildProcess {
@@ -161,7 +183,7 @@ export function parseProcess(text: string): Process {
   if (p.env !== undefined && (!Array.isArray(p.env) || !p.env.every((e) => typeof e === 'string'))) fail('env: want a list of strings');
   const cwd = p.cwd || '/';
   if (!cwd.startsWith('/')) fail(`cwd ${JSON.stringify(cwd)}: want an absolute path`);
-  if (p.terminal) fail('terminal: a pseudo-terminal (--console-socket) is not supported yet');
+  if (p.terminal) fail('terminal: a pseudo-terminal for the runtime (--console-socket) is not supported yet');
   for (const r of p.rlimits ?? []) if (!RLIMITS.has(r.type)) fail(`rlimits: unknown type ${JSON.stringify(r.type)}`);
   const user = p.user ?? { uid: 0, gid: 0 };
   if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid)) fail('user: want integer uid and gid');
