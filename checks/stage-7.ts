@@ -225,6 +225,27 @@ export const stage: Stage = {
       },
     },
     {
+      name: '--restart on-failure:2 restarts a failing container exactly twice; --restart always ends with a user’s stop',
+      hint: 'lib/container/restart.ts shouldRestart, the loop in lib/container/shim.ts (RestartCount, HasBeenManuallyStopped set by stop in lifecycle.ts)',
+      async run(ctx) {
+        const name = ctx.name('onfail');
+        await mdOk(ctx, ['run', '-d', '--name', name, ...NONE, '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'echo run; exit 1']);
+        const state = async (n: string) => (await mdOk(ctx, ['inspect', '-f', '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}', n])).trim();
+        await waitUntil('two restarts and the final exit', async () => (await state(name)) === '2 exited 1', 15_000).catch(() => undefined);
+        assertEqual(await state(name), '2 exited 1', 'RestartCount, status and exit status after on-failure:2');
+        await sleep(500);
+        assertEqual((await mdOk(ctx, ['logs', name])).trim().split('\n'), ['run', 'run', 'run'], 'the runs of an on-failure:2 container (one start, two restarts)');
+        const always = ctx.name('always');
+        await mdOk(ctx, ['run', '-d', '--name', always, ...NONE, '--restart', 'always', 'busybox', 'sh', '-c', 'sleep 0.2']);
+        await waitUntil('a restart under always', async () => Number((await state(always)).split(' ')[0]) >= 1, 10_000).catch(() => undefined);
+        assert(Number((await state(always)).split(' ')[0]) >= 1, `--restart always never restarted: ${await state(always)}`);
+        await mdOk(ctx, ['stop', '-t', '1', always]);
+        const after = await state(always);
+        await sleep(1500);
+        assertEqual((await state(always)).split(' ')[1], 'exited', `the status 1.5 s after stop of an always container (was ${after})`);
+      },
+    },
+    {
       name: 'pause freezes a busy loop (no CPU time in its cgroup), unpause resumes it; exec into a paused container is refused',
       hint: 'lib/runtime/cgroups Cgroup.freeze (v1 freezer.state FROZEN, v2 cgroup.freeze), lib/runtime/pause.ts, lib/container/lifecycle.ts pauseContainer',
       async run(ctx) {

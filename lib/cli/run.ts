@@ -3,6 +3,7 @@
 
 import { ArgumentsError, EngineError, UsageError } from '../errors.js';
 import { signalNumber } from '../container/lifecycle.js';
+import { parseRestartPolicy } from '../container/restart.js';
 import { RESOURCE_FLAG_OPTIONS, parseResources, type ResourceFlags } from '../container/resources.js';
 import { createContainer, parseEnv } from '../container/create.js';
 import { runContainer } from '../container/monitor.js';
@@ -20,6 +21,7 @@ const OPTIONS = {
   detach: { type: 'boolean', short: 'd' },
   rm: { type: 'boolean' },
   init: { type: 'boolean' },
+  restart: { type: 'string' },
   'stop-signal': { type: 'string' },
   'stop-timeout': { type: 'string' },
   name: { type: 'string' },
@@ -78,6 +80,8 @@ function requireStages(values: RunRequest['values'], stage: number): void {
   if (netFlags.length > 0 && stage < 5) throw new EngineError(`--${netFlags[0]} needs stage 5 (networking); this engine runs at stage ${stage}`);
   const volumeFlags = ['volume', 'mount', 'volumes-from'].filter((k) => values[k as keyof typeof values] !== undefined);
   if ((values['stop-signal'] !== undefined || values['stop-timeout'] !== undefined) && stage < 7) throw new EngineError(`--stop-signal/--stop-timeout need stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
+  if (values.restart !== undefined && stage < 7) throw new EngineError(`--restart needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
+  if (values.restart !== undefined && values.restart !== 'no' && values.rm) throw new EngineError('conflicting options: cannot specify both --restart and --rm');
   if (values.init && stage < 7) throw new EngineError(`--init needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   if (volumeFlags.length > 0 && stage < 4) throw new EngineError(`--${volumeFlags[0]} needs stage 4 (volumes); this engine runs at stage ${stage}`);
 }
@@ -97,6 +101,7 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
   return {
     AutoRemove: !!values.rm,
     ...(values.init ? { Init: true } : {}),
+    ...(values.restart !== undefined ? { RestartPolicy: parseRestartPolicy(values.restart) } : {}),
     ...modes,
     CgroupnsMode: modes.CgroupnsMode as HostConfig['CgroupnsMode'],
     Memory: r.Memory ?? 0,

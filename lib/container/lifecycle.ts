@@ -69,6 +69,7 @@ export function killContainer(p: Paths, ref: string, sig = 'KILL'): Container {
   const c = findContainer(p, ref);
   const n = signalNumber(sig);
   if (!isRunning(c)) throw new EngineError(`cannot kill container: ${ref}: container ${c.ID} is not running`, 1);
+  markStopped(p, c.ID, true);
   signal(c, n);
   return c;
 }
@@ -80,12 +81,14 @@ export function killContainer(p: Paths, ref: string, sig = 'KILL'): Container {
  */
 export async function stopContainer(p: Paths, ref: string, timeoutSec?: number, sigName?: string): Promise<Container> {
   const c = findContainer(p, ref);
+  if (c.State.Restarting) markStopped(p, c.ID, true); // between two runs: the shim gives up
   if (!isRunning(c)) return c; // stopping a stopped container is not an error
   const sys = await realSys();
   const { SIGKILL } = osConstants.signals;
   const sent = signalNumber(sigName ?? c.Config.StopSignal ?? 'SIGTERM');
   const timeout = timeoutSec ?? c.Config.StopTimeout ?? 10;
   thawIfPaused(p, c); // a frozen process cannot act on the signal
+  markStopped(p, c.ID, true); // a restart policy must not bring it back
   signal(c, sent);
   if (!(await waitStopped(p, sys, c.ID, timeout * 1000, sent))) {
     signal(c, SIGKILL);
@@ -109,6 +112,17 @@ export async function removeContainer(p: Paths, ref: string, force: boolean, rem
   }
   // with --rm, the monitor may be removing it right now: removal is locked and idempotent
   removeContainerFiles(p, sys, c.ID, removeVolumes);
+}
+
+/** docker's HasBeenManuallyStopped: set by stop and kill, cleared by start (restart.ts reads it). */
+function markStopped(p: Paths, id: string, stopped: boolean): void {
+  containerLock(p, id, () => {
+    if (!existsSync(p.container(id))) return;
+    const c = loadContainer(p, id);
+    if (!!c.HasBeenManuallyStopped === stopped) return;
+    c.HasBeenManuallyStopped = stopped;
+    saveContainer(p, c);
+  });
 }
 
 /** Change a container's State under its lock (a container removed meanwhile stays removed). */
@@ -152,6 +166,7 @@ function thawIfPaused(p: Paths, c: Container): void {
 export async function startContainer(p: Paths, ref: string): Promise<Container> {
   const c = findContainer(p, ref);
   if (isRunning(c)) return c;
+  markStopped(p, c.ID, false);
   if (c.State.Status === 'removing' || c.State.Dead) throw new EngineError(`container ${c.ID} cannot be started: it is ${c.State.Status}`, 1);
   await startDetached(p, c.ID);
   return loadContainer(p, c.ID);

@@ -49,11 +49,19 @@ export interface ContainerConfig {
   Volumes?: Record<string, object> | null;
 }
 
+/** docker's HostConfig.RestartPolicy. */
+export interface RestartPolicy {
+  Name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  MaximumRetryCount: number;
+}
+
 /** HostConfig: how this host runs it (hostconfig.json). */
 export interface HostConfig {
   AutoRemove: boolean;
   /** --init: docker-init (tini) runs as PID 1 (stage 7) */
   Init?: boolean;
+  /** --restart no|on-failure[:N]|always|unless-stopped (stage 7; the shim honours it) */
+  RestartPolicy?: RestartPolicy;
   NetworkMode: string;
   PidMode: string;
   IpcMode: string;
@@ -102,6 +110,9 @@ export interface Container {
   Minidock: { InitStartTime: string; Stage: number; MonitorPid: number };
   /** addresses, gateway, MAC, published ports, networks (stage 5: lib/network/settings.ts) */
   NetworkSettings?: NetworkSettings;
+  /** --restart (stage 7): how often the shim has started it again, and whether a user stopped it */
+  RestartCount?: number;
+  HasBeenManuallyStopped?: boolean;
 }
 // #endregion
 
