@@ -3,7 +3,7 @@
 // Observed from the host (/proc/<pid>/ns, /proc/<pid>/cgroup, cgroupfs, the log file). See
 // stages/07-exec/README.md. Black-box: never imports lib/.
 
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cpuUsageUs } from './cgroupfs.js';
 import { assert, assertEqual, assertFailures, engine, exec, hostMountinfo, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
@@ -265,6 +265,37 @@ export const stage: Stage = {
         assert(r.code === 1 && /is paused, unpause the container before exec/.test(r.stderr), `exec into a paused container: exit ${r.code}, ${r.stderr.trim()}`);
         await mdOk(ctx, ['unpause', name]);
         assert((await usedIn(500)) > 100_000, 'the busy loop did not resume after unpause');
+      },
+    },
+    {
+      name: 'cp: a file copied in appears, a file copied out matches, a container’s symlink is never followed on the host (in or out), a stopped container works too',
+      hint: 'lib/container/cp.ts (secureJoin for container paths, the stage-3 extractor, symlinks copied as links), lib/cli/cp.ts',
+      async run(ctx) {
+        const name = ctx.name('cp');
+        const dir = mkdtempSync('/tmp/mdcheck-cp-');
+        const hostFile = path.join(dir, `planted-${process.pid}`);
+        try {
+          writeFileSync(path.join(dir, 'in.txt'), 'from the host\n');
+          // inside: a link to /etc (must mean the container's /etc) and one out to the host's /tmp
+          await startDetached(ctx, name, ['sh', '-c', `ln -s /etc /tmp/etclink; ln -s ${hostFile} /evil; echo from the container > /out.txt; sleep 600`], NONE);
+          await sleep(300);
+          await mdOk(ctx, ['cp', path.join(dir, 'in.txt'), `${name}:/tmp/`]);
+          assertEqual(await mdOk(ctx, ['exec', name, 'cat', '/tmp/in.txt']), 'from the host\n', 'the file copied in, read inside');
+          await mdOk(ctx, ['cp', path.join(dir, 'in.txt'), `${name}:/tmp/etclink/`]);
+          assert(!existsSync('/etc/in.txt'), 'cp through the container’s /tmp/etclink wrote the HOST’s /etc/in.txt');
+          assertEqual(await mdOk(ctx, ['exec', name, 'cat', '/etc/in.txt']), 'from the host\n', 'the file copied through the link lands in the container’s /etc');
+          await mdOk(ctx, ['cp', `${name}:/out.txt`, path.join(dir, 'out.txt')]);
+          assertEqual(readFileSync(path.join(dir, 'out.txt'), 'utf8'), 'from the container\n', 'the file copied out');
+          await mdOk(ctx, ['cp', `${name}:/evil`, path.join(dir, 'evil')]);
+          assert(lstatSync(path.join(dir, 'evil')).isSymbolicLink(), 'a symlink copied out must stay a symlink');
+          assert(!existsSync(hostFile), 'copying the container’s symlink created or wrote its host target');
+          await mdOk(ctx, ['stop', '-t', '0', name]);
+          await mdOk(ctx, ['cp', path.join(dir, 'in.txt'), `${name}:/stopped.txt`]);
+          await mdOk(ctx, ['cp', `${name}:/stopped.txt`, path.join(dir, 'back.txt')]);
+          assertEqual(readFileSync(path.join(dir, 'back.txt'), 'utf8'), 'from the host\n', 'a round trip through a stopped container');
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       },
     },
     {

@@ -55,6 +55,7 @@ export const VERBS: Record<string, VerbEntry> = {
   pause: { load: () => import('./pause.js'), startsContainer: false },
   unpause: { load: () => import('./unpause.js'), startsContainer: false },
   top: { load: () => import('./top.js'), startsContainer: false },
+  cp: { load: () => import('./cp.js'), startsContainer: false },
 };
 
 /**
@@ -101,6 +102,7 @@ A container lab engine. Commands:
   wait      block until containers stop, print their exit status (stage 7)
   pause     freeze every process of containers; unpause thaws them (stage 7)
   top       the processes of a container, as the host's ps shows them (stage 7)
+  cp        copy files between a container and the host (stage 7)
   doctor    check that this machine can run containers (stage 0)
 
 Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray).`;

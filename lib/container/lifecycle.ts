@@ -81,14 +81,14 @@ export function killContainer(p: Paths, ref: string, sig = 'KILL'): Container {
  */
 export async function stopContainer(p: Paths, ref: string, timeoutSec?: number, sigName?: string): Promise<Container> {
   const c = findContainer(p, ref);
-  if (c.State.Restarting) markStopped(p, c.ID, true); // between two runs: the shim gives up
+  // a restart policy must not bring it back — also when it is between two runs right now
+  markStopped(p, c.ID, true);
   if (!isRunning(c)) return c; // stopping a stopped container is not an error
   const sys = await realSys();
   const { SIGKILL } = osConstants.signals;
   const sent = signalNumber(sigName ?? c.Config.StopSignal ?? 'SIGTERM');
   const timeout = timeoutSec ?? c.Config.StopTimeout ?? 10;
   thawIfPaused(p, c); // a frozen process cannot act on the signal
-  markStopped(p, c.ID, true); // a restart policy must not bring it back
   signal(c, sent);
   if (!(await waitStopped(p, sys, c.ID, timeout * 1000, sent))) {
     signal(c, SIGKILL);
