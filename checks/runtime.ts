@@ -18,7 +18,7 @@ export function runtimeBin(): string {
 }
 
 /** A bundle directory with a busybox rootfs (from the host's busybox-static) and `minidock-runtime spec`'s config.json. */
-async function makeBundle(ctx: Context, args: string[]): Promise<string> {
+export async function makeBundle(ctx: Context, args: string[]): Promise<string> {
   const dir = mkdtempSync('/tmp/mdcheck-bundle-');
   const bin = path.join(dir, 'rootfs', 'bin');
   mkdirSync(bin, { recursive: true });
@@ -56,7 +56,7 @@ async function waitForFile(file: string, ms = 5000): Promise<string> {
 }
 
 /** Every cgroup hierarchy's directory for `rel` (v1: one per hierarchy, v2: one). */
-function cgroupDirs(rel: string): string[] {
+export function cgroupDirs(rel: string): string[] {
   const root = '/sys/fs/cgroup';
   if (existsSync(path.join(root, 'cgroup.controllers'))) return [path.join(root, rel)];
   return readdirSync(root).map((h) => path.join(root, h, rel));
@@ -65,13 +65,13 @@ function cgroupDirs(rel: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // containerd, started by the check with its own root, state dir and socket (never the system's)
 
-interface Containerd {
+export interface Containerd {
   dir: string;
   socket: string;
   proc: ChildProcess;
 }
 
-async function startContainerd(ctx: Context): Promise<Containerd> {
+export async function startContainerd(ctx: Context): Promise<Containerd> {
   const dir = mkdtempSync('/tmp/mdcheck-containerd-');
   const socket = path.join(dir, 'containerd.sock');
   writeFileSync(
@@ -96,7 +96,7 @@ async function startContainerd(ctx: Context): Promise<Containerd> {
   throw new CheckFailure('containerd did not answer on its socket within 15 s (is the containerd package installed? vagrant/provision.sh installs it)');
 }
 
-async function stopContainerd(c: Containerd): Promise<void> {
+export async function stopContainerd(c: Containerd): Promise<void> {
   try {
     process.kill(-c.proc.pid!, 'SIGTERM');
   } catch {

@@ -72,9 +72,10 @@ if [ "${1:-}" = "--local-dirs" ]; then exit 0; fi
 #   ca-certificates curl                fetching Node and talking to registries over TLS
 #   gcc libc6-dev                       stage 1: the chroot-escape demo is a static C program
 #   tcpdump conntrack                   stage 5: watching packets and NAT state while debugging
+#   tini                                stage 7: --init bind-mounts its tini-static as /sbin/docker-init
 PACKAGES=(busybox-static iproute2 nftables iptables runc hyperfine skopeo umoci iperf3 attr psmisc
   procps util-linux tree ca-certificates curl docker-registry containerd gcc libc6-dev tcpdump conntrack
-  xz-utils bzip2 zstd)
+  xz-utils bzip2 zstd tini)
 [ -n "${CI:-}" ] && PACKAGES+=(vagrant)
 # CI, or MINIDOCK_V2=1: a pure cgroup v2 kernel under qemu for scripts/cgroup-v2-vm.sh
 [ -n "${CI:-}${MINIDOCK_V2:-}" ] && PACKAGES+=(qemu-system-x86 linux-image-amd64)

@@ -28,7 +28,7 @@ export function inspectContainer(p: Paths, c: Container): Record<string, unknown
     HostsPath: path.join(dir, 'hosts'),
     LogPath: c.LogPath,
     Name: c.Name,
-    RestartCount: 0,
+    RestartCount: c.RestartCount ?? 0,
     Driver: c.Driver,
     Platform: c.OS,
     HostConfig: loadHostConfig(p, c.ID),

@@ -20,8 +20,8 @@ const THROWN: [string, unknown, number, number][] = [
 const VERB_NAMES = Object.keys(VERBS);
 
 describe('exitCodeFor', () => {
-  it('knows run as the only verb here that starts a container (docker: run, create, start)', () => {
-    expect(VERB_NAMES.filter((v) => VERBS[v].startsContainer)).toEqual(['run']);
+  it('knows the verbs that start a process in a container (docker: run, create, start, and exec with its 126/127)', () => {
+    expect(VERB_NAMES.filter((v) => VERBS[v].startsContainer)).toEqual(['run', 'exec', 'create', 'start']);
   });
 
   for (const verb of VERB_NAMES) {

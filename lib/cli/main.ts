@@ -44,6 +44,18 @@ export const VERBS: Record<string, VerbEntry> = {
   volume: { load: () => import('./volume.js'), startsContainer: false },
   network: { load: () => import('./network.js'), startsContainer: false },
   system: { load: () => import('./system.js'), startsContainer: false },
+  // stage 7: exec's own failures are 126/127 (cannot invoke, not found) as docker's; its other
+  // errors carry 1 themselves (container not running) or 125 (the engine)
+  exec: { load: () => import('./exec.js'), startsContainer: true },
+  logs: { load: () => import('./logs.js'), startsContainer: false },
+  create: { load: () => import('./create.js'), startsContainer: true },
+  start: { load: () => import('./start.js'), startsContainer: true },
+  restart: { load: () => import('./restart.js'), startsContainer: false },
+  wait: { load: () => import('./wait.js'), startsContainer: false },
+  pause: { load: () => import('./pause.js'), startsContainer: false },
+  unpause: { load: () => import('./unpause.js'), startsContainer: false },
+  top: { load: () => import('./top.js'), startsContainer: false },
+  cp: { load: () => import('./cp.js'), startsContainer: false },
 };
 
 /**
@@ -82,6 +94,15 @@ A container lab engine. Commands:
   volume    manage volumes: create, ls, inspect, rm, prune (stage 4)
   network   manage networks: create, ls, inspect, rm, connect, disconnect, prune (stage 5)
   system    prune: remove stopped containers, unused networks and images, crash leftovers
+  exec      run a command in a running container (stage 7)
+  logs      show a container's output: -f, --tail N, -t, --since, --until (stage 7)
+  create    create a container without starting it (stage 7)
+  start     start created or exited containers (stage 7)
+  restart   stop, then start containers (stage 7)
+  wait      block until containers stop, print their exit status (stage 7)
+  pause     freeze every process of containers; unpause thaws them (stage 7)
+  top       the processes of a container, as the host's ps shows them (stage 7)
+  cp        copy files between a container and the host (stage 7)
   doctor    check that this machine can run containers (stage 0)
 
 Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray).`;

@@ -16,7 +16,7 @@ const OPTIONS = {
 
 export function status(c: Container, now = Date.now()): string {
   const s = c.State;
-  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
+  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? ' (Paused)' : ''}`;
   if (s.Status === 'exited') return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
   return s.Status[0].toUpperCase() + s.Status.slice(1);
 }

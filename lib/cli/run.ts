@@ -1,12 +1,14 @@
 // minidock run [OPTIONS] IMAGE [COMMAND] [ARG...] — docker run: create a container, start it,
 // and either wait for it (foreground: the exit status is ours) or leave it to a shim (-d).
 
-import { ArgumentsError, EngineError } from '../errors.js';
+import { ArgumentsError, EngineError, UsageError } from '../errors.js';
+import { signalNumber } from '../container/lifecycle.js';
+import { parseRestartPolicy } from '../container/restart.js';
 import { RESOURCE_FLAG_OPTIONS, parseResources, type ResourceFlags } from '../container/resources.js';
 import { createContainer, parseEnv } from '../container/create.js';
 import { runContainer } from '../container/monitor.js';
 import { startDetached } from '../container/shim.js';
-import { findContainer, type HostConfig } from '../container/state.js';
+import { findContainer, type Container, type HostConfig } from '../container/state.js';
 import { checkResourceFlags, checkWorkdir } from '../container/validate.js';
 import { planNamespaces } from '../container/namespaces.js';
 import { paths, type Paths } from '../paths.js';
@@ -19,6 +21,10 @@ import { parseFlags, splitAtPositional } from './args.js';
 const OPTIONS = {
   detach: { type: 'boolean', short: 'd' },
   rm: { type: 'boolean' },
+  init: { type: 'boolean' },
+  restart: { type: 'string' },
+  'stop-signal': { type: 'string' },
+  'stop-timeout': { type: 'string' },
   name: { type: 'string' },
   env: { type: 'string', short: 'e', multiple: true },
   workdir: { type: 'string', short: 'w' },
@@ -74,6 +80,10 @@ function requireStages(values: RunRequest['values'], stage: number): void {
   if (net !== undefined && !['host', 'none'].includes(net) && !net.startsWith('container:')) netFlags.push(`network ${net}`);
   if (netFlags.length > 0 && stage < 5) throw new EngineError(`--${netFlags[0]} needs stage 5 (networking); this engine runs at stage ${stage}`);
   const volumeFlags = ['volume', 'mount', 'volumes-from'].filter((k) => values[k as keyof typeof values] !== undefined);
+  if ((values['stop-signal'] !== undefined || values['stop-timeout'] !== undefined) && stage < 7) throw new EngineError(`--stop-signal/--stop-timeout need stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
+  if (values.restart !== undefined && stage < 7) throw new EngineError(`--restart needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
+  if (values.restart !== undefined && values.restart !== 'no' && values.rm) throw new EngineError('conflicting options: cannot specify both --restart and --rm');
+  if (values.init && stage < 7) throw new EngineError(`--init needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   if (volumeFlags.length > 0 && stage < 4) throw new EngineError(`--${volumeFlags[0]} needs stage 4 (volumes); this engine runs at stage ${stage}`);
 }
 
@@ -91,6 +101,8 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
   const r = parseResources(checkResourceFlags(flags));
   return {
     AutoRemove: !!values.rm,
+    ...(values.init ? { Init: true } : {}),
+    ...(values.restart !== undefined ? { RestartPolicy: parseRestartPolicy(values.restart) } : {}),
     ...modes,
     CgroupnsMode: modes.CgroupnsMode as HostConfig['CgroupnsMode'],
     Memory: r.Memory ?? 0,
@@ -106,8 +118,8 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
   };
 }
 
-export default async function run(argv: string[]): Promise<number> {
-  phase('cli started: Node, the verb’s code, containers reconciled');
+/** Everything `run` does before it starts the container; `create` stops here (stage 7). */
+export async function createFromArgs(argv: string[]): Promise<{ req: RunRequest; c: Container }> {
   const req = parseRunArgs(argv);
   const stage = currentStage();
   requireStages(req.values, stage);
@@ -147,14 +159,37 @@ export default async function run(argv: string[]): Promise<number> {
     stage,
     volumes,
     bindPoints,
+    ...stopFlags(req.values),
   });
+  return { req, c };
+}
+
+export default async function run(argv: string[]): Promise<number> {
+  phase('cli started: Node, the verb’s code, containers reconciled');
+  const { req, c } = await createFromArgs(argv);
   phase('create: flags checked, name, image, layers, records');
+  const p = paths();
   if (req.detach) {
     await startDetached(p, c.ID);
     process.stdout.write(c.ID + '\n');
     return 0;
   }
   return runContainer(p, c.ID, { output: 'terminal', stdin: !!req.values.interactive });
+}
+
+/** --stop-signal and --stop-timeout, checked (stage 7). */
+function stopFlags(values: RunRequest['values']): { stopSignal?: string; stopTimeout?: number } {
+  const out: { stopSignal?: string; stopTimeout?: number } = {};
+  if (values['stop-signal'] !== undefined) {
+    signalNumber(values['stop-signal']); // an unknown name fails before anything is made
+    out.stopSignal = values['stop-signal'];
+  }
+  if (values['stop-timeout'] !== undefined) {
+    const t = Number(values['stop-timeout']);
+    if (!Number.isInteger(t)) throw new UsageError(`invalid argument "${values['stop-timeout']}" for "--stop-timeout" flag`);
+    out.stopTimeout = t;
+  }
+  return out;
 }
 
 /** The hostname of container `ref` (--network container:<ref> takes it), if there is one. */

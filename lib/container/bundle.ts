@@ -19,6 +19,7 @@ import { defaultCgroupPath } from '../runtime/cgroups/index.js';
 import type { NsKind } from '../runtime/namespaces.js';
 import { defaultMounts, OCI_VERSION, type LinuxResources, type NamespaceType, type Spec } from '../runtime/spec.js';
 import { inMountOrder, volumeMounts } from '../volumes/plan.js';
+import { findDockerInit, withDockerInit } from './dockerinit.js';
 import { etcMounts } from './etcfiles.js';
 import { toOciMount } from './mounts.js';
 import { planNamespaces } from './namespaces.js';
@@ -57,7 +58,7 @@ export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number,
     namespaces.push({ type: OCI_TYPE[kind], path: `/proc/${other.State.Pid}/ns/${kind}` });
   }
   const own = inMountOrder([...etcMounts(p, c, hc, stage), ...volumeMounts(c.MountPoints ?? {}, c.State.StartedAt === ZERO_TIME)]).map(toOciMount);
-  return {
+  const spec: Spec = {
     ociVersion: OCI_VERSION,
     process: {
       user: { uid: 0, gid: 0 },
@@ -76,6 +77,7 @@ export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number,
       resources: ociResources(hc),
     },
   };
+  return hc.Init ? withDockerInit(spec, findDockerInit()) : spec; // --init (stage 7)
 }
 // #endregion
 

@@ -38,6 +38,9 @@ export interface CreateRequest {
   bindPoints?: MountPoint[];
   /** --expose and -p: ExposedPorts keys, "80/tcp" (stage 5) */
   exposed?: string[];
+  /** --stop-signal, --stop-timeout (stage 7) */
+  stopSignal?: string;
+  stopTimeout?: number;
 }
 
 // #region env
@@ -62,6 +65,10 @@ export function parseEnv(flags: readonly string[], hostEnv: NodeJS.ProcessEnv = 
 export function mergeEnv(base: readonly string[], over: readonly string[]): string[] {
   const keys = new Set(over.map((e) => e.split('=')[0]));
   return [...over, ...base.filter((e) => !keys.has(e.split('=')[0]))];
+}
+
+function stopSettings(signal: string | undefined, timeout: number | undefined): { StopSignal?: string; StopTimeout?: number } {
+  return { ...(signal ? { StopSignal: signal } : {}), ...(timeout !== undefined ? { StopTimeout: timeout } : {}) };
 }
 
 export function createContainer(p: Paths, req: CreateRequest): Container {
@@ -95,6 +102,8 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
       Cmd: cmd, Image: req.image, WorkingDir: req.workdir ?? imgConfig.WorkingDir ?? '', Entrypoint: entrypoint, Labels: {},
       ...exposedPorts(imgConfig, req.exposed ?? []),
       Volumes: volumes.length > 0 ? Object.fromEntries(volumes.map((v) => [v, {}])) : null,
+      // stage 7: what `stop` sends (the image's STOPSIGNAL unless --stop-signal) and how long it waits
+      ...stopSettings(req.stopSignal ?? (imgConfig as { StopSignal?: string }).StopSignal, req.stopTimeout),
     },
     State: newState(),
     Image: image.id,

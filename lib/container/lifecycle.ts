@@ -1,19 +1,30 @@
-// Stopping, killing and removing containers. kill(2), signal(7).
+// A container's life after `run`: stop, kill, rm, and (stage 7) start, restart, wait, pause,
+// unpause, top. kill(2), signal(7), pid_namespaces(7). Stage 7 notes, "the states".
 //
 // The signals go to the container's PID 1 from the host. Inside its PID namespace, PID 1 is
 // protected: the kernel drops signals it has no handler for, except SIGKILL and SIGSTOP sent
 // from an ancestor namespace (pid_namespaces(7)). That is why `stop` on `sleep 1000` waits the
 // whole timeout and then needs SIGKILL (exit status 137), as it does with docker.
+//
+//   created ──start──▶ running ──pause──▶ paused ──unpause──▶ running
+//      ▲                  │  ▲                                  │
+//      │       exit/stop/kill  └──────────start/restart─────────┤
+//   create               ▼                                      ▼
+//                      exited ──────────────rm──────────────▶ (gone)
 
 import { constants as osConstants } from 'node:os';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
 import { existsSync } from 'node:fs';
+import { processes } from '../runtime/container.js';
+import { pause } from '../runtime/pause.js';
+import { sh } from '../sys/exec.js';
 import { realSys, type Sys } from '../sys/index.js';
 import { reconcile } from './reconcile.js';
 import { removeContainerFiles } from './remove.js';
-import { findContainer, initAlive, loadContainer, type Container } from './state.js';
+import { startDetached } from './shim.js';
+import { containerLock, findContainer, initAlive, loadContainer, saveContainer, type Container, type State } from './state.js';
 
 export function signalNumber(name: string): number {
   const upper = name.toUpperCase();
@@ -58,19 +69,28 @@ export function killContainer(p: Paths, ref: string, sig = 'KILL'): Container {
   const c = findContainer(p, ref);
   const n = signalNumber(sig);
   if (!isRunning(c)) throw new EngineError(`cannot kill container: ${ref}: container ${c.ID} is not running`, 1);
+  markStopped(p, c.ID, true);
   signal(c, n);
   return c;
 }
 
 // #region stop
-/** docker stop: SIGTERM, wait up to `timeoutSec`, then SIGKILL. */
-export async function stopContainer(p: Paths, ref: string, timeoutSec = 10): Promise<Container> {
+/**
+ * docker stop: the stop signal (-s, else --stop-signal / the image's STOPSIGNAL, else SIGTERM),
+ * wait up to the timeout (-t, else --stop-timeout, else 10 s), then SIGKILL.
+ */
+export async function stopContainer(p: Paths, ref: string, timeoutSec?: number, sigName?: string): Promise<Container> {
   const c = findContainer(p, ref);
+  // a restart policy must not bring it back — also when it is between two runs right now
+  markStopped(p, c.ID, true);
   if (!isRunning(c)) return c; // stopping a stopped container is not an error
   const sys = await realSys();
-  const { SIGTERM, SIGKILL } = osConstants.signals;
-  signal(c, SIGTERM);
-  if (!(await waitStopped(p, sys, c.ID, timeoutSec * 1000, SIGTERM))) {
+  const { SIGKILL } = osConstants.signals;
+  const sent = signalNumber(sigName ?? c.Config.StopSignal ?? 'SIGTERM');
+  const timeout = timeoutSec ?? c.Config.StopTimeout ?? 10;
+  thawIfPaused(p, c); // a frozen process cannot act on the signal
+  signal(c, sent);
+  if (!(await waitStopped(p, sys, c.ID, timeout * 1000, sent))) {
     signal(c, SIGKILL);
     if (!(await waitStopped(p, sys, c.ID, 10_000, SIGKILL))) throw new EngineError(`container ${ref} did not stop after SIGKILL`);
   }
@@ -86,9 +106,109 @@ export async function removeContainer(p: Paths, ref: string, force: boolean, rem
     if (!force) {
       throw new EngineError(`cannot remove container "${c.Name}": container is running: stop the container before removing or force remove`, 1);
     }
+    thawIfPaused(p, c);
     signal(c, osConstants.signals.SIGKILL);
     if (!(await waitStopped(p, sys, c.ID, 10_000, osConstants.signals.SIGKILL))) throw new EngineError(`container ${ref} did not stop after SIGKILL`, 1);
   }
   // with --rm, the monitor may be removing it right now: removal is locked and idempotent
   removeContainerFiles(p, sys, c.ID, removeVolumes);
 }
+
+/** docker's HasBeenManuallyStopped: set by stop and kill, cleared by start (restart.ts reads it). */
+function markStopped(p: Paths, id: string, stopped: boolean): void {
+  containerLock(p, id, () => {
+    if (!existsSync(p.container(id))) return;
+    const c = loadContainer(p, id);
+    if (!!c.HasBeenManuallyStopped === stopped) return;
+    c.HasBeenManuallyStopped = stopped;
+    saveContainer(p, c);
+  });
+}
+
+/** Change a container's State under its lock (a container removed meanwhile stays removed). */
+function setState(p: Paths, id: string, patch: Partial<State>): Container | null {
+  return containerLock(p, id, () => {
+    if (!existsSync(p.container(id))) return null;
+    const c = loadContainer(p, id);
+    c.State = { ...c.State, ...patch };
+    saveContainer(p, c);
+    return c;
+  });
+}
+
+// #region pause
+/** docker pause / unpause: freeze or thaw every process in the container's cgroup. */
+export function pauseContainer(p: Paths, ref: string, on: boolean): Container {
+  const c = findContainer(p, ref);
+  if (!isRunning(c)) throw new EngineError(`container ${c.ID} is not running`, 1);
+  if (on && c.State.Paused) throw new EngineError(`container ${c.ID} is already paused`, 1);
+  if (!on && !c.State.Paused) throw new EngineError(`container ${c.ID} is not paused`, 1);
+  pause(p.runtimeRoot, c.ID, on);
+  return setState(p, c.ID, { Paused: on, Status: on ? 'paused' : 'running' }) ?? c;
+}
+// #endregion
+
+function thawIfPaused(p: Paths, c: Container): void {
+  if (!c.State.Paused) return;
+  try {
+    pause(p.runtimeRoot, c.ID, false);
+  } catch (e) {
+    trace(`thaw before stop: ${(e as Error).message}`);
+  }
+  setState(p, c.ID, { Paused: false, Status: 'running' });
+}
+
+// #region start
+/**
+ * docker start: a created or exited container runs again — same ID, same rw layer, same log —
+ * with a new shim as its parent. Starting a running one is not an error.
+ */
+export async function startContainer(p: Paths, ref: string): Promise<Container> {
+  const c = findContainer(p, ref);
+  if (isRunning(c)) return c;
+  markStopped(p, c.ID, false);
+  if (c.State.Status === 'removing' || c.State.Dead) throw new EngineError(`container ${c.ID} cannot be started: it is ${c.State.Status}`, 1);
+  await startDetached(p, c.ID);
+  return loadContainer(p, c.ID);
+}
+// #endregion
+
+/** docker restart: stop (with its timeout and signal rules), then start. */
+export async function restartContainer(p: Paths, ref: string, timeoutSec?: number, sigName?: string): Promise<Container> {
+  const c = await stopContainer(p, ref, timeoutSec, sigName);
+  if (!existsSync(p.container(c.ID))) throw new EngineError(`no such container: ${ref}`, 1); // --rm took it
+  return startContainer(p, c.ID);
+}
+
+/** docker wait: block until the container is not running; its exit status. */
+export async function waitContainer(p: Paths, ref: string): Promise<number> {
+  const { ID } = findContainer(p, ref);
+  const sys = await realSys();
+  for (;;) {
+    if (!existsSync(p.container(ID))) throw new EngineError(`no such container: ${ref}`, 1);
+    const c = reconcile(p, sys, loadContainer(p, ID));
+    if (!c.State.Running) return c.State.ExitCode;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// #region top
+/**
+ * docker top: `ps` on the host (default -ef), keeping the header and the rows whose PID is in
+ * the container's cgroup — the PIDs the host sees, not the container's own numbering.
+ */
+export function topContainer(p: Paths, ref: string, psArgs: string[] = ['-ef']): string {
+  const c = findContainer(p, ref);
+  if (!isRunning(c)) throw new EngineError(`container ${c.ID} is not running`, 1);
+  const pids = new Set(processes(p.runtimeRoot, c.ID));
+  return filterPs(sh('ps', psArgs).stdout, pids);
+}
+
+/** The header of ps's output and the rows whose PID column names one of `pids`. */
+export function filterPs(output: string, pids: ReadonlySet<number>): string {
+  const [header, ...rows] = output.split('\n').filter((l) => l.trim() !== '');
+  const column = header.trim().split(/\s+/).indexOf('PID');
+  if (column === -1) throw new EngineError(`ps output has no PID column: ${header.trim()}`, 1);
+  return [header, ...rows.filter((r) => pids.has(Number(r.trim().split(/\s+/)[column])))].join('\n') + '\n';
+}
+// #endregion

@@ -1,18 +1,67 @@
 // The json-file log driver: what a detached container writes to stdout and stderr, kept in
 // containers/<id>/<id>-json.log, one JSON object per line, as Docker's default log driver does:
-//   {"log":"hello\n","stream":"stdout","time":"2026-11-23T10:00:00.000000000Z"}
+//   {"log":"hello\n","stream":"stdout","time":"2026-11-23T10:00:00.123456789Z"}
+// The shim writes it (pipeToLog); `minidock logs` reads it back (readLog, followLog).
+// Stage 7 notes, "logs on disk".
 
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { EngineError } from '../errors.js';
+
+export type StreamName = 'stdout' | 'stderr';
+
+/** One line of the log, as the file holds it. */
+export interface LogEntry {
+  log: string;
+  stream: StreamName;
+  time: string;
+}
 
 export function logPath(containerDir: string, id: string): string {
   return `${containerDir}/${id}-json.log`;
 }
 
+// #region log-time
+/**
+ * The wall clock in nanoseconds. Date.now() has milliseconds only; process.hrtime counts
+ * nanoseconds from an arbitrary origin, so the origin is pinned to the wall clock once.
+ */
+const ORIGIN_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+
+export function nowNs(): bigint {
+  return ORIGIN_NS + process.hrtime.bigint();
+}
+
+/**
+ * A time as Go's RFC3339Nano writes it (docker's json-file): nanoseconds, trailing zeros dropped.
+ * `fixed`: always nine digits, as `docker logs -t` shows it (Go's RFC3339NanoFixed).
+ */
+export function formatTime(ns: bigint, fixed = false): string {
+  const seconds = new Date(Number(ns / 1_000_000_000n) * 1000).toISOString().slice(0, 19);
+  let frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
+  if (!fixed) frac = frac.replace(/0+$/, '');
+  return `${seconds}${frac ? '.' + frac : ''}Z`;
+}
+
+/** An RFC 3339 time with up to nine fractional digits, in nanoseconds since the epoch. */
+export function parseTime(text: string): bigint {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(text);
+  if (!m) throw new EngineError(`invalid time ${JSON.stringify(text)}: want RFC 3339, e.g. 2026-12-01T10:00:00.5Z`);
+  const seconds = Date.parse(m[1] + m[3]);
+  if (Number.isNaN(seconds)) throw new EngineError(`invalid time ${JSON.stringify(text)}`);
+  return BigInt(seconds) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+// #endregion
+
+// #region log-write
+export function formatEntry(log: string, stream: StreamName, ns: bigint = nowNs()): string {
+  return JSON.stringify({ log, stream, time: formatTime(ns) }) + '\n';
+}
+
 /** Copy a stream into the log, one entry per line (a partial last line is flushed at the end). */
-export function pipeToLog(stream: Readable, file: string, name: 'stdout' | 'stderr'): Promise<void> {
+export function pipeToLog(stream: Readable, file: string, name: StreamName): Promise<void> {
   let pending = '';
-  const write = (text: string) => appendFileSync(file, JSON.stringify({ log: text, stream: name, time: new Date().toISOString() }) + '\n');
+  const write = (text: string) => appendFileSync(file, formatEntry(text, name));
   return new Promise((resolve) => {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -27,3 +76,92 @@ export function pipeToLog(stream: Readable, file: string, name: 'stdout' | 'stde
     stream.on('error', () => resolve());
   });
 }
+// #endregion
+
+// #region log-read
+export function parseEntry(line: string): LogEntry {
+  const e = JSON.parse(line) as LogEntry;
+  if (typeof e.log !== 'string' || (e.stream !== 'stdout' && e.stream !== 'stderr') || typeof e.time !== 'string') {
+    throw new EngineError(`log: not a json-file entry: ${line.slice(0, 80)}`);
+  }
+  return e;
+}
+
+export interface LogFilter {
+  /** --tail N: only the last N entries (undefined: all) */
+  tail?: number;
+  /** --since / --until, in nanoseconds since the epoch */
+  since?: bigint;
+  until?: bigint;
+}
+
+/** Which entries `logs` shows: the time window first, then the last N of them. */
+export function selectEntries(entries: LogEntry[], f: LogFilter): LogEntry[] {
+  const inWindow = entries.filter((e) => {
+    const t = parseTime(e.time);
+    return (f.since === undefined || t >= f.since) && (f.until === undefined || t <= f.until);
+  });
+  if (f.tail === undefined) return inWindow;
+  return f.tail <= 0 ? [] : inWindow.slice(-f.tail);
+}
+
+/** docker's --tail value: a number, or "all". */
+export function parseTail(text: string): number | undefined {
+  if (text === 'all' || text === '') return undefined;
+  if (!/^-?\d+$/.test(text)) throw new EngineError(`invalid value for "tail": ${text}`);
+  const n = Number(text);
+  return n < 0 ? undefined : n;
+}
+
+/**
+ * docker's --since/--until: an RFC 3339 time, a Unix time (seconds, with an optional fraction),
+ * or a duration before now ("10m", "1h30m", "42s", "250ms").
+ */
+export function parseSince(text: string, now: bigint = nowNs()): bigint {
+  if (/^\d+(\.\d{1,9})?$/.test(text)) {
+    const [s, frac = ''] = text.split('.');
+    return BigInt(s) * 1_000_000_000n + BigInt(frac.padEnd(9, '0'));
+  }
+  const units: Record<string, bigint> = { h: 3_600_000_000_000n, m: 60_000_000_000n, s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
+  const parts = [...text.matchAll(/(\d+)(ms|us|ns|h|m|s)/g)];
+  if (parts.length > 0 && parts.map((p) => p[0]).join('') === text) {
+    return now - parts.reduce((sum, p) => sum + BigInt(p[1]) * units[p[2]], 0n);
+  }
+  return parseTime(text);
+}
+
+/**
+ * Read complete lines from `file` starting at byte `offset`; returns them and the offset after
+ * the last complete one (a line the shim is still writing is left for the next read).
+ */
+export function readEntries(file: string, offset = 0): { entries: LogEntry[]; offset: number } {
+  if (!existsSync(file)) return { entries: [], offset };
+  const size = statSync(file).size;
+  if (size <= offset) return { entries: [], offset };
+  const buf = Buffer.alloc(size - offset);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+  const end = buf.lastIndexOf(0x0a) + 1;
+  const entries = buf.subarray(0, end).toString('utf8').split('\n').filter((l) => l !== '').map(parseEntry);
+  return { entries, offset: offset + end };
+}
+
+/**
+ * logs -f: after the entries already shown, poll the file for new ones until `running()` says
+ * the container has exited — then read once more, so its last lines are not lost.
+ */
+export async function followLog(file: string, offset: number, running: () => boolean, show: (e: LogEntry) => void, until?: bigint): Promise<void> {
+  for (;;) {
+    const alive = running();
+    const got = readEntries(file, offset);
+    offset = got.offset;
+    for (const e of got.entries) if (until === undefined || parseTime(e.time) <= until) show(e);
+    if (!alive) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+// #endregion

@@ -9,7 +9,7 @@
 // #region state-shape
 /** The State object of `docker inspect`. */
 export interface State {
-  Status: 'created' | 'running' | 'exited' | 'removing' | 'dead';
+  Status: 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'dead';
   Running: boolean;
   Paused: boolean;
   Restarting: boolean;
@@ -42,13 +42,26 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   /** "80/tcp" → {}: ports the image or --expose declare; -P publishes them (stage 5) */
   ExposedPorts?: Record<string, Record<string, never>>;
+  /** --stop-signal (or the image's STOPSIGNAL) and --stop-timeout: what `stop` sends, how long it waits (stage 7) */
+  StopSignal?: string;
+  StopTimeout?: number;
   /** `-v /data` (and an image's VOLUME): destinations that get an anonymous volume (stage 4) */
   Volumes?: Record<string, object> | null;
+}
+
+/** docker's HostConfig.RestartPolicy. */
+export interface RestartPolicy {
+  Name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  MaximumRetryCount: number;
 }
 
 /** HostConfig: how this host runs it (hostconfig.json). */
 export interface HostConfig {
   AutoRemove: boolean;
+  /** --init: docker-init (tini) runs as PID 1 (stage 7) */
+  Init?: boolean;
+  /** --restart no|on-failure[:N]|always|unless-stopped (stage 7; the shim honours it) */
+  RestartPolicy?: RestartPolicy;
   NetworkMode: string;
   PidMode: string;
   IpcMode: string;
@@ -97,6 +110,9 @@ export interface Container {
   Minidock: { InitStartTime: string; Stage: number; MonitorPid: number };
   /** addresses, gateway, MAC, published ports, networks (stage 5: lib/network/settings.ts) */
   NetworkSettings?: NetworkSettings;
+  /** --restart (stage 7): how often the shim has started it again, and whether a user stopped it */
+  RestartCount?: number;
+  HasBeenManuallyStopped?: boolean;
 }
 // #endregion
 

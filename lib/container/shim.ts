@@ -7,14 +7,15 @@
 //        ◀── "started" / error on fd 3 ──┘
 
 import { spawn } from 'node:child_process';
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import { EngineError, EXIT, oneLine } from '../errors.js';
 import { paths, type Paths } from '../paths.js';
 import { realSys } from '../sys/index.js';
 import { setRole, trace } from '../sys/trace.js';
-import { loadContainer } from './state.js';
+import { restartDelayMs, shouldRestart } from './restart.js';
+import { containerLock, loadContainer, loadHostConfig, saveContainer, type Container } from './state.js';
 import { runContainer } from './monitor.js';
 
 const SHIM_JS = fileURLToPath(import.meta.url);
@@ -48,6 +49,43 @@ export function startDetached(p: Paths, id: string): Promise<void> {
   });
 }
 // #endregion
+
+// #region restart-loop
+/**
+ * --restart: PID 1 exited with `status`; start it again while the policy says so (restart.ts),
+ * with docker's growing pause between starts, State.Restarting set during the pause. A user's
+ * stop/kill, or rm, during the pause ends it.
+ */
+async function restartWhilePolicySays(p: Paths, id: string, status: number): Promise<void> {
+  for (;;) {
+    if (!existsSync(p.container(id))) return;
+    const c = loadContainer(p, id);
+    const count = c.RestartCount ?? 0;
+    if (!shouldRestart(loadHostConfig(p, id).RestartPolicy, status, count, !!c.HasBeenManuallyStopped)) return;
+    setRecord(p, id, (r) => ({ ...r, RestartCount: count + 1, State: { ...r.State, Restarting: true, Status: 'restarting' } }));
+    await new Promise((r) => setTimeout(r, restartDelayMs(count)));
+    const again = existsSync(p.container(id)) ? loadContainer(p, id) : null;
+    if (!again || again.HasBeenManuallyStopped) {
+      if (again) setRecord(p, id, (r) => ({ ...r, State: { ...r.State, Restarting: false, Status: 'exited' } }));
+      return;
+    }
+    trace(`restart ${id.slice(0, 12)} (policy ${loadHostConfig(p, id).RestartPolicy?.Name}, restart ${count + 1})`);
+    try {
+      status = await runContainer(p, id, { output: 'log', stdin: false, onStart: () => setRecord(p, id, (r) => ({ ...r, State: { ...r.State, Restarting: false } })) });
+    } catch (e) {
+      trace(`restart failed: ${oneLine(e)}`);
+      setRecord(p, id, (r) => ({ ...r, State: { ...r.State, Restarting: false } }));
+      return;
+    }
+  }
+}
+// #endregion
+
+function setRecord(p: Paths, id: string, change: (c: Container) => Container): void {
+  containerLock(p, id, () => {
+    if (existsSync(p.container(id))) saveContainer(p, change(loadContainer(p, id)));
+  });
+}
 
 async function reconcileLost(p: Paths, id: string): Promise<void> {
   try {
@@ -83,7 +121,7 @@ if (process.argv[1] && process.argv[1].endsWith('shim.js')) {
       closeSync(3); // the cli reads until this close, then exits
     },
   }).then(
-    () => process.exit(0),
+    (status) => restartWhilePolicySays(paths(), id, status).finally(() => process.exit(0)),
     (e) => {
       // a failure before the start was reported (after it, onStart has already told the cli)
       tell({ ok: false, message: oneLine(e), exitCode: e instanceof EngineError ? e.exitCode : EXIT.ENGINE });

@@ -16,6 +16,8 @@ import { EngineError, oneLine } from '../errors.js';
 import { realSys } from '../sys/index.js';
 import { setRole } from '../sys/trace.js';
 import { create, kill, processes, remove, start } from './container.js';
+import { execProcess, parseProcess } from './exec.js';
+import { pause } from './pause.js';
 import { defaultSpec, parseSpec } from './spec.js';
 import { listIds, loadState, ociState } from './state.js';
 
@@ -31,6 +33,8 @@ An OCI runtime (runc's command line). Commands:
   delete    delete a stopped container (--force: a running one too)
   list      list containers
   ps        list the processes of a container
+  exec      run a process in a running container (--process FILE, or ID COMMAND [ARG...])
+  pause     freeze every process of a container (the cgroup freezer); resume thaws them
 
 Global options: --root DIR (default /run/minidock/runtime), --log FILE, --log-format text|json,
 --debug, --systemd-cgroup (not supported).`;
@@ -178,10 +182,60 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+// #region runtime-exec-command
+/**
+ * runc exec: the process comes from --process FILE (an OCI process object: what containerd
+ * writes for `ctr task exec`), or is config.json's process with the command line given after
+ * the ID, -e and --cwd applied. With --detach we exit once it runs (containerd's shim, a
+ * subreaper, adopts and reaps it); without, its exit status is ours.
+ */
+COMMANDS.exec = async (argv, g) => {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: {
+      process: { type: 'string', short: 'p' }, detach: { type: 'boolean', short: 'd', default: false }, 'pid-file': { type: 'string' },
+      'console-socket': { type: 'string' }, tty: { type: 'boolean', short: 't', default: false }, cwd: { type: 'string' },
+      env: { type: 'string', short: 'e', multiple: true }, 'no-new-privs': { type: 'boolean', default: false },
+    },
+  });
+  if (values['console-socket'] || values.tty) throw new EngineError('exec --tty/--console-socket: terminals are not supported yet');
+  const [id, ...command] = positionals;
+  if (id === undefined) throw new EngineError('"exec" requires a minimum of 1 argument (the container id)');
+  let proc;
+  if (values.process) {
+    if (command.length > 0) throw new EngineError('exec: give the command in --process or after the id, not both');
+    proc = parseProcess(readFileSync(values.process, 'utf8'));
+  } else {
+    if (command.length === 0) throw new EngineError('exec: args must not be empty');
+    const spec = parseSpec(readFileSync(path.join(loadState(g.root, id).bundle, 'config.json'), 'utf8'));
+    proc = { ...spec.process, args: command, env: [...spec.process.env, ...(values.env ?? [])], cwd: values.cwd ?? spec.process.cwd };
+    if (values['no-new-privs']) proc.noNewPrivileges = true;
+  }
+  const execed = await execProcess(await realSys(), {
+    root: g.root, id, process: proc, stdio: ['inherit', 'inherit', 'inherit'], pidFile: values['pid-file'] && path.resolve(values['pid-file']),
+  });
+  if (values.detach) {
+    execed.child.unref();
+    return 0;
+  }
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(sig, () => execed.child.kill(sig));
+  return execed.exited;
+};
+// #endregion
+
+COMMANDS.pause = (argv, g) => {
+  pause(g.root, oneId(parseArgs({ args: argv, allowPositionals: true, options: {} }).positionals, 'pause'), true);
+  return 0;
+};
+COMMANDS.resume = (argv, g) => {
+  pause(g.root, oneId(parseArgs({ args: argv, allowPositionals: true, options: {} }).positionals, 'resume'), false);
+  return 0;
+};
+
 /** Not (yet) a runc command here: say so in one line. */
-for (const name of ['exec', 'pause', 'resume', 'checkpoint', 'restore', 'update', 'events', 'features']) {
+for (const name of ['checkpoint', 'restore', 'update', 'events', 'features']) {
   COMMANDS[name] = () => {
-    throw new EngineError(`${name}: not supported by minidock-runtime${name === 'exec' ? ' yet (stage 7)' : ''}`);
+    throw new EngineError(`${name}: not supported by minidock-runtime`);
   };
 }
 

@@ -7,9 +7,9 @@
 
 export type Arch = 'x64' | 'arm64';
 
-export const SYSCALLS: Record<Arch, { pivot_root: number; pidfd_open: number }> = {
-  x64: { pivot_root: 155, pidfd_open: 434 },
-  arm64: { pivot_root: 41, pidfd_open: 434 },
+export const SYSCALLS: Record<Arch, { pivot_root: number; pidfd_open: number; pidfd_getfd: number }> = {
+  x64: { pivot_root: 155, pidfd_open: 434, pidfd_getfd: 438 },
+  arm64: { pivot_root: 41, pidfd_open: 434, pidfd_getfd: 438 },
 };
 
 export function syscallNumbers(arch: string = process.arch): (typeof SYSCALLS)[Arch] {

@@ -80,3 +80,16 @@ export const S_IF = {
 export function makedev(major: number, minor: number): number {
   return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
 }
+
+/** ioctl(2) requests on terminals, <asm-generic/ioctls.h> (the same on x86_64 and aarch64). */
+export const TIOC = {
+  /** make this terminal the caller's controlling terminal (the caller leads a session without one) */
+  SCTTY: 0x540e,
+  /** struct winsize {rows, cols, xpixel, ypixel}: set / get */
+  SWINSZ: 0x5414,
+  GWINSZ: 0x5413,
+  /** a pty master's slave number (ptsname(3) = /dev/pts/<n>) */
+  GPTN: 0x80045430,
+  /** lock or unlock the slave (unlockpt(3) writes 0) */
+  SPTLCK: 0x40045431,
+} as const;

@@ -84,4 +84,17 @@ export class RecordingSys implements Sys {
     this.record('getpid', []);
     return 1;
   }
+  ioctl(fd: number, request: number, arg: number): number {
+    this.record('ioctl', [fd, request, arg]);
+    return 0;
+  }
+  ioctlBuffer(fd: number, request: number, data: Buffer): Buffer {
+    this.record('ioctlBuffer', [fd, request, data.toString('hex')]);
+    return data;
+  }
+  dup2(oldfd: number, newfd: number): void { this.record('dup2', [oldfd, newfd]); }
+  pidfdGetfd(pid: number, fd: number): number {
+    this.record('pidfdGetfd', [pid, fd]);
+    return 100 + fd;
+  }
 }

@@ -172,6 +172,31 @@ export const libcSys: Sys = {
   lgetxattr: (path, name) => readXattr('lgetxattr', path, name),
   kill: (pid, sig) => void callInt('kill', 'kill', [I, I], [pid, sig]),
   getpid: () => callInt('getpid', 'getpid', [], []),
+  ioctl: (fd, request, arg) => callInt('ioctl', 'ioctl', [I, L, L], [fd, request, arg], [fd, new Raw('0x' + request.toString(16)), arg]),
+  // #region ioctl-buffer
+  // The argument is a pointer the kernel reads and writes: C memory, copied in before and out after.
+  ioctlBuffer(fd, request, data) {
+    const ext = load({ library: LIB, funcName: 'malloc', retType: DataType.External, paramsType: [DataType.U64], paramsValue: [Math.max(data.length, 1)] }) as JsExternal;
+    try {
+      load({ library: LIB, funcName: 'memcpy', retType: DataType.External, paramsType: [DataType.External, DataType.U8Array, DataType.U64], paramsValue: [ext, data, data.length] });
+      callInt('ioctl', 'ioctl', [I, L, DataType.External], [fd, request, ext], [fd, new Raw('0x' + request.toString(16)), new Raw(`&{${data.toString('hex')}}`)]);
+      return Buffer.from(createExternalBuffer(ext, data.length));
+    } finally {
+      load({ library: LIB, funcName: 'free', retType: DataType.Void, paramsType: [DataType.External], paramsValue: [ext] });
+    }
+  },
+  // #endregion
+  dup2: (oldfd, newfd) => void callInt('dup2', 'dup2', [I, I], [oldfd, newfd]),
+  // pidfd_open(2) and pidfd_getfd(2) have no glibc wrapper either: syscall(2) by number
+  pidfdGetfd(pid, fd) {
+    const n = syscallNumbers();
+    const pidfd = callInt('pidfd_open', 'syscall', [L, I, I], [n.pidfd_open, pid, 0], [pid, 0]);
+    try {
+      return callInt('pidfd_getfd', 'syscall', [L, I, I, I], [n.pidfd_getfd, pidfd, fd, 0], [pidfd, fd, 0]);
+    } finally {
+      callInt('close', 'close', [I], [pidfd]);
+    }
+  },
 };
 
 // Trace helpers: show flags by name, as a learner reads them in the man page.

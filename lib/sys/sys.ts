@@ -41,4 +41,12 @@ export interface Sys {
   kill(pid: number, sig: number): void;
   /** getpid(2): the caller's PID in its own PID namespace. */
   getpid(): number;
+  /** ioctl(2) with an integer argument (TIOCSCTTY). */
+  ioctl(fd: number, request: number, arg: number): number;
+  /** ioctl(2) with a pointer to `data` (in and out): TIOCGPTN, TIOCSPTLCK, TIOCSWINSZ. Returns the bytes after the call. */
+  ioctlBuffer(fd: number, request: number, data: Buffer): Buffer;
+  /** dup2(2). */
+  dup2(oldfd: number, newfd: number): void;
+  /** pidfd_open(2) + pidfd_getfd(2): a copy, in this process, of file descriptor `fd` of process `pid`. */
+  pidfdGetfd(pid: number, fd: number): number;
 }

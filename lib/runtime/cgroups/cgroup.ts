@@ -22,6 +22,8 @@ export interface Cgroup {
   oomKilled(): boolean;
   /** usage as `docker stats` shows it */
   stats(): CgroupStats;
+  /** freeze (pause) or thaw every process in it: v1 freezer.state, v2 cgroup.freeze (stage 7) */
+  freeze(on: boolean): void;
   /** rmdir the directories; kills nothing, so the cgroup must be empty */
   destroy(): void;
 }

@@ -6,7 +6,7 @@
 
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { SyscallError } from '../../errors.js';
+import { EngineError, SyscallError } from '../../errors.js';
 import { trace } from '../../sys/trace.js';
 
 /** One limit to set: which file (its prefix names the controller) gets which value. */
@@ -99,4 +99,13 @@ function syscallError(op: string, args: string[], err: unknown): Error {
   const e = err as NodeJS.ErrnoException;
   if (typeof e?.code !== 'string' || typeof e.errno !== 'number') return err as Error;
   return new SyscallError(op, args, Math.abs(e.errno), e.code);
+}
+
+/** Poll a cgroup file until `done` (the kernel freezes tasks asynchronously), for at most 2 s. */
+export function waitFor(done: () => boolean, what: string): void {
+  const deadline = Date.now() + 2000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new EngineError(`${what}: the kernel did not finish within 2 s`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a synchronous 10 ms sleep
+  }
 }

@@ -234,10 +234,10 @@ describe('openCgroup', () => {
 });
 
 describe('cgroup v1 (hybrid host, as on this machine)', () => {
-  it('lists one directory per hierarchy it uses, devices among them where it is mounted', () => {
+  it('lists one directory per hierarchy it uses, devices and freezer among them where they are mounted', () => {
     const cg = openCgroup(CG, { root, mountinfo: HYBRID });
     expect(cg.version).toBe(1);
-    expect(cg.paths).toEqual(['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'].map((c) => path.join(root, c, 'minidock', ID)));
+    expect(cg.paths).toEqual(['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices', 'freezer'].map((c) => path.join(root, c, 'minidock', ID)));
   });
 
   it('creates minidock/<id> in those hierarchies and nowhere else', () => {
@@ -245,7 +245,7 @@ describe('cgroup v1 (hybrid host, as on this machine)', () => {
     const cg = openCgroup(CG, { root, mountinfo: HYBRID });
     cg.create();
     for (const p of cg.paths) expect(existsSync(p)).toBe(true);
-    for (const other of ['freezer', 'blkio', 'systemd', 'unified']) {
+    for (const other of ['blkio', 'systemd', 'unified']) {
       expect(existsSync(path.join(root, other, 'minidock'))).toBe(false);
     }
     // The root cgroups are left as they were.
@@ -666,5 +666,37 @@ describe('listMinidockCgroups', () => {
   it('is empty when minidock/ does not exist yet', () => {
     fakeV1(HYBRID);
     expect(listMinidockCgroups({ root, mountinfo: HYBRID })).toEqual([]);
+  });
+});
+
+describe('freeze (pause and unpause, stage 7)', () => {
+  it('v1: writes FROZEN, then THAWED, to freezer.state and waits for the state to read so', () => {
+    fakeV1(HYBRID);
+    const cg = openCgroup(CG, { root, mountinfo: HYBRID });
+    cg.create();
+    const state = path.join(root, 'freezer', 'minidock', ID, 'freezer.state');
+    cg.freeze(true);
+    expect(cat(state)).toBe('FROZEN');
+    cg.freeze(false);
+    expect(cat(state)).toBe('THAWED');
+  });
+
+  it('v2: writes 1, then 0, to cgroup.freeze and waits for cgroup.events to say frozen', () => {
+    const dir = path.join(root, 'minidock', ID);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'cgroup.events'), 'populated 1\nfrozen 1\n');
+    const cg = openCgroup(CG, { root, mountinfo: PURE_V2 });
+    cg.freeze(true);
+    expect(cat(path.join(dir, 'cgroup.freeze'))).toBe('1');
+    writeFileSync(path.join(dir, 'cgroup.events'), 'populated 1\nfrozen 0\n');
+    cg.freeze(false);
+    expect(cat(path.join(dir, 'cgroup.freeze'))).toBe('0');
+  });
+
+  it('v2: gives up with an error when the kernel never reports frozen', () => {
+    const dir = path.join(root, 'minidock', ID);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'cgroup.events'), 'populated 1\nfrozen 0\n');
+    expect(() => openCgroup(CG, { root, mountinfo: PURE_V2 }).freeze(true)).toThrow(/did not finish within 2 s/);
   });
 });

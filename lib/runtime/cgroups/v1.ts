@@ -20,13 +20,17 @@ import {
   cgRead,
   cgRmdir,
   cgWrite,
+  waitFor,
 } from './cgroupfs.js';
 import type { LinuxResources } from '../spec.js';
 
 /** The hierarchies minidock needs: the ones holding the limits docker's flags set, and cpuacct for stats. */
 export const V1_REQUIRED = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids'] as const;
-/** The hierarchies a container joins where mounted: those, and devices for config.json's device rules. */
-export const V1_USED = [...V1_REQUIRED, 'devices'] as const;
+/**
+ * The hierarchies a container joins where mounted: those, devices for config.json's device
+ * rules, and freezer for pause/unpause (stage 7).
+ */
+export const V1_USED = [...V1_REQUIRED, 'devices', 'freezer'] as const;
 export type V1Controller = (typeof V1_USED)[number];
 
 /** What memory.limit_in_bytes reads when there is no limit (the largest page-aligned long). */
@@ -182,6 +186,16 @@ export class CgroupV1 implements Cgroup {
     const pidsNow = pids ? Number(cgRead(path.join(pids, 'pids.current'), '0')) : this.procs().length;
     return { cpuUsageNs, memoryUsage, memoryLimit, pids: pidsNow };
   }
+
+  // #region v1-freeze
+  freeze(on: boolean): void {
+    const dir = this.dirs.freezer;
+    if (dir === undefined) throw new EngineError('cannot pause: the freezer cgroup hierarchy is not mounted');
+    // FREEZING is the state while the kernel stops the tasks one by one: wait for FROZEN
+    cgWrite(path.join(dir, 'freezer.state'), on ? 'FROZEN' : 'THAWED');
+    waitFor(() => cgRead(path.join(dir, 'freezer.state')).trim() === (on ? 'FROZEN' : 'THAWED'), 'freezer.state');
+  }
+  // #endregion
 
   destroy(): void {
     // Only the container's own directory: the parent (minidock/) is shared, and another

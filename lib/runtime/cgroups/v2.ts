@@ -18,6 +18,7 @@ import {
   cgRead,
   cgRmdir,
   cgWrite,
+  waitFor,
 } from './cgroupfs.js';
 import type { LinuxResources } from '../spec.js';
 
@@ -158,6 +159,14 @@ export class CgroupV2 implements Cgroup {
       pids: Number(cgRead(path.join(this.dir, 'pids.current'), String(this.procs().length))),
     };
   }
+
+  // #region v2-freeze
+  freeze(on: boolean): void {
+    // cgroup.freeze asks; cgroup.events' "frozen 1" says the last task has stopped
+    cgWrite(path.join(this.dir, 'cgroup.freeze'), on ? 1 : 0);
+    waitFor(() => (cgKeyValues(path.join(this.dir, 'cgroup.events')).get('frozen') ?? 0n) === (on ? 1n : 0n), 'cgroup.freeze');
+  }
+  // #endregion
 
   destroy(): void {
     // Only the container's own directory; the parent (minidock/) is shared with other containers.

@@ -1,0 +1,328 @@
+// Stage 7 — exec and the container's life: exec via setns, the runtime's exec under containerd,
+// json-file logs, --init, stop signals, start/restart/wait, pause, top, and nothing left after rm.
+// Observed from the host (/proc/<pid>/ns, /proc/<pid>/cgroup, cgroupfs, the log file). See
+// stages/07-exec/README.md. Black-box: never imports lib/.
+
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { cpuUsageUs } from './cgroupfs.js';
+import { assert, assertEqual, assertFailures, engine, exec, hostMountinfo, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
+import { cgroupDirs, makeBundle, runtimeBin, startContainerd, stopContainerd } from './runtime.js';
+
+const KINDS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'cgroup'];
+const NONE = ['--network', 'none'];
+
+/** Host PIDs whose command line is exactly `argv` (a marker command started by the check). */
+function pidsRunning(argv: string[]): number[] {
+  const want = argv.join('\0') + '\0';
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8') === want;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** /proc/<pid>/stat's state and parent, for every process on the host. */
+function children(ppid: number): { pid: number; state: string }[] {
+  const out: { pid: number; state: string }[] = [];
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(parent) === ppid) out.push({ pid: Number(d), state });
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+async function waitUntil(what: string, ok: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(50)) if (await ok()) return;
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** Nothing of container `id` left on the host: mounts, cgroups, runtime state, bundle. */
+function assertNothingLeft(id: string, runDir: string): void {
+  assert(!hostMountinfo().includes(id), `a mount of ${id.slice(0, 12)} is still in the host's mountinfo`);
+  for (const d of cgroupDirs(`minidock/${id}`)) assert(!existsSync(d), `${d} is still there`);
+  assert(!existsSync(path.join(runDir, 'runtime', id)), `the runtime state of ${id.slice(0, 12)} is still there`);
+  assert(!existsSync(path.join(runDir, 'bundles', id)), `the bundle of ${id.slice(0, 12)} is still there`);
+}
+
+export const stage: Stage = {
+  n: 7,
+  title: 'exec & lifecycle',
+  checks: [
+    {
+      name: 'exec joins all six namespaces of PID 1 (same inodes from the host), its cgroup, its files, hostname and network; MINIDOCK_TRACE shows the setns calls',
+      hint: 'lib/runtime/exec.ts (PID namespace via the parent’s pid_for_children, cgroup.procs) and exec-enter.ts (setns ipc, uts, net, cgroup, then unshare(CLONE_FS) + setns mnt)',
+      async run(ctx) {
+        const name = ctx.name('exec');
+        const { pid } = await startDetached(ctx, name, ['sleep', '600'], [...NONE, '--hostname', 'inside']);
+        const marker = ['sleep', `${3000 + (process.pid % 997)}`];
+        await mdOk(ctx, ['exec', '-d', name, ...marker]);
+        let joined: number[] = [];
+        await waitUntil('the exec’d marker process', () => (joined = pidsRunning(marker)).length === 1);
+        for (const kind of KINDS) {
+          assertEqual(readlinkSync(`/proc/${joined[0]}/ns/${kind}`), readlinkSync(`/proc/${pid}/ns/${kind}`), `the exec’d process’s ${kind} namespace vs PID 1’s`);
+        }
+        assertEqual(readFileSync(`/proc/${joined[0]}/cgroup`, 'utf8'), readFileSync(`/proc/${pid}/cgroup`, 'utf8'), '/proc/<pid>/cgroup of the exec’d process vs PID 1’s');
+        const inside = await mdOk(ctx, ['exec', '-e', 'X=1', '-w', '/etc', name, 'sh', '-c', 'echo $X $(pwd) $(hostname) $$; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "; cat /proc/1/cmdline']);
+        const [first, ifaces, pid1] = inside.split('\n');
+        const [x, cwd, host, ownPid] = first.split(' ');
+        assertEqual([x, cwd, host], ['1', '/etc', 'inside'], '-e X=1, -w /etc and the hostname, seen inside');
+        assert(Number(ownPid) > 1 && Number(ownPid) < 1000, `the exec’d shell’s PID inside is ${ownPid}: not in the container’s PID namespace`);
+        assertEqual(ifaces, 'lo', 'the network devices exec sees (--network none: lo only)');
+        assertEqual(pid1, 'sleep\u0000600\u0000', 'what exec sees as PID 1 (/proc is the container’s)');
+        const traced = await exec(engine(), ['exec', name, 'true'], { env: { ...ctx.env, MINIDOCK_TRACE: '1' } });
+        for (const flag of ['CLONE_NEWPID', 'CLONE_NEWIPC', 'CLONE_NEWUTS', 'CLONE_NEWNET', 'CLONE_NEWCGROUP', 'CLONE_NEWNS']) {
+          assert(new RegExp(`setns\\(\\d+, ${flag}\\) = 0`).test(traced.stderr), `MINIDOCK_TRACE=1 minidock exec does not show setns(…, ${flag})`);
+        }
+        assert(/unshare\(CLONE_FS\) = 0[\s\S]*setns\(\d+, CLONE_NEWNS\)/.test(traced.stderr), 'the trace does not show unshare(CLONE_FS) before setns(…, CLONE_NEWNS)');
+      },
+    },
+    {
+      name: 'exec’s exit status: the command’s own, 127 not found, 126 not executable, 1 with docker’s message for a stopped container',
+      hint: 'lib/runtime/exec-enter.ts maps execve’s errno through init.ts lookPath; lib/container/exec.ts requireRunning; lib/cli/main.ts (exec starts a process: its own codes)',
+      async run(ctx) {
+        const name = ctx.name('codes');
+        await startDetached(ctx, name, ['sleep', '600'], NONE);
+        assertEqual((await md(ctx, ['exec', name, 'sh', '-c', 'exit 7'])).code, 7, 'exit status of `exec sh -c "exit 7"`');
+        const stopped = ctx.name('stopped');
+        await mdOk(ctx, ['run', '--name', stopped, ...NONE, 'busybox', 'true']);
+        await assertFailures(ctx, [
+          { argv: ['exec', name, 'no-such-command'], code: 127, says: /executable file not found in \$PATH/ },
+          { argv: ['exec', name, '/etc'], code: 126, says: /is a directory|permission denied/ },
+          { argv: ['exec', stopped, 'true'], code: 1, says: /container [0-9a-f]{64} is not running/ },
+        ]);
+      },
+    },
+    {
+      name: 'exec -it under a real terminal: tty is /dev/pts/0 of the container, stty size is the size set outside, Ctrl-C interrupts the foreground process',
+      hint: 'lib/runtime/exec-enter.ts openTerminal (ptmx in the container, unlockpt, ptsname, dup2, TIOCSCTTY), lib/runtime/exec.ts (pidfd_getfd, TIOCSWINSZ), lib/container/exec.ts relayTerminal (raw mode)',
+      async run(ctx) {
+        const name = ctx.name('tty');
+        await startDetached(ctx, name, ['sleep', '600'], NONE);
+        // util-linux script(1) runs the command under a pty of its own; its stdin is our pipe
+        const cmd = `stty cols 97 rows 31; ${engine()} exec -it ${name} sh`;
+        const keys = 'tty; stty size\n' + 'sleep 100\n';
+        const typed = `sleep 1.5; printf '${keys.replace(/\n/g, '\\n')}'; sleep 1; printf '\\003'; sleep 0.5; printf 'echo after $?\\nexit 3\\n'; sleep 1`;
+        const r = await exec('sh', ['-c', `(${typed}) | script -qec "$0" /dev/null`, cmd], { env: ctx.env, timeoutMs: 20_000 });
+        const out = r.stdout.replace(/\r/g, '');
+        assert(/^\/dev\/pts\/0$/m.test(out), `tty inside did not print /dev/pts/0:\n${out.slice(0, 400)}`);
+        assert(/^31 97$/m.test(out), `stty size inside did not print "31 97" (the size set outside):\n${out.slice(0, 400)}`);
+        assert(/^after 130$/m.test(out), `Ctrl-C did not interrupt sleep 100 (want "after 130"):\n${out.slice(0, 600)}`);
+        assertEqual(r.code, 3, 'the exit status of exec -it (the shell’s exit 3), through script');
+      },
+    },
+    {
+      name: 'containerd drives the runtime’s exec: ctr task exec runs a process in a ctr run -d container (runc exec --process)',
+      hint: 'lib/runtime/cli.ts exec (--process FILE --detach --pid-file), lib/runtime/exec.ts parseProcess',
+      async run(ctx) {
+        const bundle = await makeBundle(ctx, ['true']);
+        const cd = await startContainerd(ctx);
+        const ns = ctx.name('ns');
+        const ctr = (args: string[]) => exec('ctr', ['-a', cd.socket, '-n', ns, ...args], { env: ctx.env, timeoutMs: 30_000 });
+        try {
+          const run = await ctr(['run', '-d', '--runc-binary', runtimeBin(), '--runc-root', path.join(cd.dir, 'runc'), '--rootfs', path.join(bundle, 'rootfs'), 'bg', 'sleep', '600']);
+          assert(run.code === 0, `ctr run -d exited ${run.code}: ${run.stderr.trim()}`);
+          const x = await ctr(['task', 'exec', '--exec-id', 'x1', 'bg', 'sh', '-c', 'echo pid $$ ppid-one $(cat /proc/1/cmdline | tr "\\0" " "); exit 5']);
+          assertEqual(x.code, 5, 'ctr task exec’s exit status (the exec’d command’s)');
+          assert(/^pid \d+ ppid-one sleep 600/.test(x.stdout.trim()), `ctr task exec’s output: ${JSON.stringify(x.stdout.trim() || x.stderr.trim())}`);
+        } finally {
+          await ctr(['task', 'kill', '-s', 'SIGKILL', 'bg']);
+          await sleep(300);
+          await ctr(['task', 'delete', '-f', 'bg']);
+          await ctr(['container', 'delete', 'bg']);
+          await stopContainerd(cd);
+          for (const d of cgroupDirs(ns)) {
+            try {
+              rmdirSync(d);
+            } catch {
+              // not there
+            }
+          }
+          rmSync(bundle, { recursive: true, force: true });
+        }
+      },
+    },
+    {
+      name: 'logs: the json-file log holds one valid entry per line with nanosecond times; logs gives back stdout and stderr apart, in order; --tail; -f ends when the container exits',
+      hint: 'lib/container/logs.ts (pipeToLog, formatTime, readEntries, followLog), lib/cli/logs.ts',
+      async run(ctx) {
+        const name = ctx.name('logs');
+        await mdOk(ctx, ['run', '-d', '--name', name, ...NONE, 'busybox', 'sh', '-c', 'echo o1; echo e1 >&2; sleep 0.2; echo o2; sleep 0.2; echo e2 >&2; sleep 1; echo last']);
+        const followed = await md(ctx, ['logs', '-f', name], { timeoutMs: 15_000 });
+        assertEqual(followed.code, 0, 'logs -f exit status (it must end when the container exits)');
+        assertEqual(followed.stdout, 'o1\no2\nlast\n', 'logs -f: stdout');
+        assertEqual(followed.stderr, 'e1\ne2\n', 'logs -f: stderr');
+        const tail = await md(ctx, ['logs', '--tail', '2', name]);
+        assertEqual([tail.stdout, tail.stderr], ['last\n', 'e2\n'], '--tail 2: the last two entries, each on its stream');
+        const file = (await mdOk(ctx, ['inspect', '-f', '{{.LogPath}}', name])).trim();
+        assert(file.endsWith('-json.log') && existsSync(file), `the log file ${file}`);
+        const entries = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { log: string; stream: string; time: string });
+        assertEqual(entries.map((e) => Object.keys(e).join()), entries.map(() => 'log,stream,time'), 'the keys of each json-file entry');
+        assertEqual(entries.map((e) => `${e.stream}:${e.log}`), ['stdout:o1\n', 'stderr:e1\n', 'stdout:o2\n', 'stderr:e2\n', 'stdout:last\n'], 'the entries, in order');
+        assert(entries.every((e) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(e.time)), 'every time is RFC 3339 in UTC');
+        assert(entries.some((e) => /\.\d{7,9}Z$/.test(e.time)), 'no time has more than microsecond digits: docker writes nanoseconds');
+      },
+    },
+    {
+      name: '--init: docker-init (tini) is PID 1 and reaps orphans; without it a plain PID 1 leaves them zombies',
+      hint: 'lib/container/dockerinit.ts (bind-mount tini-static at /sbin/docker-init, args docker-init -- CMD), lib/container/bundle.ts; apt install tini',
+      async run(ctx) {
+        const zombieMaker = ['sh', '-c', '(sleep 0.1 &); (sleep 0.1 &); (sleep 0.1 &); exec sleep 600'];
+        const plain = await startDetached(ctx, ctx.name('noinit'), zombieMaker, NONE);
+        const tini = await startDetached(ctx, ctx.name('init'), zombieMaker, [...NONE, '--init']);
+        await sleep(800);
+        const zombies = (pid: number) => children(pid).filter((c) => c.state === 'Z').length;
+        assertEqual(zombies(plain.pid), 3, 'zombies under a plain PID 1 (sleep, which never waits)');
+        assertEqual(zombies(tini.pid), 0, 'zombies under docker-init');
+        assert(readFileSync(`/proc/${tini.pid}/cmdline`, 'utf8').startsWith('/sbin/docker-init\0--\0'), 'PID 1 of the --init container is not /sbin/docker-init -- …');
+      },
+    },
+    {
+      name: 'stop: SIGTERM ignored → SIGKILL after -t 1 (137); a SIGTERM handler → 143; --stop-signal SIGINT is what the container receives',
+      hint: 'lib/container/lifecycle.ts stopContainer (Config.StopSignal / StopTimeout, docker’s defaults), lib/cli/stop.ts -s/-t',
+      async run(ctx) {
+        const ignores = ctx.name('ignores');
+        await startDetached(ctx, ignores, ['sleep', '600'], NONE);
+        const t0 = Date.now();
+        await mdOk(ctx, ['stop', '-t', '1', ignores]);
+        const took = Date.now() - t0;
+        assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.ExitCode}}', ignores])).trim(), '137', 'exit status of a PID 1 that ignores SIGTERM');
+        assert(took >= 900 && took < 5000, `stop -t 1 took ${took} ms: it must wait about 1 s before SIGKILL`);
+        const handles = ctx.name('handles');
+        await startDetached(ctx, handles, ['sh', '-c', 'trap "exit 143" TERM; while :; do sleep 0.1; done'], NONE);
+        await sleep(300);
+        await mdOk(ctx, ['stop', handles]);
+        assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.ExitCode}}', handles])).trim(), '143', 'exit status of a PID 1 that exits on SIGTERM');
+        const int = ctx.name('sigint');
+        await startDetached(ctx, int, ['sh', '-c', 'trap "echo got INT; exit 3" INT; trap "echo got TERM; exit 4" TERM; while :; do sleep 0.1; done'], [...NONE, '--stop-signal', 'SIGINT']);
+        await sleep(300);
+        await mdOk(ctx, ['stop', int]);
+        assertEqual((await mdOk(ctx, ['logs', int])).trim(), 'got INT', 'what the --stop-signal SIGINT container says it received');
+      },
+    },
+    {
+      name: 'create, start, wait, restart: the same container runs again on the same rw layer; top lists its processes',
+      hint: 'lib/container/lifecycle.ts startContainer / restartContainer / waitContainer / topContainer; lib/cli/create.ts',
+      async run(ctx) {
+        const name = ctx.name('again');
+        const id = (await mdOk(ctx, ['create', '--name', name, ...NONE, 'busybox', 'sh', '-c', 'echo run >> /count; wc -l < /count; sleep 3'])).trim();
+        assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Status}}', name])).trim(), 'created', 'state after create');
+        await mdOk(ctx, ['start', name]);
+        const top = await mdOk(ctx, ['top', name]);
+        assert(/PID/.test(top) && /sleep 3/.test(top), `top does not list the container’s sleep:\n${top}`);
+        assertEqual((await mdOk(ctx, ['wait', name], { timeoutMs: 10_000 })).trim(), '0', 'wait’s output: the exit status');
+        await mdOk(ctx, ['restart', name]);
+        await mdOk(ctx, ['wait', name], { timeoutMs: 10_000 });
+        assertEqual((await mdOk(ctx, ['logs', name])).split('\n').map((l) => l.trim()).filter(Boolean), ['1', '2'], 'the line counts of /count over two starts (same rw layer)');
+        assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.Id}}', name])).trim(), id, 'the container’s ID after restart');
+      },
+    },
+    {
+      name: '--restart on-failure:2 restarts a failing container exactly twice; --restart always ends with a user’s stop',
+      hint: 'lib/container/restart.ts shouldRestart, the loop in lib/container/shim.ts (RestartCount, HasBeenManuallyStopped set by stop in lifecycle.ts)',
+      async run(ctx) {
+        const name = ctx.name('onfail');
+        await mdOk(ctx, ['run', '-d', '--name', name, ...NONE, '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'echo run; exit 1']);
+        const state = async (n: string) => (await mdOk(ctx, ['inspect', '-f', '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}', n])).trim();
+        await waitUntil('two restarts and the final exit', async () => (await state(name)) === '2 exited 1', 15_000).catch(() => undefined);
+        assertEqual(await state(name), '2 exited 1', 'RestartCount, status and exit status after on-failure:2');
+        await sleep(500);
+        assertEqual((await mdOk(ctx, ['logs', name])).trim().split('\n'), ['run', 'run', 'run'], 'the runs of an on-failure:2 container (one start, two restarts)');
+        const always = ctx.name('always');
+        await mdOk(ctx, ['run', '-d', '--name', always, ...NONE, '--restart', 'always', 'busybox', 'sh', '-c', 'sleep 0.2']);
+        await waitUntil('a restart under always', async () => Number((await state(always)).split(' ')[0]) >= 1, 10_000).catch(() => undefined);
+        assert(Number((await state(always)).split(' ')[0]) >= 1, `--restart always never restarted: ${await state(always)}`);
+        await mdOk(ctx, ['stop', '-t', '1', always]);
+        const after = await state(always);
+        await sleep(1500);
+        assertEqual((await state(always)).split(' ')[1], 'exited', `the status 1.5 s after stop of an always container (was ${after})`);
+      },
+    },
+    {
+      name: 'pause freezes a busy loop (no CPU time in its cgroup), unpause resumes it; exec into a paused container is refused',
+      hint: 'lib/runtime/cgroups Cgroup.freeze (v1 freezer.state FROZEN, v2 cgroup.freeze), lib/runtime/pause.ts, lib/container/lifecycle.ts pauseContainer',
+      async run(ctx) {
+        const name = ctx.name('busy');
+        const { pid } = await startDetached(ctx, name, ['sh', '-c', 'while :; do :; done'], NONE);
+        const usedIn = async (ms: number) => {
+          const a = cpuUsageUs(pid);
+          await sleep(ms);
+          return cpuUsageUs(pid) - a;
+        };
+        assert((await usedIn(500)) > 100_000, 'the busy loop used under 0.1 s of CPU in 0.5 s before pause');
+        await mdOk(ctx, ['pause', name]);
+        assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', name])).trim(), 'paused true', 'state after pause');
+        const paused = await usedIn(800);
+        assert(paused < 5_000, `a paused busy loop used ${paused} µs of CPU in 0.8 s`);
+        const r = await md(ctx, ['exec', name, 'true']);
+        assert(r.code === 1 && /is paused, unpause the container before exec/.test(r.stderr), `exec into a paused container: exit ${r.code}, ${r.stderr.trim()}`);
+        await mdOk(ctx, ['unpause', name]);
+        assert((await usedIn(500)) > 100_000, 'the busy loop did not resume after unpause');
+      },
+    },
+    {
+      name: 'cp: a file copied in appears, a file copied out matches, a container’s symlink is never followed on the host (in or out), a stopped container works too',
+      hint: 'lib/container/cp.ts (secureJoin for container paths, the stage-3 extractor, symlinks copied as links), lib/cli/cp.ts',
+      async run(ctx) {
+        const name = ctx.name('cp');
+        const dir = mkdtempSync('/tmp/mdcheck-cp-');
+        const hostFile = path.join(dir, `planted-${process.pid}`);
+        try {
+          writeFileSync(path.join(dir, 'in.txt'), 'from the host\n');
+          // inside: a link to /etc (must mean the container's /etc) and one out to the host's /tmp
+          await startDetached(ctx, name, ['sh', '-c', `ln -s /etc /tmp/etclink; ln -s ${hostFile} /evil; echo from the container > /out.txt; sleep 600`], NONE);
+          await sleep(300);
+          await mdOk(ctx, ['cp', path.join(dir, 'in.txt'), `${name}:/tmp/`]);
+          assertEqual(await mdOk(ctx, ['exec', name, 'cat', '/tmp/in.txt']), 'from the host\n', 'the file copied in, read inside');
+          await mdOk(ctx, ['cp', path.join(dir, 'in.txt'), `${name}:/tmp/etclink/`]);
+          assert(!existsSync('/etc/in.txt'), 'cp through the container’s /tmp/etclink wrote the HOST’s /etc/in.txt');
+          assertEqual(await mdOk(ctx, ['exec', name, 'cat', '/etc/in.txt']), 'from the host\n', 'the file copied through the link lands in the container’s /etc');
+          await mdOk(ctx, ['cp', `${name}:/out.txt`, path.join(dir, 'out.txt')]);
+          assertEqual(readFileSync(path.join(dir, 'out.txt'), 'utf8'), 'from the container\n', 'the file copied out');
+          await mdOk(ctx, ['cp', `${name}:/evil`, path.join(dir, 'evil')]);
+          assert(lstatSync(path.join(dir, 'evil')).isSymbolicLink(), 'a symlink copied out must stay a symlink');
+          assert(!existsSync(hostFile), 'copying the container’s symlink created or wrote its host target');
+          await mdOk(ctx, ['stop', '-t', '0', name]);
+          await mdOk(ctx, ['cp', path.join(dir, 'in.txt'), `${name}:/stopped.txt`]);
+          await mdOk(ctx, ['cp', `${name}:/stopped.txt`, path.join(dir, 'back.txt')]);
+          assertEqual(readFileSync(path.join(dir, 'back.txt'), 'utf8'), 'from the host\n', 'a round trip through a stopped container');
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    },
+    {
+      name: 'after exec, stop and rm nothing is left: no process of the container, no mount, cgroup, runtime state or bundle',
+      hint: 'PID 1’s death kills its PID namespace (exec’d processes too); lib/container/remove.ts cleanUp; lib/runtime/container.ts remove',
+      async run(ctx) {
+        const name = ctx.name('left');
+        const { id, pid } = await startDetached(ctx, name, ['sleep', '600'], NONE);
+        const marker = ['sleep', `${4000 + (process.pid % 997)}`];
+        await mdOk(ctx, ['exec', '-d', name, ...marker]);
+        await waitUntil('the exec’d marker process', () => pidsRunning(marker).length === 1);
+        const ns = readlinkSync(`/proc/${pid}/ns/pid`);
+        await mdOk(ctx, ['stop', '-t', '1', name]);
+        await mdOk(ctx, ['rm', name]);
+        await waitUntil('the exec’d process to be gone', () => pidsRunning(marker).length === 0);
+        const inNs = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+          try {
+            return readlinkSync(`/proc/${d}/ns/pid`) === ns;
+          } catch {
+            return false;
+          }
+        });
+        // an exec'd process whose cli exited is the host init's child: give it a moment to be reaped
+        await waitUntil('the container’s PID namespace to be empty', () => inNs().length === 0).catch(() => undefined);
+        assertEqual(inNs(), [], 'processes left in the container’s PID namespace');
+        assertNothingLeft(id, ctx.env.MINIDOCK_RUN ?? '/run/minidock');
+      },
+    },
+  ],
+};

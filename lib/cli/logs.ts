@@ -1,0 +1,50 @@
+// minidock logs [-f] [-n|--tail N] [-t] [--since T] [--until T] CONTAINER — docker logs: what a
+// container wrote to stdout and stderr, from its json-file log (lib/container/logs.ts), each line
+// back on the stream it came from.
+
+import { writeSync } from 'node:fs';
+import { ArgumentsError } from '../errors.js';
+import { followLog, formatTime, parseSince, parseTail, parseTime, readEntries, selectEntries, type LogEntry } from '../container/logs.js';
+import { findContainer, initAlive } from '../container/state.js';
+import { paths } from '../paths.js';
+import { parseFlags } from './args.js';
+import { requireStage7 } from './exec.js';
+
+const OPTIONS = {
+  follow: { type: 'boolean', short: 'f' },
+  tail: { type: 'string', short: 'n' },
+  timestamps: { type: 'boolean', short: 't' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+} as const;
+
+export default async function logs(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, OPTIONS);
+  if (positionals.length !== 1) throw new ArgumentsError(`'minidock logs' requires exactly 1 argument: minidock logs [OPTIONS] CONTAINER`);
+  requireStage7('logs');
+  const p = paths();
+  const c = findContainer(p, positionals[0]);
+  const filter = {
+    tail: parseTail(values.tail ?? 'all'),
+    since: values.since === undefined ? undefined : parseSince(values.since),
+    until: values.until === undefined ? undefined : parseSince(values.until),
+  };
+  const show = (e: LogEntry) => {
+    const prefix = values.timestamps ? formatTime(parseTime(e.time), true) + ' ' : '';
+    writeSync(e.stream === 'stdout' ? 1 : 2, prefix + e.log);
+  };
+  const { entries, offset } = readEntries(c.LogPath);
+  selectEntries(entries, filter).forEach(show);
+  if (values.follow) {
+    const running = () => {
+      try {
+        const now = findContainer(p, c.ID);
+        return now.State.Running && initAlive(now);
+      } catch {
+        return false; // removed
+      }
+    };
+    await followLog(c.LogPath, offset, running, show, filter.until);
+  }
+  return 0;
+}
