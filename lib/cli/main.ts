@@ -44,6 +44,11 @@ export const VERBS: Record<string, VerbEntry> = {
   volume: { load: () => import('./volume.js'), startsContainer: false },
   network: { load: () => import('./network.js'), startsContainer: false },
   system: { load: () => import('./system.js'), startsContainer: false },
+  tag: { load: () => import('./tag.js'), startsContainer: false },
+  save: { load: () => import('./save.js'), startsContainer: false },
+  load: { load: () => import('./load.js'), startsContainer: false },
+  pull: { load: () => import('./pull.js'), startsContainer: false },
+  push: { load: () => import('./push.js'), startsContainer: false },
 };
 
 /**
@@ -79,6 +84,11 @@ A container lab engine. Commands:
   commit    create a new image from a container's changes (stage 3)
   rmi       remove images (also: image rm)
   history   show the history of an image (also: image history)
+  tag       give an image another name (stage 6)
+  save      write images to a tar archive (stage 6)
+  load      read images from a tar archive (stage 6)
+  pull      download an image from a registry (stage 6)
+  push      upload an image to a registry (stage 6)
   volume    manage volumes: create, ls, inspect, rm, prune (stage 4)
   network   manage networks: create, ls, inspect, rm, connect, disconnect, prune (stage 5)
   system    prune: remove stopped containers, unused networks and images, crash leftovers
