@@ -204,23 +204,29 @@ async function unpackArchive(input: Readable, dir: string): Promise<void> {
   const stages = [...(await decompressStages(input)), extract] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream];
   const feeding = pipeline(stages);
   feeding.catch(() => {});
-  for await (const entry of extract) {
-    const name = entry.header.name;
-    const parts = name.split('/').filter((c) => c !== '' && c !== '.');
-    if (name.startsWith('/') || parts.includes('..')) throw new EngineError(`invalid archive: entry ${JSON.stringify(name)} leaves the archive`);
-    const target = path.join(dir, ...parts);
-    if (entry.header.type === 'directory') {
-      mkdirSync(target, { recursive: true, mode: 0o700 });
-      entry.resume();
-    } else if (entry.header.type === 'file' && parts.length > 0) {
-      mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-      await pipeline(entry as unknown as NodeJS.ReadableStream, createWriteStream(target, { mode: 0o600 }));
-    } else {
-      entry.resume(); // links and the like: no image archive needs them
+  const bad = (err: unknown) => (err instanceof EngineError ? err : new EngineError(`invalid archive: ${(err as Error).message.replace(/^./, (c) => c.toLowerCase())}`));
+  try {
+    for await (const entry of extract) {
+      const name = entry.header.name;
+      const parts = name.split('/').filter((c) => c !== '' && c !== '.');
+      if (name.startsWith('/') || parts.includes('..')) throw new EngineError(`invalid archive: entry ${JSON.stringify(name)} leaves the archive`);
+      const target = path.join(dir, ...parts);
+      if (entry.header.type === 'directory') {
+        mkdirSync(target, { recursive: true, mode: 0o700 });
+        entry.resume();
+      } else if (entry.header.type === 'file' && parts.length > 0) {
+        mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+        await pipeline(entry as unknown as NodeJS.ReadableStream, createWriteStream(target, { mode: 0o600 }));
+      } else {
+        entry.resume(); // links and the like: no image archive needs them
+      }
     }
+  } catch (err) {
+    extract.destroy();
+    throw bad(err);
   }
   await feeding.catch((err: unknown) => {
-    throw new EngineError(`invalid archive: ${(err as Error).message}`);
+    throw bad(err);
   });
 }
 
