@@ -49,6 +49,7 @@ export const VERBS: Record<string, VerbEntry> = {
   load: { load: () => import('./load.js'), startsContainer: false },
   pull: { load: () => import('./pull.js'), startsContainer: false },
   push: { load: () => import('./push.js'), startsContainer: false },
+  build: { load: () => import('./build.js'), startsContainer: false },
 };
 
 /**
@@ -89,6 +90,7 @@ A container lab engine. Commands:
   load      read images from a tar archive (stage 6)
   pull      download an image from a registry (stage 6)
   push      upload an image to a registry (stage 6)
+  build     build an image from a Dockerfile (stage 6)
   volume    manage volumes: create, ls, inspect, rm, prune (stage 4)
   network   manage networks: create, ls, inspect, rm, connect, disconnect, prune (stage 5)
   system    prune: remove stopped containers, unused networks and images, crash leftovers

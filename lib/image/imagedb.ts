@@ -39,6 +39,8 @@ export interface RunConfig {
   Cmd?: string[] | null;
   WorkingDir?: string;
   Labels?: Record<string, string>;
+  /** EXPOSE: "80/tcp" → {} */
+  ExposedPorts?: Record<string, Record<string, never>>;
 }
 
 export interface HistoryEntry {

@@ -8,7 +8,7 @@ set -eu
 STATE=${MINIDOCK_REGISTRY_STATE:-/tmp/minidock-registry-$(id -u)}
 case "${1:-}" in
 start)
-  PORT=${2:-5005}
+  PORT=${2:-5077}
   mkdir -p "$STATE/data"
   cat > "$STATE/config.yml" <<CONF
 version: 0.1
