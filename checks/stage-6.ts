@@ -8,7 +8,10 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { assert, assertEqual, assertFailures, CheckFailure, exec, md, mdOk, sleep, type Context, type Stage } from './harness.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 function root(ctx: Context): string {
   return ctx.env.MINIDOCK_ROOT || '/var/lib/minidock';
@@ -184,7 +187,7 @@ export const stage: Stage = {
           assertEqual(await diffIds(ctx, loadedId), layers, "the DiffIDs of skopeo's oci-archive copy");
           await md(ctx, ['rmi', loadedId]);
         } finally {
-          await md(ctx, ['rmi', name]);
+          await md(ctx, ['rmi', name, ...made]);
           rmSync(dir, { recursive: true, force: true });
         }
       },
@@ -277,6 +280,50 @@ export const stage: Stage = {
           assertEqual(left, [], 'temporary files of the refused pull');
         });
         rmSync(dir, { recursive: true, force: true });
+      },
+    },
+    {
+      name: 'build of the example app: history shows each step, a rebuild is all cache hits with the same ID, a changed file rebuilds from its COPY on, and the app answers',
+      hint: 'lib/image/build.ts (cache: parent image + history entry; COPY checksum), lib/image/dockerfile.ts; stages/06-images "minidock build"',
+      async run(ctx) {
+        const dir = mkdtempSync('/tmp/mdcheck-build-');
+        const name = `${ctx.name('app')}:v1`;
+        const made: string[] = [];
+        try {
+          cpSync(path.join(here, '..', '..', 'stages', '06-images', 'app'), dir, { recursive: true });
+          const first = await mdOk(ctx, ['build', '-t', name, dir], { timeoutMs: 60_000 });
+          assert(/Step 1\/8 : FROM busybox/.test(first) && /Successfully built [0-9a-f]{12}/.test(first), `build printed ${JSON.stringify(first.slice(0, 300))}`);
+          const id = await imageId(ctx, name);
+          // the config as the engine stored it (imagedb/content/sha256/<id>)
+          const history = JSON.parse(readFileSync(path.join(root(ctx), 'image', 'overlay2', 'imagedb', 'content', 'sha256', id.slice(7)), 'utf8')) as { history: { created_by: string; empty_layer?: boolean }[]; rootfs: { diff_ids: string[] } };
+          const steps = history.history.slice(-7).map((h) => [h.created_by.replace(/^\/bin\/sh -c (#\(nop\)\s+)?/, '').split(' ')[0], !!h.empty_layer]);
+          assertEqual(steps, [['LABEL', true], ['ENV', true], ['WORKDIR', true], ['COPY', false], ['chmod', false], ['EXPOSE', true], ['CMD', true]], 'the history entries (instruction, empty_layer) of the built image');
+          assertEqual(history.rootfs.diff_ids.length, 3, 'layers of the built image (busybox, COPY, RUN)');
+
+          const again = await mdOk(ctx, ['build', '-t', name, dir], { timeoutMs: 60_000 });
+          assertEqual((again.match(/Using cache/g) ?? []).length, 7, 'cache hits of an unchanged rebuild');
+          assertEqual(await imageId(ctx, name), id, 'the image ID of an unchanged rebuild');
+
+          writeFileSync(path.join(dir, 'www', 'index.html'), '<p>changed</p>\n');
+          const changed = await mdOk(ctx, ['build', '-t', name, dir], { timeoutMs: 60_000 });
+          assertEqual((changed.match(/Using cache/g) ?? []).length, 3, 'cache hits after changing a copied file (LABEL, ENV, WORKDIR only)');
+          assert((await imageId(ctx, name)) !== id, 'a changed copied file gave the same image ID');
+
+          const out = await mdOk(ctx, ['run', '--rm', '--network', 'none', name, 'sh', '-c', 'httpd -p 8080 -h /app/www; sleep 0.3; wget -qO- http://127.0.0.1:8080/cgi-bin/hello; cat index.html 2>/dev/null || cat www/index.html']);
+          assert(/^Hello from minidock, I am [0-9a-f]{12}\n<p>changed<\/p>/.test(out), `the built app answered ${JSON.stringify(out)}`);
+
+          writeFileSync(path.join(dir, 'Dockerfile'), 'FROM busybox\nFROOM x\n');
+          await assertFailures(ctx, [
+            { argv: ['build', dir], code: 1, says: /line 2: unknown instruction: FROOM/ },
+          ]);
+          writeFileSync(path.join(dir, 'Dockerfile'), 'FROM busybox\nCOPY missing.txt /x\n');
+          await assertFailures(ctx, [{ argv: ['build', dir], code: 1, says: /line 2: COPY failed: file not found in build context: missing.txt/ }]);
+          writeFileSync(path.join(dir, 'Dockerfile'), 'FROM busybox\nRUN exit 3\n');
+          await assertFailures(ctx, [{ argv: ['build', dir], code: 1, says: /line 2: the command .* returned a non-zero code: 3/ }]);
+        } finally {
+          await md(ctx, ['rmi', name, ...made]);
+          rmSync(dir, { recursive: true, force: true });
+        }
       },
     },
     {

@@ -238,6 +238,13 @@ async function copyLayerTar(context: string, ins: Instruction, workdir: string, 
   const dest = path.posix.resolve(workdir, rawDest);
   const intoDir = rawDest.endsWith('/') || sources.length > 1;
   const root = path.resolve(context);
+  // every source is checked before anything is written
+  const resolved = sources.map((s) => {
+    const src = path.resolve(root, s);
+    if (src !== root && !src.startsWith(root + path.sep)) throw new EngineError(`dockerfile line ${ins.line}: COPY failed: forbidden path outside the build context: ${s}`);
+    if (!existsSync(src)) throw new EngineError(`dockerfile line ${ins.line}: COPY failed: file not found in build context: ${s}`);
+    return src;
+  });
   const hash = createHash('sha256');
   const pack = tar.pack();
   const file = path.join(work, 'copy.tar');
@@ -270,16 +277,19 @@ async function copyLayerTar(context: string, ins: Instruction, workdir: string, 
       await pipeline(createReadStream(src), entry as unknown as NodeJS.WritableStream);
     }
   };
-  for (const s of sources) {
-    const src = path.resolve(root, s);
-    if (src !== root && !src.startsWith(root + path.sep)) throw new EngineError(`dockerfile line ${ins.line}: COPY failed: forbidden path outside the build context: ${s}`);
-    if (!existsSync(src)) throw new EngineError(`dockerfile line ${ins.line}: COPY failed: file not found in build context: ${s}`);
-    const isDir = lstatSync(src).isDirectory();
-    const target = isDir ? dest : intoDir ? `${dest}/${path.basename(src)}` : dest;
-    ensureDir(path.posix.dirname(target).replace(/^\/+/, ''));
-    await add(src, target);
+  try {
+    for (const src of resolved) {
+      const isDir = lstatSync(src).isDirectory();
+      const target = isDir ? dest : intoDir ? `${dest}/${path.basename(src)}` : dest;
+      ensureDir(path.posix.dirname(target).replace(/^\/+/, ''));
+      await add(src, target);
+    }
+    pack.finalize();
+  } catch (err) {
+    pack.destroy(err as Error);
+    await writing.catch(() => {});
+    throw err;
   }
-  pack.finalize();
   await writing;
   return { file, checksum: `${sources.length > 1 ? 'multi' : 'file'}:${hash.digest('hex')}`, dest };
 }
