@@ -187,7 +187,7 @@ export const stage: Stage = {
           assertEqual(await diffIds(ctx, loadedId), layers, "the DiffIDs of skopeo's oci-archive copy");
           await md(ctx, ['rmi', loadedId]);
         } finally {
-          await md(ctx, ['rmi', name, ...made]);
+          await md(ctx, ['rmi', name]);
           rmSync(dir, { recursive: true, force: true });
         }
       },
@@ -292,6 +292,8 @@ export const stage: Stage = {
         try {
           cpSync(path.join(here, '..', '..', 'stages', '06-images', 'app'), dir, { recursive: true });
           const first = await mdOk(ctx, ['build', '-t', name, dir], { timeoutMs: 60_000 });
+          const stepIds = (out: string) => [...out.matchAll(/^ ---> ([0-9a-f]{12})(?: \(|$)/gm)].slice(1).map((m) => m[1]);
+          made.push(...stepIds(first)); // every step's image: removed at the end, youngest first
           assert(/Step 1\/8 : FROM busybox/.test(first) && /Successfully built [0-9a-f]{12}/.test(first), `build printed ${JSON.stringify(first.slice(0, 300))}`);
           const id = await imageId(ctx, name);
           // the config as the engine stored it (imagedb/content/sha256/<id>)
@@ -306,6 +308,7 @@ export const stage: Stage = {
 
           writeFileSync(path.join(dir, 'www', 'index.html'), '<p>changed</p>\n');
           const changed = await mdOk(ctx, ['build', '-t', name, dir], { timeoutMs: 60_000 });
+          made.push(...stepIds(changed));
           assertEqual((changed.match(/Using cache/g) ?? []).length, 3, 'cache hits after changing a copied file (LABEL, ENV, WORKDIR only)');
           assert((await imageId(ctx, name)) !== id, 'a changed copied file gave the same image ID');
 
@@ -321,7 +324,8 @@ export const stage: Stage = {
           writeFileSync(path.join(dir, 'Dockerfile'), 'FROM busybox\nRUN exit 3\n');
           await assertFailures(ctx, [{ argv: ['build', dir], code: 1, says: /line 2: the command .* returned a non-zero code: 3/ }]);
         } finally {
-          await md(ctx, ['rmi', name, ...made]);
+          await md(ctx, ['rmi', name]);
+          if (made.length > 0) await md(ctx, ['rmi', ...[...new Set(made)].reverse()]);
           rmSync(dir, { recursive: true, force: true });
         }
       },
