@@ -19,7 +19,13 @@ Commands:
   inspect   show low-level information on one or more images
   import    create an image from a rootfs tarball (also: import)
   history   show the history of an image (also: history)
-  rm        remove images (also: rmi)`;
+  rm        remove images (also: rmi)
+  tag       another name for an image (also: tag)
+  save      images to a tar archive (also: save)
+  load      images from a tar archive (also: load)
+  pull      an image from a registry (also: pull)
+  push      an image to a registry (also: push)
+  build     an image from a Dockerfile (also: build)`;
 
 export default async function image(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -36,6 +42,13 @@ export default async function image(argv: string[]): Promise<number> {
     case 'rm':
     case 'remove':
       return rmi(rest);
+    case 'tag':
+    case 'save':
+    case 'load':
+    case 'pull':
+    case 'push':
+    case 'build':
+      return (await import(`./${sub}.js`)).default(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -33,7 +33,8 @@ export function parseDockerfile(text: string): Instruction[] {
     while (/\\\s*$/.test(line) && i + 1 < lines.length) {
       line = line.replace(/\\\s*$/, '');
       i++;
-      if (/^\s*#/.test(lines[i])) continue;
+      while (i < lines.length - 1 && /^\s*#/.test(lines[i])) i++;
+      if (/^\s*#/.test(lines[i])) break;
       line += lines[i];
     }
     const m = /^\s*([A-Za-z]+)(?:\s+([\s\S]*?))?\s*$/.exec(line);

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { keyValuePairs, parseDockerfile, shellWords } from './dockerfile.js';
+
+describe('parseDockerfile', () => {
+  it('reads instructions with their lines, joins continuations and skips comments', () => {
+    const ins = parseDockerfile('# a comment\nFROM busybox\n\nRUN echo a \\\n  # inside\n  && echo b\ncmd ["sh", "-c", "x"]\n');
+    expect(ins.map((i) => [i.keyword, i.line])).toEqual([['FROM', 2], ['RUN', 4], ['CMD', 7]]);
+    expect(ins[1].args).toBe('echo a   && echo b');
+    expect(ins[2].json).toEqual(['sh', '-c', 'x']);
+  });
+
+  it('keeps the shell form when the brackets are not a JSON array of strings', () => {
+    expect(parseDockerfile('FROM x\nCMD [not json]').at(-1)!.json).toBeUndefined();
+  });
+
+  it('names the line of an unknown instruction', () => {
+    expect(() => parseDockerfile('FROM busybox\nFROOM x\n')).toThrow('dockerfile parse error on line 2: unknown instruction: FROOM');
+  });
+
+  it('wants FROM first and refuses an empty file', () => {
+    expect(() => parseDockerfile('RUN x\n')).toThrow(/first instruction must be FROM/);
+    expect(() => parseDockerfile('# nothing\n')).toThrow(/cannot be empty/);
+  });
+});
+
+describe('keyValuePairs and shellWords', () => {
+  it('reads K=v pairs with quotes, and the old one-pair form', () => {
+    expect(keyValuePairs('A=1 B="two words" C=\'x y\'', 1)).toEqual([['A', '1'], ['B', 'two words'], ['C', 'x y']]);
+    expect(keyValuePairs('GREETING hello there', 1)).toEqual([['GREETING', 'hello there']]);
+  });
+
+  it('splits on blanks but not inside quotes or after a backslash', () => {
+    expect(shellWords('a "b c" d\\ e')).toEqual(['a', 'b c', 'd e']);
+  });
+});
