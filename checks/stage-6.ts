@@ -59,18 +59,26 @@ interface Registry {
   proc: ChildProcess;
 }
 
-/** docker-registry with a config of our own: filesystem storage in a temp dir, no auth. */
-async function startRegistry(): Promise<Registry> {
+/**
+ * docker-registry with a config of our own: filesystem storage in a temp dir, no auth, or (with
+ * `htpasswd`, a line `user:bcrypt hash`) basic authentication.
+ */
+async function startRegistry(htpasswd?: string): Promise<Registry> {
   const dir = mkdtempSync('/tmp/mdcheck-registry-');
   const port = await freePort();
   const config = path.join(dir, 'config.yml');
-  writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  let auth = '';
+  if (htpasswd) {
+    writeFileSync(path.join(dir, 'htpasswd'), `${htpasswd}\n`);
+    auth = `auth:\n  htpasswd:\n    realm: minidock-check\n    path: ${dir}/htpasswd\n`;
+  }
+  writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n${auth}http:\n  addr: 127.0.0.1:${port}\n`);
   const proc = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   const host = `127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
       const res = await fetch(`http://${host}/v2/`);
-      if (res.ok) return { host, dir, proc };
+      if (res.ok || res.status === 401) return { host, dir, proc };
     } catch {
       // not listening yet
     }
@@ -87,8 +95,8 @@ async function stopRegistry(r: Registry): Promise<void> {
   rmSync(r.dir, { recursive: true, force: true });
 }
 
-async function withRegistry(fn: (r: Registry) => Promise<void>): Promise<void> {
-  const r = await startRegistry();
+async function withRegistry(fn: (r: Registry) => Promise<void>, htpasswd?: string): Promise<void> {
+  const r = await startRegistry(htpasswd);
   try {
     await fn(r);
   } finally {
@@ -328,6 +336,39 @@ export const stage: Stage = {
           if (made.length > 0) await md(ctx, ['rmi', ...[...new Set(made)].reverse()]);
           rmSync(dir, { recursive: true, force: true });
         }
+      },
+    },
+    {
+      name: 'a registry that wants a password answers 401 until login; login keeps the credentials in a 0600 config.json; logout forgets them',
+      hint: 'lib/image/auth.ts (challenges, config.json), lib/image/registry.ts authenticate and checkLogin, lib/cli/login.ts',
+      async run(ctx) {
+        // a bcrypt hash (cost 4: each request checks it) made once, of "secret"; htpasswd wants bcrypt
+        const hash = '$2b$04$pABZoovd8KfgwZzs8fFzKuKYJLzVkigRKUqlLr7FqrCiIMd1hiTAS';
+        const cfg = mkdtempSync('/tmp/mdcheck-dockercfg-');
+        const c: Context = { ...ctx, env: { ...ctx.env, DOCKER_CONFIG: cfg } };
+        await withRegistry(async (reg) => {
+          const name = `${reg.host}/${ctx.name('auth')}:v1`;
+          try {
+            await mdOk(c, ['tag', 'busybox', name]);
+            await assertFailures(c, [
+              { argv: ['push', name], code: 1, says: /unauthorized: authentication required/ },
+              { argv: ['login', '-u', 'learner', '-p', 'wrong', reg.host], code: 1, says: /login to 127\.0\.0\.1:\d+: unauthorized/ },
+            ]);
+            const out = await mdOk(c, ['login', '-u', 'learner', '-p', 'secret', reg.host]);
+            assert(out.includes('Login Succeeded'), `login printed ${JSON.stringify(out)}`);
+            const file = path.join(cfg, 'config.json');
+            assertEqual(statSync(file).mode & 0o777, 0o600, 'mode of config.json');
+            const auths = (JSON.parse(readFileSync(file, 'utf8')) as { auths: Record<string, { auth: string }> }).auths;
+            assertEqual(Buffer.from(auths[reg.host]?.auth ?? '', 'base64').toString(), 'learner:secret', `config.json's auth for ${reg.host}`);
+            await mdOk(c, ['push', name]);
+            await mdOk(c, ['logout', reg.host]);
+            await mdOk(c, ['rmi', name]);
+            await assertFailures(c, [{ argv: ['pull', name], code: 1, says: /unauthorized/ }]);
+          } finally {
+            await md(c, ['rmi', name]);
+            rmSync(cfg, { recursive: true, force: true });
+          }
+        }, `learner:${hash}`);
       },
     },
     {

@@ -50,6 +50,8 @@ export const VERBS: Record<string, VerbEntry> = {
   pull: { load: () => import('./pull.js'), startsContainer: false },
   push: { load: () => import('./push.js'), startsContainer: false },
   build: { load: () => import('./build.js'), startsContainer: false },
+  login: { load: () => import('./login.js'), startsContainer: false },
+  logout: { load: () => import('./logout.js'), startsContainer: false },
 };
 
 /**
@@ -91,6 +93,7 @@ A container lab engine. Commands:
   pull      download an image from a registry (stage 6)
   push      upload an image to a registry (stage 6)
   build     build an image from a Dockerfile (stage 6)
+  login     log in to a registry; logout to forget it (stage 6)
   volume    manage volumes: create, ls, inspect, rm, prune (stage 4)
   network   manage networks: create, ls, inspect, rm, connect, disconnect, prune (stage 5)
   system    prune: remove stopped containers, unused networks and images, crash leftovers

@@ -8,9 +8,10 @@
 // docker-compatible config.json (`auths.<registry>.auth` = base64 user:password).
 // Stage 6 notes, "the registry conversation".
 
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '../atomic.js';
 import { EngineError } from '../errors.js';
 
 export interface Challenge {
@@ -96,3 +97,26 @@ export function credentialsFor(domain: string, file = dockerConfigFile()): Crede
 export function basicHeader(c: Credentials): string {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
 }
+
+// #region store-credentials
+/**
+ * `login`: remember credentials in config.json as docker does (`auths.<registry>.auth` = base64
+ * user:password), keeping every other key of the file; the file is written whole, mode 0600,
+ * since it holds passwords. `logout` takes the entry away.
+ */
+export function storeCredentials(domain: string, c: Credentials | null, file = dockerConfigFile()): boolean {
+  let config: { auths?: Record<string, { auth?: string }> } & Record<string, unknown> = {};
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new EngineError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const auths = (config.auths ??= {});
+  const had = authKey(domain) in auths;
+  if (c) auths[authKey(domain)] = { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') };
+  else delete auths[authKey(domain)];
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileAtomic(file, JSON.stringify(config, null, '\t') + '\n', 0o600);
+  return had;
+}
+// #endregion

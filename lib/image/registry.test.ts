@@ -74,3 +74,28 @@ describe('choosePlatform', () => {
     expect(() => choosePlatform([m('windows', 'amd64')], { os: 'linux', architecture: 'amd64' })).toThrow(/no matching manifest for linux\/amd64.*windows\/amd64/);
   });
 });
+
+describe('credentials in config.json', () => {
+  it('stores them as docker does, 0600, keeping other keys, and reads them back; logout removes them', async () => {
+    const { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { credentialsFor, storeCredentials } = await import('./auth.js');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'minidock-auth-'));
+    try {
+      const file = path.join(dir, 'config.json');
+      writeFileSync(file, JSON.stringify({ credsStore: 'none', auths: { other: { auth: 'eDp5' } } }));
+      expect(storeCredentials('docker.io', { username: 'me', password: 'p:w' }, file)).toBe(false);
+      const saved = JSON.parse(readFileSync(file, 'utf8'));
+      expect(saved.credsStore).toBe('none');
+      expect(saved.auths['https://index.docker.io/v1/'].auth).toBe(Buffer.from('me:p:w').toString('base64'));
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(credentialsFor('docker.io', file)).toEqual({ username: 'me', password: 'p:w' });
+      expect(storeCredentials('docker.io', null, file)).toBe(true);
+      expect(credentialsFor('docker.io', file)).toBeUndefined();
+      expect(credentialsFor('other', file)).toEqual({ username: 'x', password: 'y' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -66,6 +66,36 @@ async function registryError(what: string, res: Response): Promise<EngineError> 
   return new EngineError(`${what}: the registry answered ${res.status} ${res.statusText}${detail}`);
 }
 
+// #region login
+/**
+ * Check credentials the way `docker login` does: GET /v2/; a basic challenge is answered with
+ * them, a bearer challenge by asking its token server (no scope) with them. True when accepted.
+ */
+export async function checkLogin(domain: string, credentials: Credentials, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const base = registryBase(domain, env);
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    fetch(url, { headers }).catch((err: Error) => {
+      throw new EngineError(`GET ${url}: ${(err as { cause?: Error }).cause?.message ?? err.message}`);
+    });
+  const ping = await get(`${base}/v2/`);
+  await ping.body?.cancel();
+  if (ping.ok) return; // a registry without authentication takes anyone
+  if (ping.status !== 401) throw await registryError(`login to ${domain}`, ping);
+  const challenges = parseChallenges(ping.headers.get('www-authenticate') ?? '');
+  const bearer = challenges.find((c) => c.scheme === 'bearer');
+  let res: Response;
+  if (bearer?.params.realm) {
+    const url = new URL(bearer.params.realm);
+    if (bearer.params.service) url.searchParams.set('service', bearer.params.service);
+    res = await get(url.toString(), { Authorization: basicHeader(credentials) });
+  } else {
+    res = await get(`${base}/v2/`, { Authorization: basicHeader(credentials) });
+  }
+  if (!res.ok) throw await registryError(`login to ${domain}`, res);
+  await res.body?.cancel();
+}
+// #endregion
+
 export class RegistryClient {
   readonly base: string;
   /** "repository:<path>:pull" or ":pull,push" */
