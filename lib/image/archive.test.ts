@@ -93,3 +93,18 @@ describe('load', () => {
     expect(other.layers.chainIds()).toEqual([]);
   });
 });
+
+describe('tmpDir', () => {
+  it('removes the working directories of dead processes, and keeps those of live ones', async () => {
+    const { existsSync, mkdirSync } = await import('node:fs');
+    const { tmpDir } = await import('./archive.js');
+    const dead = path.join(p.tmp, 'pull-999999999-abcdef'); // no such pid
+    const live = path.join(p.tmp, `pull-${process.ppid}-abcdef`);
+    mkdirSync(dead, { recursive: true });
+    mkdirSync(live, { recursive: true });
+    const mine = tmpDir(p, 'save');
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(path.basename(mine)).toMatch(new RegExp(`^save-${process.pid}-[0-9a-f]{12}$`));
+  });
+});

@@ -13,13 +13,14 @@
 // "image-index.md". Stage 6 notes, "save and load".
 
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
+import { pidAlive } from '../proc.js';
 import { trace } from '../sys/trace.js';
 import { decompressStages } from './compression.js';
 import { hexOf, isDigest, nextChainId, sha256, type Digest } from './digest.js';
@@ -36,12 +37,26 @@ export interface ArchiveManifestEntry {
   Layers: string[];
 }
 
-/** A working directory under the store's tmp/, removed by the caller. */
+// #region tmp-dir
+/**
+ * A working directory under the store's tmp/ (`<what>-<pid>-<random>`), removed by the caller.
+ * A process killed mid-pull cannot remove its own: whoever makes the next one removes every
+ * directory there whose process is dead, so a crash never leaves half a blob for long.
+ */
 export function tmpDir(p: Paths, what: string): string {
+  mkdirSync(p.tmp, { recursive: true, mode: 0o700 });
+  for (const name of readdirSync(p.tmp)) {
+    const m = /^[a-z]+-(\d+)-[0-9a-f]+$/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) {
+      trace(`remove ${path.join(p.tmp, name)}: left by dead process ${m[1]}`);
+      rmSync(path.join(p.tmp, name), { recursive: true, force: true });
+    }
+  }
   const dir = path.join(p.tmp, `${what}-${process.pid}-${randomBytes(6).toString('hex')}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }
+// #endregion
 
 // #region save
 /**

@@ -23,6 +23,7 @@ import { hexOf, type Digest } from './digest.js';
 import { keyValuePairs, parseDockerfile, shellWords, type Instruction } from './dockerfile.js';
 import { DEFAULT_PATH, goArch, rfc3339 } from './import.js';
 import { applyLayerTar } from './layer-tar.js';
+import { pullImage } from './pull.js';
 import { parseReference } from './reference.js';
 import type { ImageConfig, ImageStore, RunConfig } from './store.js';
 
@@ -60,7 +61,7 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
     const started = Date.now();
     log(`Step ${i + 1}/${steps.length} : ${ins.original}`);
     if (ins.keyword === 'FROM') {
-      cur = from(store, ins);
+      cur = await from(p, store, ins, log);
       cmdSetHere = false;
       log(` ---> ${cur.id ? hexOf(cur.id).slice(0, 12) : 'scratch'}`);
       continue;
@@ -110,16 +111,18 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
 }
 // #endregion
 
-function from(store: ImageStore, ins: Instruction): Current {
+/** FROM: the image, pulled first when the store lacks it (as docker build does). */
+async function from(p: Paths, store: ImageStore, ins: Instruction, log: (line: string) => void): Promise<Current> {
   const name = shellWords(ins.args)[0];
   if (name === 'scratch') {
     return { id: null, config: { architecture: goArch(), os: 'linux', config: { Env: [DEFAULT_PATH] }, rootfs: { type: 'layers', diff_ids: [] }, history: [] } };
   }
   try {
+    if (!store.has(name)) await pullImage(p, store, name, log);
     const img = store.resolve(name);
     return { id: img.id, config: img.config };
   } catch (err) {
-    throw new EngineError(`dockerfile line ${ins.line}: FROM ${name}: ${(err as Error).message} (pull it first)`);
+    throw new EngineError(`dockerfile line ${ins.line}: FROM ${name}: ${(err as Error).message}`);
   }
 }
 

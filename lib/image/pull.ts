@@ -94,7 +94,8 @@ export async function pullImage(p: Paths, store: ImageStore, name: string, log: 
   }
 
   // 5. The config (its sha256 is the image ID), the tag, and the digest reference.
-  const existed = store.images.exists(`sha256:${hexOf(manifest.config.digest)}` as Digest);
+  // "up to date" when the name already pointed at this very image (docker's wording)
+  const existed = store.refs.lookup(ref) === `sha256:${hexOf(manifest.config.digest)}` || (ref.digest !== undefined && store.images.exists(`sha256:${hexOf(manifest.config.digest)}` as Digest));
   const id = store.addImageBytes(configBytes, ref.tag !== undefined && ref.digest === undefined ? [familiarString(ref)] : []);
   store.refs.add(id, { domain: ref.domain, path: ref.path, digest: topDigest });
   log(`Digest: ${topDigest}`);
