@@ -15,6 +15,7 @@ const OPTIONS = {
   tag: { type: 'string', short: 't', multiple: true },
   file: { type: 'string', short: 'f' },
   'no-cache': { type: 'boolean' },
+  'build-arg': { type: 'string', multiple: true },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
@@ -30,9 +31,15 @@ export default async function build(argv: string[]): Promise<number> {
   } catch {
     throw new EngineError(`unable to prepare context: cannot read the dockerfile ${file}`);
   }
+  const buildArgs: Record<string, string> = {};
+  for (const a of values['build-arg'] ?? []) {
+    const eq = a.indexOf('=');
+    if (eq <= 0) throw new EngineError(`invalid --build-arg ${JSON.stringify(a)}: want NAME=VALUE`);
+    buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
+  }
   const p = paths();
   const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
-  const id = await buildImage(p, new ImageStore(p), { context, dockerfile: text, tags: values.tag ?? [], noCache: !!values['no-cache'], log });
+  const id = await buildImage(p, new ImageStore(p), { context, dockerfile: text, tags: values.tag ?? [], noCache: !!values['no-cache'], buildArgs, log });
   if (values.quiet) process.stdout.write(`${id}\n`);
   return 0;
 }

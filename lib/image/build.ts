@@ -20,7 +20,7 @@ import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { tmpDir } from './archive.js';
 import { hexOf, type Digest } from './digest.js';
-import { keyValuePairs, parseDockerfile, shellWords, type Instruction } from './dockerfile.js';
+import { expand, keyValuePairs, parseDockerfile, shellWords, type Instruction } from './dockerfile.js';
 import { DEFAULT_PATH, goArch, rfc3339 } from './import.js';
 import { applyLayerTar } from './layer-tar.js';
 import { pullImage } from './pull.js';
@@ -34,6 +34,8 @@ export interface BuildOptions {
   dockerfile: string;
   tags: string[];
   noCache?: boolean;
+  /** --build-arg NAME=VALUE: values for the Dockerfile's ARGs */
+  buildArgs?: Record<string, string>;
   /** the engine to run RUN steps with (default: this checkout's bin/minidock) */
   engine?: string;
   log?: (line: string) => void;
@@ -57,16 +59,36 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
   let cur: Current | null = null;
   let cmdSetHere = false;
 
-  for (const [i, ins] of steps.entries()) {
+  // ARG values in scope: those declared so far (a --build-arg overrides the default)
+  // (an ARG before the first FROM is global: seen by FROM, and inside a stage only when declared again)
+  let args: Record<string, string> = {};
+  let globalArgs: Record<string, string> = {};
+  const declare = (ins: Instruction) => {
+    const [name, ...rest] = ins.args.split('=');
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name.trim())) throw new EngineError(`dockerfile line ${ins.line}: invalid ARG name ${JSON.stringify(name)}`);
+    const value = opts.buildArgs?.[name.trim()] ?? (rest.length > 0 ? expand(rest.join('='), args).replace(/^"(.*)"$/, '$1') : globalArgs[name.trim()]);
+    if (value !== undefined) args = { ...args, [name.trim()]: value };
+  };
+
+  for (const [i, raw] of steps.entries()) {
     const started = Date.now();
-    log(`Step ${i + 1}/${steps.length} : ${ins.original}`);
-    if (ins.keyword === 'FROM') {
-      cur = await from(p, store, ins, log);
+    log(`Step ${i + 1}/${steps.length} : ${raw.original}`);
+    if (raw.keyword === 'ARG' && cur === null) {
+      declare(raw); // an ARG before FROM: usable in FROM only
+      continue;
+    }
+    if (raw.keyword === 'FROM') {
+      if (cur === null) globalArgs = args;
+      cur = await from(p, store, { ...raw, args: expand(raw.args, globalArgs) }, log);
+      args = {};
       cmdSetHere = false;
       log(` ---> ${cur.id ? hexOf(cur.id).slice(0, 12) : 'scratch'}`);
       continue;
     }
+    if (raw.keyword === 'ARG') declare(raw);
     const base: Current = cur!;
+    // $NAME in the arguments: the image's Env wins over ARGs; the shell expands RUN/CMD/ENTRYPOINT
+    const ins = SHELL_EXPANDS.has(raw.keyword) ? raw : expandInstruction(raw, { ...args, ...envMap(base.config.config?.Env ?? []) });
     let createdBy: string;
     let copyTar: string | null = null;
     let work: string | null = null;
@@ -77,9 +99,11 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
         copyTar = file;
         createdBy = `/bin/sh -c #(nop) COPY ${checksum} in ${dest} `;
       } else if (ins.keyword === 'RUN') {
-        createdBy = ins.json ? ins.json.join(' ') : `/bin/sh -c ${ins.args}`;
+        // the ARG values are part of the step (docker's "|N K=V …" prefix), so they key the cache
+        const pairs = Object.entries(args).map(([k, v]) => `${k}=${v}`);
+        createdBy = `${pairs.length > 0 ? `|${pairs.length} ${pairs.join(' ')} ` : ''}${ins.json ? ins.json.join(' ') : `/bin/sh -c ${ins.args}`}`;
       } else {
-        createdBy = `/bin/sh -c #(nop)  ${ins.original}`;
+        createdBy = `/bin/sh -c #(nop)  ${ins.keyword} ${ins.args}`; // expanded: ARG values key the cache
       }
 
       // The cache: a child of the current image made by the same step.
@@ -88,7 +112,7 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
         log(' ---> Using cache');
         cur = { id: hit, config: store.get(hit).config };
       } else if (ins.keyword === 'RUN') {
-        cur = await runStep(store, base, ins, createdBy, opts.engine ?? DEFAULT_ENGINE);
+        cur = await runStep(store, base, ins, createdBy, opts.engine ?? DEFAULT_ENGINE, args);
       } else if (ins.keyword === 'COPY') {
         cur = await copyStep(store, base, copyTar!, createdBy);
       } else {
@@ -110,6 +134,18 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
   return id;
 }
 // #endregion
+
+/** Instructions whose arguments the shell expands at run time, not the builder. */
+const SHELL_EXPANDS = new Set(['RUN', 'CMD', 'ENTRYPOINT']);
+
+function expandInstruction(ins: Instruction, vars: Record<string, string>): Instruction {
+  return { ...ins, args: expand(ins.args, vars), json: ins.json?.map((a) => expand(a, vars)) };
+}
+
+/** ["K=v", …] → {K: "v"} */
+function envMap(env: readonly string[]): Record<string, string> {
+  return Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
 
 /** FROM: the image, pulled first when the store lacks it (as docker build does). */
 async function from(p: Paths, store: ImageStore, ins: Instruction, log: (line: string) => void): Promise<Current> {
@@ -188,6 +224,8 @@ function configStep(config: ImageConfig, ins: Instruction, cmdSetHere: boolean):
     case 'USER':
       run.User = ins.args;
       break;
+    case 'ARG':
+      break; // a history entry only: the value lives in the builder, not in the image
     default:
       throw new EngineError(`dockerfile line ${ins.line}: ${ins.keyword} is not supported`);
   }
@@ -201,13 +239,15 @@ function configStep(config: ImageConfig, ins: Instruction, cmdSetHere: boolean):
  * entrypoint so the image's ENTRYPOINT does not wrap it), then `commit` of that container; the
  * committed layer goes under a config of ours (commit would keep the RUN command as Cmd).
  */
-async function runStep(store: ImageStore, base: Current, ins: Instruction, createdBy: string, engine: string): Promise<Current> {
+async function runStep(store: ImageStore, base: Current, ins: Instruction, createdBy: string, engine: string, buildArgs: Record<string, string>): Promise<Current> {
   if (base.id === null) throw new EngineError(`dockerfile line ${ins.line}: RUN needs a base image with a shell, not scratch`);
   const name = `minidock-build-${randomBytes(6).toString('hex')}`;
   const rc = base.config.config ?? {};
   const [entry, ...args] = ins.json ?? ['/bin/sh', '-c', ins.args];
   const flags = ['run', '--name', name, '--network', 'none', '--entrypoint', entry];
-  for (const e of rc.Env ?? []) flags.push('-e', e);
+  // ARGs are in the environment of RUN only, under the image's Env (which wins)
+  const env = { ...buildArgs, ...envMap(rc.Env ?? []) };
+  for (const [k, v] of Object.entries(env)) flags.push('-e', `${k}=${v}`);
   if (rc.WorkingDir) flags.push('-w', rc.WorkingDir);
   const run = spawnSync(engine, [...flags, base.id, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
   try {

@@ -33,3 +33,14 @@ describe('keyValuePairs and shellWords', () => {
     expect(shellWords('a "b c" d\\ e')).toEqual(['a', 'b c', 'd e']);
   });
 });
+
+describe('expand', () => {
+  it('substitutes $NAME, ${NAME}, the :- and :+ forms, and keeps an escaped dollar', async () => {
+    const { expand } = await import('./dockerfile.js');
+    const vars = { WHO: 'learner', EMPTY: '' };
+    expect(expand('/srv/$WHO/${WHO}x', vars)).toBe('/srv/learner/learnerx');
+    expect(expand('${NOPE:-dflt} ${EMPTY:-e} ${WHO:-w}', vars)).toBe('dflt e learner');
+    expect(expand('${WHO:+set}|${NOPE:+set}', vars)).toBe('set|');
+    expect(expand('cost \\$5 $NOPE.', vars)).toBe('cost $5 .');
+  });
+});

@@ -19,7 +19,7 @@ export interface Instruction {
   original: string;
 }
 
-export const KNOWN = ['FROM', 'RUN', 'COPY', 'ENV', 'WORKDIR', 'CMD', 'ENTRYPOINT', 'LABEL', 'EXPOSE', 'USER'] as const;
+export const KNOWN = ['FROM', 'ARG', 'RUN', 'COPY', 'ENV', 'WORKDIR', 'CMD', 'ENTRYPOINT', 'LABEL', 'EXPOSE', 'USER'] as const;
 
 // #region parse-dockerfile
 export function parseDockerfile(text: string): Instruction[] {
@@ -55,7 +55,8 @@ export function parseDockerfile(text: string): Instruction[] {
     out.push({ keyword, args, json, line: start, original: `${keyword} ${args}` });
   }
   if (out.length === 0) throw new EngineError('the dockerfile cannot be empty');
-  if (out[0].keyword !== 'FROM') throw new EngineError(`dockerfile line ${out[0].line}: the first instruction must be FROM, not ${out[0].keyword}`);
+  const first = out.find((i) => i.keyword !== 'ARG') ?? out[0];
+  if (first.keyword !== 'FROM') throw new EngineError(`dockerfile line ${first.line}: the first instruction must be FROM, not ${first.keyword}`);
   return out;
 }
 // #endregion
@@ -105,3 +106,21 @@ export function shellWords(s: string): string[] {
   if (inWord) out.push(word);
   return out;
 }
+
+// #region expand
+/**
+ * Variable substitution, as the builder does it for most instructions (not RUN, CMD and
+ * ENTRYPOINT, whose shell does its own): `$NAME`, `${NAME}`, `${NAME:-default}`,
+ * `${NAME:+alternative}`; `\$` is a literal dollar. Unknown names become empty.
+ */
+export function expand(text: string, vars: Readonly<Record<string, string>>): string {
+  return text.replace(/\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (all, braced, op, word, bare) => {
+    if (all === '\\$') return '$';
+    const name = braced ?? bare;
+    const value = vars[name];
+    if (op === '-') return value ? value : word;
+    if (op === '+') return value ? word : '';
+    return value ?? '';
+  });
+}
+// #endregion
