@@ -11,7 +11,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,8 @@ import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { tmpDir } from './archive.js';
 import { hexOf, type Digest } from './digest.js';
-import { expand, keyValuePairs, parseDockerfile, shellWords, type Instruction } from './dockerfile.js';
+import { dockerignore, expand, keyValuePairs, parseDockerfile, shellWords, type Instruction } from './dockerfile.js';
+import { decompressStages, detectCompression, MAGIC_LENGTH } from './compression.js';
 import { DEFAULT_PATH, goArch, rfc3339 } from './import.js';
 import { applyLayerTar } from './layer-tar.js';
 import { pullImage } from './pull.js';
@@ -56,6 +57,8 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
   for (const t of opts.tags) parseReference(t); // a bad name fails before any step runs
   if (!existsSync(opts.context)) throw new EngineError(`unable to prepare context: path ${JSON.stringify(opts.context)} not found`);
   const steps = parseDockerfile(opts.dockerfile);
+  const ignoreFile = path.join(opts.context, '.dockerignore');
+  const ignored = dockerignore(existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8') : '');
   let cur: Current | null = null;
   let cmdSetHere = false;
 
@@ -93,11 +96,11 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
     let copyTar: string | null = null;
     let work: string | null = null;
     try {
-      if (ins.keyword === 'COPY') {
+      if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
         work = tmpDir(p, 'build');
-        const { file, checksum, dest } = await copyLayerTar(opts.context, ins, base.config.config?.WorkingDir ?? '/', work);
+        const { file, checksum, dest } = await copyLayerTar(opts.context, ins, base.config.config?.WorkingDir ?? '/', work, ignored);
         copyTar = file;
-        createdBy = `/bin/sh -c #(nop) COPY ${checksum} in ${dest} `;
+        createdBy = `/bin/sh -c #(nop) ${ins.keyword} ${checksum} in ${dest} `;
       } else if (ins.keyword === 'RUN') {
         // the ARG values are part of the step (docker's "|N K=V …" prefix), so they key the cache
         const pairs = Object.entries(args).map(([k, v]) => `${k}=${v}`);
@@ -113,7 +116,7 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
         cur = { id: hit, config: store.get(hit).config };
       } else if (ins.keyword === 'RUN') {
         cur = await runStep(store, base, ins, createdBy, opts.engine ?? DEFAULT_ENGINE, args);
-      } else if (ins.keyword === 'COPY') {
+      } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
         cur = await copyStep(store, base, copyTar!, createdBy);
       } else {
         const config = configStep(base.config, ins, cmdSetHere);
@@ -272,10 +275,12 @@ async function runStep(store: ImageStore, base: Current, ins: Instruction, creat
  * a tar at DEST, owned by root. The checksum covers names, modes and contents, not times, so an
  * unchanged file hits the cache.
  */
-async function copyLayerTar(context: string, ins: Instruction, workdir: string, work: string): Promise<{ file: string; checksum: string; dest: string }> {
+async function copyLayerTar(context: string, ins: Instruction, workdir: string, work: string, ignored: (rel: string) => boolean): Promise<{ file: string; checksum: string; dest: string }> {
+  const what = ins.keyword;
   const words = ins.json ?? shellWords(ins.args);
-  if (words.some((w) => w.startsWith('--'))) throw new EngineError(`dockerfile line ${ins.line}: COPY flags (${words.find((w) => w.startsWith('--'))}) are not supported`);
-  if (words.length < 2) throw new EngineError(`dockerfile line ${ins.line}: COPY requires at least two arguments`);
+  if (words.some((w) => w.startsWith('--'))) throw new EngineError(`dockerfile line ${ins.line}: ${what} flags (${words.find((w) => w.startsWith('--'))}) are not supported`);
+  if (words.length < 2) throw new EngineError(`dockerfile line ${ins.line}: ${what} requires at least two arguments`);
+  if (words.slice(0, -1).some((w) => /^https?:\/\//.test(w))) throw new EngineError(`dockerfile line ${ins.line}: ${what} from a URL is not supported (the builder has no network)`);
   const sources = words.slice(0, -1);
   const rawDest = words.at(-1)!;
   const dest = path.posix.resolve(workdir, rawDest);
@@ -284,8 +289,8 @@ async function copyLayerTar(context: string, ins: Instruction, workdir: string, 
   // every source is checked before anything is written
   const resolved = sources.map((s) => {
     const src = path.resolve(root, s);
-    if (src !== root && !src.startsWith(root + path.sep)) throw new EngineError(`dockerfile line ${ins.line}: COPY failed: forbidden path outside the build context: ${s}`);
-    if (!existsSync(src)) throw new EngineError(`dockerfile line ${ins.line}: COPY failed: file not found in build context: ${s}`);
+    if (src !== root && !src.startsWith(root + path.sep)) throw new EngineError(`dockerfile line ${ins.line}: ${what} failed: forbidden path outside the build context: ${s}`);
+    if (!existsSync(src) || (src !== root && ignored(path.relative(root, src)))) throw new EngineError(`dockerfile line ${ins.line}: ${what} failed: file not found in build context: ${s}`);
     return src;
   });
   const hash = createHash('sha256');
@@ -304,6 +309,7 @@ async function copyLayerTar(context: string, ins: Instruction, workdir: string, 
     }
   };
   const add = async (src: string, target: string): Promise<void> => {
+    if (src !== root && ignored(path.relative(root, src))) return; // .dockerignore
     const st = lstatSync(src);
     const name = target.replace(/^\/+/, '');
     hash.update(`${name}\0${st.mode}\0`);
@@ -314,16 +320,41 @@ async function copyLayerTar(context: string, ins: Instruction, workdir: string, 
       const link = readlinkSync(src);
       hash.update(link);
       pack.entry({ name, type: 'symlink', linkname: link, mode: st.mode & 0o7777, mtime: st.mtime });
+    } else if (st.isFile() && what === 'ADD' && (await isArchive(src))) {
+      hash.update(readFileSync(src));
+      await addArchive(src);
     } else if (st.isFile()) {
       hash.update(readFileSync(src));
       const entry = pack.entry({ name, size: st.size, mode: st.mode & 0o7777, mtime: st.mtime });
       await pipeline(createReadStream(src), entry as unknown as NodeJS.WritableStream);
     }
   };
+  // ADD of a local tar (plain or compressed): its entries, unpacked at DEST, instead of the file
+  const addArchive = async (src: string): Promise<void> => {
+    const destDir = dest.replace(/^\/+/, '');
+    ensureDir(destDir);
+    const extract = tar.extract();
+    const feeding = pipeline([...(await decompressStages(createReadStream(src))), extract] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
+    feeding.catch(() => {});
+    const under = (n: string) => {
+      const parts = n.split('/').filter((c) => c !== '' && c !== '.');
+      if (parts.includes('..')) throw new EngineError(`dockerfile line ${ins.line}: ADD: ${src} has an entry ${JSON.stringify(n)} that leaves its directory`);
+      return [destDir, ...parts].filter(Boolean).join('/');
+    };
+    for await (const entry of extract) {
+      const h = entry.header;
+      const name = under(h.name);
+      if (h.type === 'directory') dirs.add(name);
+      const header = { ...h, name: h.type === 'directory' ? `${name}/` : name, ...(h.type === 'link' && h.linkname ? { linkname: under(h.linkname) } : {}) };
+      await pipeline(entry as unknown as NodeJS.ReadableStream, pack.entry(header) as unknown as NodeJS.WritableStream);
+    }
+    await feeding;
+  };
   try {
     for (const src of resolved) {
       const isDir = lstatSync(src).isDirectory();
-      const target = isDir ? dest : intoDir ? `${dest}/${path.basename(src)}` : dest;
+      const archive = !isDir && what === 'ADD' && (await isArchive(src));
+      const target = isDir || archive ? dest : intoDir ? `${dest}/${path.basename(src)}` : dest;
       ensureDir(path.posix.dirname(target).replace(/^\/+/, ''));
       await add(src, target);
     }
@@ -335,6 +366,20 @@ async function copyLayerTar(context: string, ins: Instruction, workdir: string, 
   }
   await writing;
   return { file, checksum: `${sources.length > 1 ? 'multi' : 'file'}:${hash.digest('hex')}`, dest };
+}
+
+/** ADD unpacks a local file whose content is a tar (plain or compressed), as docker does. */
+async function isArchive(file: string): Promise<boolean> {
+  const head = Buffer.alloc(512);
+  const fd = openSync(file, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, 512, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (detectCompression(head.subarray(0, MAGIC_LENGTH)) !== 'none') return true;
+  return n >= 262 && head.subarray(257, 262).toString('ascii') === 'ustar';
 }
 
 async function copyStep(store: ImageStore, base: Current, file: string, createdBy: string): Promise<Current> {

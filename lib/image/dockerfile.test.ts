@@ -44,3 +44,16 @@ describe('expand', () => {
     expect(expand('cost \\$5 $NOPE.', vars)).toBe('cost $5 .');
   });
 });
+
+describe('dockerignore', () => {
+  it('ignores matching paths and what is under a matching directory; ! re-includes; the last rule wins', async () => {
+    const { dockerignore } = await import('./dockerfile.js');
+    const ignored = dockerignore('# comment\n*.key\nnode_modules\n**/*.log\n!keep.log\n');
+    expect(ignored('secret.key')).toBe(true);
+    expect(ignored('sub/secret.key')).toBe(false); // `*` stays inside one component
+    expect(ignored('node_modules/x/y.js')).toBe(true);
+    expect(ignored('a/b/c.log')).toBe(true);
+    expect(ignored('keep.log')).toBe(false);
+    expect(ignored('www/index.html')).toBe(false);
+  });
+});

@@ -4,6 +4,7 @@
 // Dockerfile reference ("Format", "Parser directives" are not supported). Stage 6 notes,
 // "minidock build".
 
+import path from 'node:path';
 import { EngineError } from '../errors.js';
 
 export interface Instruction {
@@ -19,7 +20,7 @@ export interface Instruction {
   original: string;
 }
 
-export const KNOWN = ['FROM', 'ARG', 'RUN', 'COPY', 'ENV', 'WORKDIR', 'CMD', 'ENTRYPOINT', 'LABEL', 'EXPOSE', 'USER'] as const;
+export const KNOWN = ['FROM', 'ARG', 'RUN', 'COPY', 'ADD', 'ENV', 'WORKDIR', 'CMD', 'ENTRYPOINT', 'LABEL', 'EXPOSE', 'USER'] as const;
 
 // #region parse-dockerfile
 export function parseDockerfile(text: string): Instruction[] {
@@ -122,5 +123,34 @@ export function expand(text: string, vars: Readonly<Record<string, string>>): st
     if (op === '+') return value ? word : '';
     return value ?? '';
   });
+}
+// #endregion
+
+// #region dockerignore
+/**
+ * .dockerignore: one pattern a line (`#` comments), `*` and `?` within a path component, `**`
+ * across components, a leading `!` re-includes. The last matching line decides. Returns a test
+ * for a path relative to the context ("www/index.html").
+ */
+export function dockerignore(text: string): (rel: string) => boolean {
+  const rules = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => {
+      const keep = l.startsWith('!');
+      const pattern = path.posix.normalize((keep ? l.slice(1) : l).trim()).replace(/^\/+/, '').replace(/\/+$/, '');
+      const re = pattern
+        .split('/')
+        .map((part) => (part === '**' ? '.*' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
+        .join('/');
+      // a pattern that names a directory also excludes what is inside it
+      return { keep, re: new RegExp(`^${re}(/.*)?$`) };
+    });
+  return (rel) => {
+    let ignored = false;
+    for (const r of rules) if (r.re.test(rel)) ignored = !r.keep;
+    return ignored;
+  };
 }
 // #endregion
