@@ -3,7 +3,9 @@
 // `docker image inspect` prints, for the fields minidock has.
 
 import { EngineError } from '../errors.js';
+import { pruneImages } from '../image/delete.js';
 import { ImageStore } from '../image/store.js';
+import { humanSize } from './human.js';
 import { paths, type Paths } from '../paths.js';
 import { parseFlags } from './args.js';
 import { formatTemplate } from './format.js';
@@ -19,7 +21,14 @@ Commands:
   inspect   show low-level information on one or more images
   import    create an image from a rootfs tarball (also: import)
   history   show the history of an image (also: history)
-  rm        remove images (also: rmi)`;
+  rm        remove images (also: rmi)
+  tag       another name for an image (also: tag)
+  save      images to a tar archive (also: save)
+  load      images from a tar archive (also: load)
+  pull      an image from a registry (also: pull)
+  push      an image to a registry (also: push)
+  build     an image from a Dockerfile (also: build)
+  prune     remove dangling images (-a: every image no container uses)`;
 
 export default async function image(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -36,6 +45,15 @@ export default async function image(argv: string[]): Promise<number> {
     case 'rm':
     case 'remove':
       return rmi(rest);
+    case 'prune':
+      return prune(rest);
+    case 'tag':
+    case 'save':
+    case 'load':
+    case 'pull':
+    case 'push':
+    case 'build':
+      return (await import(`./${sub}.js`)).default(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -103,3 +121,13 @@ export function inspectImage(p: Paths, name: string): Record<string, unknown> {
   };
 }
 // #endregion
+
+/** `image prune [-a] [-f]`: dangling images (no name, no child, no container), or with -a all unused. */
+async function prune(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, { all: { type: 'boolean', short: 'a' }, force: { type: 'boolean', short: 'f' } });
+  const p = paths();
+  const { lines, reclaimed } = pruneImages(p, new ImageStore(p), !!values.all);
+  const head = lines.length > 0 ? 'Deleted Images:\n' + lines.map((l) => `${l}\n`).join('') + '\n' : '';
+  process.stdout.write(`${head}Total reclaimed space: ${humanSize(reclaimed)}\n`);
+  return 0;
+}

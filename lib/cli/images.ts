@@ -14,6 +14,7 @@ const OPTIONS = {
   all: { type: 'boolean', short: 'a' }, // also the intermediate images
   quiet: { type: 'boolean', short: 'q' },
   'no-trunc': { type: 'boolean' },
+  digests: { type: 'boolean' }, // a DIGEST column: the manifest digest a registry knows the image by
 } as const;
 
 export default async function images(argv: string[]): Promise<number> {
@@ -47,6 +48,12 @@ export default async function images(argv: string[]): Promise<number> {
   }
   const now = Date.now();
   const created = (img: Image) => (img.config.created ? `${humanDuration(now - Date.parse(img.config.created))} ago` : 'N/A');
+  if (values.digests) {
+    const digest = (r: (typeof rows)[number]) => store.refs.digestsOf(r.img.id).find((d) => d.startsWith(`${r.repo}@`))?.split('@')[1] ?? '<none>';
+    const lines = rows.map((r) => [r.repo, r.tag, digest(r), id(r.img), created(r.img), humanSize(store.imageSize(r.img))]);
+    process.stdout.write(table(['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED', 'SIZE'], lines));
+    return 0;
+  }
   const lines = rows.map((r) => [r.repo, r.tag, id(r.img), created(r.img), humanSize(store.imageSize(r.img))]);
   process.stdout.write(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], lines));
   return 0;

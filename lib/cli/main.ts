@@ -56,6 +56,14 @@ export const VERBS: Record<string, VerbEntry> = {
   unpause: { load: () => import('./unpause.js'), startsContainer: false },
   top: { load: () => import('./top.js'), startsContainer: false },
   cp: { load: () => import('./cp.js'), startsContainer: false },
+  tag: { load: () => import('./tag.js'), startsContainer: false },
+  save: { load: () => import('./save.js'), startsContainer: false },
+  load: { load: () => import('./load.js'), startsContainer: false },
+  pull: { load: () => import('./pull.js'), startsContainer: false },
+  push: { load: () => import('./push.js'), startsContainer: false },
+  build: { load: () => import('./build.js'), startsContainer: false },
+  login: { load: () => import('./login.js'), startsContainer: false },
+  logout: { load: () => import('./logout.js'), startsContainer: false },
 };
 
 /**
@@ -91,6 +99,13 @@ A container lab engine. Commands:
   commit    create a new image from a container's changes (stage 3)
   rmi       remove images (also: image rm)
   history   show the history of an image (also: image history)
+  tag       give an image another name (stage 6)
+  save      write images to a tar archive (stage 6)
+  load      read images from a tar archive (stage 6)
+  pull      download an image from a registry (stage 6)
+  push      upload an image to a registry (stage 6)
+  build     build an image from a Dockerfile (stage 6)
+  login     log in to a registry; logout to forget it (stage 6)
   volume    manage volumes: create, ls, inspect, rm, prune (stage 4)
   network   manage networks: create, ls, inspect, rm, connect, disconnect, prune (stage 5)
   system    prune: remove stopped containers, unused networks and images, crash leftovers
@@ -105,7 +120,8 @@ A container lab engine. Commands:
   cp        copy files between a container and the host (stage 7)
   doctor    check that this machine can run containers (stage 0)
 
-Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray).`;
+Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray),
+MINIDOCK_TRACE=phases (where the time goes).`;
 
 /** Global flags, then the verb: returns the exit status, having printed any error as one line. */
 export async function main(argv: string[]): Promise<number> {

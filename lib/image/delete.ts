@@ -66,6 +66,11 @@ export function removeImage(p: Paths, store: ImageStore, name: string, opts: Del
     store.untag(tag);
     lines.push(`Untagged: ${tag}`);
   }
+  // the digest references a pull or push left (docker's RepoDigests) go with the image
+  for (const digestRef of store.refs.digestsOf(img.id)) {
+    store.untag(digestRef);
+    lines.push(`Untagged: ${digestRef}`);
+  }
   lines.push(...deleteUntagged(p, store, img, opts.prune));
   return lines;
 }

@@ -39,6 +39,8 @@ export interface RunConfig {
   Cmd?: string[] | null;
   WorkingDir?: string;
   Labels?: Record<string, string>;
+  /** EXPOSE: "80/tcp" → {} */
+  ExposedPorts?: Record<string, Record<string, never>>;
 }
 
 export interface HistoryEntry {
@@ -74,6 +76,12 @@ export class ImageDb {
     return existsSync(this.contentFile(id));
   }
 
+  /** The config's bytes as stored (what `save` and `push` hand out). */
+  bytes(id: Digest): Buffer {
+    this.get(id); // checks it hashes to its id
+    return readFileSync(this.contentFile(id));
+  }
+
   // #region get-image
   /** Load one image config by its full ID, checking that it still hashes to that ID. */
   get(id: Digest): ImageConfig {
@@ -94,7 +102,14 @@ export class ImageDb {
    * twice is harmless: same bytes, same ID, same file.
    */
   put(config: ImageConfig): Digest {
-    const bytes = Buffer.from(JSON.stringify(config));
+    return this.putBytes(Buffer.from(JSON.stringify(config)));
+  }
+
+  /**
+   * Store a config exactly as it came (from a registry or an archive): re-serializing it would
+   * change its bytes, and so its ID.
+   */
+  putBytes(bytes: Buffer): Digest {
     const id = imageId(bytes);
     mkdirSync(path.dirname(this.contentFile(id)), { recursive: true, mode: 0o700 });
     writeFileAtomic(this.contentFile(id), bytes, 0o600);

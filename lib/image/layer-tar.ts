@@ -43,6 +43,7 @@ import { realSys } from '../sys/index.js';
 import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
 import { decompressStages } from './compression.js';
+import { TarSplitter } from './tar-split.js';
 import type { Digest } from './digest.js';
 
 export interface AppliedLayer {
@@ -50,6 +51,8 @@ export interface AppliedLayer {
   diffId: Digest;
   /** bytes the layer's files take (regular files and symlinks, hard links counted once) */
   size: number;
+  /** the tar's layout without file contents (tar-split.ts), to give the same tar back later */
+  tarSplit: Buffer;
 }
 
 // #region whiteout-names
@@ -120,9 +123,11 @@ interface Extraction {
 export async function applyLayerTar(source: Readable | Buffer, dir: string, opts: ApplyOptions = {}): Promise<AppliedLayer> {
   const input = source instanceof Readable ? source : Readable.from([source]);
   const hash = createHash('sha256');
+  const splitter = new TarSplitter();
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
+      splitter.write(chunk);
       done(null, chunk);
     },
   });
@@ -159,7 +164,7 @@ export async function applyLayerTar(source: Readable | Buffer, dir: string, opts
 
   const diffId: Digest = `sha256:${hash.digest('hex')}`;
   trace(`extract layer ${diffId} → ${dir}`);
-  return { diffId, size: await diskUsage(dir) };
+  return { diffId, size: await diskUsage(dir), tarSplit: splitter.finish() };
 }
 // #endregion
 

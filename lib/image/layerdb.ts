@@ -51,6 +51,9 @@ export interface MountRecord {
   parent: Digest | null;
 }
 
+/** Docker's name for the file that lets a layer's tar be rebuilt byte for byte. */
+const TAR_SPLIT = 'tar-split.json.gz';
+
 export class LayerDb {
   constructor(readonly p: Paths) {}
 
@@ -119,12 +122,12 @@ export class LayerDb {
    * A failure removes what was made. A kill -9 before step 5 leaves a staging directory whose
    * PID is dead, between 5 and 6 a directory no record names: collectGarbage removes both.
    */
-  async create(parent: Digest | null, apply: (diffDir: string) => Promise<{ diffId: Digest; size: number }>): Promise<Layer> {
+  async create(parent: Digest | null, apply: (diffDir: string) => Promise<{ diffId: Digest; size: number; tarSplit?: Buffer }>): Promise<Layer> {
     const parentLayer = parent === null ? null : this.get(parent);
     const home = this.p.overlay2;
     const cacheId = randomBytes(32).toString('hex');
     try {
-      const { diffId, size } = await apply(makeStagingDir(home, cacheId));
+      const { diffId, size, tarSplit } = await apply(makeStagingDir(home, cacheId));
       const layer: Layer = { chainId: nextChainId(parent, diffId), diffId, parent, cacheId, size };
       return this.lock(() => {
         if (this.has(layer.chainId)) {
@@ -132,7 +135,7 @@ export class LayerDb {
           removeLayerDir(home, stagingName(cacheId));
           return this.get(layer.chainId);
         }
-        const tmp = this.writeRecord(layer);
+        const tmp = this.writeRecord(layer, tarSplit);
         try {
           publishLayerDir(home, cacheId, parentLayer?.cacheId ?? null);
           mkdirSync(path.join(this.p.layerDb, 'sha256'), { recursive: true, mode: 0o700 });
@@ -154,16 +157,26 @@ export class LayerDb {
 
   // #region layer-record
   /** layerdb/tmp/write-set-<random>/: small text files, each holding one fact about the layer. */
-  private writeRecord(layer: Layer): string {
+  private writeRecord(layer: Layer, tarSplit?: Buffer): string {
     const tmp = path.join(this.p.layerDb, 'tmp', `write-set-${randomBytes(8).toString('hex')}`);
     mkdirSync(tmp, { recursive: true, mode: 0o700 });
     writeFileSync(path.join(tmp, 'diff'), layer.diffId);
     writeFileSync(path.join(tmp, 'size'), String(layer.size));
     writeFileSync(path.join(tmp, 'cache-id'), layer.cacheId);
     if (layer.parent !== null) writeFileSync(path.join(tmp, 'parent'), layer.parent);
+    if (tarSplit) writeFileSync(path.join(tmp, TAR_SPLIT), tarSplit);
     return tmp;
   }
   // #endregion
+
+  /** The layer's tar-split (tar-split.ts), or null for a layer stored before minidock kept one. */
+  tarSplit(chainId: Digest): Buffer | null {
+    try {
+      return readFileSync(path.join(this.recordDir(chainId), TAR_SPLIT));
+    } catch {
+      return null;
+    }
+  }
 
   /** Remove one layer: its record first (so it stops existing), then its overlay2 directory. */
   remove(chainId: Digest): void {

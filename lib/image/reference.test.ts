@@ -63,6 +63,34 @@ describe('parseReference', () => {
   });
 });
 
+describe('parseReference as docker normalizes names (a table)', () => {
+  // text → the fully qualified name docker's reference.ParseNormalizedNamed gives, and the familiar one
+  const table: [string, string, string][] = [
+    ['busybox', 'docker.io/library/busybox:latest', 'busybox:latest'],
+    ['library/busybox:1.36', 'docker.io/library/busybox:1.36', 'busybox:1.36'],
+    ['docker.io/busybox', 'docker.io/library/busybox:latest', 'busybox:latest'],
+    ['bitnami/redis:7', 'docker.io/bitnami/redis:7', 'bitnami/redis:7'],
+    ['localhost:5000/x', 'localhost:5000/x:latest', 'localhost:5000/x:latest'],
+    ['localhost/x', 'localhost/x:latest', 'localhost/x:latest'],
+    ['127.0.0.1:5000/a/b/c:t', '127.0.0.1:5000/a/b/c:t', '127.0.0.1:5000/a/b/c:t'],
+    ['[::1]:5000/app', '[::1]:5000/app:latest', '[::1]:5000/app:latest'],
+    ['quay.io/coreos/etcd:v3.5', 'quay.io/coreos/etcd:v3.5', 'quay.io/coreos/etcd:v3.5'],
+    ['a.b/c__d-e.f:T_1', 'a.b/c__d-e.f:T_1', 'a.b/c__d-e.f:T_1'],
+    [`localhost:5000/x@${D}`, `localhost:5000/x@${D}`, `localhost:5000/x@${D}`],
+  ];
+  for (const [text, full, familiar] of table) {
+    it(`reads ${text} as ${full}`, () => {
+      const r = parseReference(text);
+      expect(fullString(r)).toBe(full);
+      expect(familiarString(r)).toBe(familiar);
+    });
+  }
+
+  it('refuses what docker refuses', () => {
+    for (const bad of ['a:b:c', 'localhost:5000/A', 'x/', '/x', 'a@sha256:XYZ', 'a b', 'UPPER']) expect(() => parseReference(bad), bad).toThrow(/invalid reference format/);
+  });
+});
+
 describe('parseImageRef', () => {
   it('takes sha256:<hex> and 64 hex digits as image IDs only', () => {
     expect(parseImageRef(D)).toEqual({ idPrefix: 'ab'.repeat(32) });

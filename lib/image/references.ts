@@ -36,6 +36,15 @@ export class References {
     return names.sort();
   }
 
+  /** The digest references (`repo@sha256:…`, docker's RepoDigests) that point at `id`, sorted. */
+  digestsOf(id: Digest): string[] {
+    const names: string[] = [];
+    for (const refs of Object.values(this.read().Repositories)) {
+      for (const [name, target] of Object.entries(refs)) if (target === id && name.includes('@')) names.push(name);
+    }
+    return names.sort();
+  }
+
   // #region tag
   /** Point a name at an image, taking it from any other image. */
   add(id: Digest, ref: Reference): void {

@@ -116,11 +116,17 @@ export class ImageStore {
    * order Docker follows too: layers first, then the config that lists them, then the names).
    */
   addImage(config: ImageConfig, tags: readonly string[] = []): Digest {
+    return this.addImageBytes(Buffer.from(JSON.stringify(config)), tags);
+  }
+
+  /** addImage for a config that came as bytes (pull, load): stored as they are, so the ID holds. */
+  addImageBytes(bytes: Buffer, tags: readonly string[] = []): Digest {
+    const config = JSON.parse(bytes.toString('utf8')) as ImageConfig;
     const refs = tags.map((t) => parseReference(t)); // bad names fail before anything is written
-    for (const chainId of chainIds(config.rootfs.diff_ids)) {
+    for (const chainId of chainIds(config.rootfs?.diff_ids ?? [])) {
       if (!this.layers.has(chainId)) throw new EngineError(`image config names layer ${chainId}, which is not in the layer store`);
     }
-    const id = this.images.put(config);
+    const id = this.images.putBytes(bytes);
     for (const ref of refs) {
       this.refs.add(id, ref);
       this.images.setLastTagTime(id);
@@ -176,7 +182,7 @@ export class ImageStore {
     return this.layers.get(chainId);
   }
 
-  createLayer(parent: Digest | null, apply: (diffDir: string) => Promise<{ diffId: Digest; size: number }>): Promise<Layer> {
+  createLayer(parent: Digest | null, apply: (diffDir: string) => Promise<{ diffId: Digest; size: number; tarSplit?: Buffer }>): Promise<Layer> {
     return this.layers.create(parent, apply);
   }
 

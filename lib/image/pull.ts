@@ -1,0 +1,112 @@
+// `docker pull`: fetch a manifest (choosing this machine's platform from an index), the config,
+// and the layers the store does not have yet; each layer streams from the registry through a
+// digest check into a temporary file, then is unpacked like any layer tar. The config goes in
+// last, so a failed pull leaves no image (and no half layer: layerdb.create cleans up).
+//
+// docker-pull(1). Stage 6 notes, "pull and push".
+
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { EngineError } from '../errors.js';
+import type { Paths } from '../paths.js';
+import { tmpDir } from './archive.js';
+import { hexOf, isDigest, nextChainId, type Digest } from './digest.js';
+import { DistributionMetadata } from './distribution.js';
+import { applyLayerTar } from './layer-tar.js';
+import { choosePlatform, isIndex, type OciIndex, type OciManifest } from './manifest.js';
+import { familiarName, familiarString, fullString, parseReference } from './reference.js';
+import { RegistryClient } from './registry.js';
+import type { ImageStore } from './store.js';
+import { DigestStream } from './verify.js';
+
+/** Layers downloaded at once (docker's default is 3). */
+export const CONCURRENT_DOWNLOADS = 3;
+
+export interface PullResult {
+  id: Digest;
+  digest: Digest;
+  /** layers actually fetched */
+  downloaded: number;
+}
+
+// #region pull
+export async function pullImage(p: Paths, store: ImageStore, name: string, log: (line: string) => void = () => {}): Promise<PullResult> {
+  const ref = parseReference(name);
+  const client = new RegistryClient(ref, 'pull');
+  const meta = new DistributionMetadata(p);
+
+  // 1. The manifest; an index is resolved to this machine's manifest.
+  const asked = ref.digest ?? ref.tag!;
+  log(`${asked}: Pulling from ${ref.path}`);
+  let m = await client.getManifest(asked);
+  const topDigest = m.digest;
+  if (isIndex(m.mediaType)) m = await client.getManifest(choosePlatform((JSON.parse(m.bytes.toString('utf8')) as OciIndex).manifests).digest);
+  const manifest = JSON.parse(m.bytes.toString('utf8')) as OciManifest;
+  if (manifest.schemaVersion !== 2 || !manifest.config || !Array.isArray(manifest.layers)) {
+    throw new EngineError(`manifest ${topDigest}: not a schema 2 image manifest (type ${m.mediaType || 'unknown'})`);
+  }
+
+  // 2. The config names the layers by DiffID; a layer whose ChainID is stored needs no download.
+  const configBytes = await client.getBlobBytes(manifest.config.digest);
+  const config = JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } };
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length || !diffIds.every(isDigest)) throw new EngineError(`image ${manifest.config.digest}: the config lists ${diffIds.length} layers, the manifest ${manifest.layers.length}`);
+  const chains: Digest[] = [];
+  for (const d of diffIds as Digest[]) chains.push(nextChainId(chains.at(-1) ?? null, d));
+
+  const work = tmpDir(p, 'pull');
+  let downloaded = 0;
+  try {
+    // 3. Download the missing layers, a few at a time, each into its own temp file.
+    const files: (string | null)[] = manifest.layers.map(() => null);
+    const todo = manifest.layers.map((_, i) => i).filter((i) => !store.hasLayer(chains[i]));
+    for (const [i, l] of manifest.layers.entries()) if (!todo.includes(i)) log(`${short(l.digest)}: Already exists`);
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const i = todo[next++];
+        const desc = manifest.layers[i];
+        if (!isDigest(desc.digest)) throw new EngineError(`manifest: bad layer digest ${JSON.stringify(desc.digest)}`);
+        const file = path.join(work, hexOf(desc.digest));
+        const body = await client.getBlob(desc.digest);
+        await pipeline(body, new DigestStream(desc.digest, `blob ${desc.digest}`), createWriteStream(file, { mode: 0o600 }));
+        files[i] = file;
+        downloaded++;
+        log(`${short(desc.digest)}: Download complete`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENT_DOWNLOADS, todo.length) }, worker));
+
+    // 4. Unpack them bottom up; each must have the DiffID the config promises.
+    for (const i of todo) {
+      const want = diffIds[i];
+      await store.createLayer(i === 0 ? null : chains[i - 1], async (dir) => {
+        const applied = await applyLayerTar(createReadStream(files[i]!), dir);
+        if (applied.diffId !== want) throw new EngineError(`layer ${manifest.layers[i].digest}: its tar has diff id ${applied.diffId}, the config says ${want}`);
+        return applied;
+      });
+      meta.record(want as Digest, manifest.layers[i].digest as Digest, `${ref.domain}/${ref.path}`);
+      log(`${short(manifest.layers[i].digest)}: Pull complete`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  // 5. The config (its sha256 is the image ID), the tag, and the digest reference.
+  // "up to date" when the name already pointed at this very image (docker's wording)
+  const existed = store.refs.lookup(ref) === `sha256:${hexOf(manifest.config.digest)}` || (ref.digest !== undefined && store.images.exists(`sha256:${hexOf(manifest.config.digest)}` as Digest));
+  const id = store.addImageBytes(configBytes, ref.tag !== undefined && ref.digest === undefined ? [familiarString(ref)] : []);
+  store.refs.add(id, { domain: ref.domain, path: ref.path, digest: topDigest });
+  log(`Digest: ${topDigest}`);
+  const shown = ref.digest ? `${familiarName(ref)}@${ref.digest}` : familiarString(ref);
+  log(existed && downloaded === 0 ? `Status: Image is up to date for ${shown}` : `Status: Downloaded newer image for ${shown}`);
+  log(ref.digest ? `${ref.domain}/${ref.path}@${ref.digest}` : fullString(ref));
+  return { id, digest: topDigest, downloaded };
+}
+// #endregion
+
+/** docker's short layer name in progress lines: 12 hex digits of the blob digest. */
+function short(digest: string): string {
+  return hexOf(digest).slice(0, 12);
+}
