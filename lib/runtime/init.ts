@@ -16,10 +16,10 @@ import { libcSys } from '../sys/libc.js';
 import type { Sys } from '../sys/sys.js';
 import { stageOn } from '../stage.js';
 import { setRole } from '../sys/trace.js';
-import { applyCapabilities } from './capabilities.js';
 import { cloneFlags, flagOf, kindOf, type NsKind } from './namespaces.js';
+import { applyProcessSecurity, seccompLast, seccompProgram } from './process-security.js';
 import { enterChroot, enterRootfs } from './rootfs.js';
-import { RLIMITS, type Spec } from './spec.js';
+import type { Spec } from './spec.js';
 import { SyncFd } from './sync.js';
 
 const SYNC_FD = 3;
@@ -66,12 +66,13 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
   enterWorkingDir(sys, spec.process.cwd);
   const file = lookPath(spec.process.args[0], spec.process.env);
 
-  // 9. What the process may do: resource limits, no_new_privs, capabilities — last, because
-  //     everything above needed root's full power. File descriptors: Node opens 0-2 with
-  //     FD_CLOEXEC, which would close the command's stdin, stdout and stderr at execve.
-  for (const r of spec.process.rlimits ?? []) sys.setrlimit(RLIMITS.get(r.type)!, BigInt(r.soft), BigInt(r.hard));
-  if (spec.process.noNewPrivileges) sys.prctl(PR.SET_NO_NEW_PRIVS, 1);
-  if (spec.process.capabilities) applyCapabilities(sys, spec.process.capabilities);
+  // 9. What the process may do — last, because everything above needed root's full power:
+  //    resource limits, no_new_privs, the user, the capabilities, and the seccomp filter, in the
+  //    order process-security.ts explains (the filter now only when no_new_privs is off: then it
+  //    needs CAP_SYS_ADMIN, which is about to go). File descriptors: Node opens 0-2 with
+  //    FD_CLOEXEC, which would close the command's stdin, stdout and stderr at execve.
+  const filter = seccompProgram(spec);
+  const filterPending = applyProcessSecurity(sys, spec.process, filter);
   for (const fd of [0, 1, 2]) sys.fcntl(fd, F.SETFD, 0);
   sys.fcntl(SYNC_FD, F.SETFD, F.FD_CLOEXEC);
 
@@ -90,6 +91,10 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
   } catch {
     // nobody listens
   }
+  // 12. With no_new_privs, the seccomp filter is the very last step: nothing of init runs under it.
+  seccompLast(sys, filter, filterPending);
+
+  // 13. execve: the filter, the user and the capabilities carry over into the command.
   try {
     sys.execve(file, spec.process.args, spec.process.env);
   } catch (e) {

@@ -8,6 +8,7 @@
 // cannot honour, so a container never starts with a setting silently ignored.
 
 import { EngineError } from '../errors.js';
+import { checkSeccomp } from './seccomp/check.js';
 
 // #region spec-types
 export interface Spec {
@@ -87,8 +88,26 @@ export interface Linux {
   /** /proc/sys values to write in the container's namespaces, e.g. net.ipv4.ip_forward */
   sysctl?: Record<string, string>;
   rootfsPropagation?: string;
-  seccomp?: unknown;
+  /** the system calls the process may make, compiled to a BPF filter (seccomp/compile.ts) */
+  seccomp?: LinuxSeccomp;
   mountLabel?: string;
+}
+
+export interface LinuxSeccomp {
+  /** SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS … for any call no rule names */
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  /** SCMP_ARCH_X86_64 …: the calling conventions the filter accepts */
+  architectures?: string[];
+  syscalls?: { names: string[]; action: string; errnoRet?: number; args?: SeccompArg[] }[];
+}
+
+/** Compare argument `index` with `value` (SCMP_CMP_MASKED_EQ: (arg & value) == valueTwo). */
+export interface SeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
 }
 
 export interface LinuxResources {
@@ -208,7 +227,7 @@ export function parseSpec(text: string): Spec {
     m.type = type;
   }
   if (mounts.length > 0 && !hasMountNs) fail('mounts need a mount namespace: without one they would land on the host');
-  if (linux.seccomp !== undefined) fail('linux.seccomp: not supported yet (stage 8)');
+  if (linux.seccomp !== undefined) checkSeccomp(linux.seccomp, 'config.json: linux.seccomp');
   if (linux.rootfsPropagation !== undefined && !['private', 'rprivate', 'slave', 'rslave'].includes(linux.rootfsPropagation)) {
     fail(`linux.rootfsPropagation ${JSON.stringify(linux.rootfsPropagation)}: only private and slave are supported`);
   }

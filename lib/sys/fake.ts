@@ -84,4 +84,9 @@ export class RecordingSys implements Sys {
     this.record('getpid', []);
     return 1;
   }
+  setgroups(gids: readonly number[]): void { this.record('setgroups', [[...gids]]); }
+  setgid(gid: number): void { this.record('setgid', [gid]); }
+  setuid(uid: number): void { this.record('setuid', [uid]); }
+  /** records the number of instructions (8 bytes each) */
+  seccompFilter(program: Buffer): void { this.record('seccompFilter', [program.length / 8]); }
 }

@@ -172,6 +172,34 @@ export const libcSys: Sys = {
   lgetxattr: (path, name) => readXattr('lgetxattr', path, name),
   kill: (pid, sig) => void callInt('kill', 'kill', [I, I], [pid, sig]),
   getpid: () => callInt('getpid', 'getpid', [], []),
+  // #region set-ids
+  // Raw syscall(2), not glibc's setuid(3): see arch.ts. gid_t is 32 bits; the list is a u32 array.
+  setgroups(gids) {
+    const list = Buffer.alloc(Math.max(gids.length, 1) * 4);
+    gids.forEach((g, i) => list.writeUInt32LE(g, i * 4));
+    callInt('setgroups', 'syscall', [L, L, DataType.U8Array], [syscallNumbers().setgroups, gids.length, list], [gids.length, `[${gids.join(', ')}]`]);
+  },
+  setgid: (gid) => void callInt('setgid', 'syscall', [L, L], [syscallNumbers().setgid, gid], [gid]),
+  setuid: (uid) => void callInt('setuid', 'syscall', [L, L], [syscallNumbers().setuid, uid], [uid]),
+  // #endregion
+  // #region seccomp-filter
+  // seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) where prog is a struct sock_fprog:
+  //   { unsigned short len; /* 6 bytes of padding */ struct sock_filter *filter; }
+  // Both the program and the struct are laid out in C memory (as cStringArray does), because the
+  // struct holds a pointer to the program. Never freed: execve comes next.
+  seccompFilter(program) {
+    const SECCOMP_SET_MODE_FILTER = 1;
+    const filter = malloc(program.length);
+    copyIn(filter, program);
+    const fprog = Buffer.alloc(16);
+    fprog.writeUInt16LE(program.length / 8, 0);
+    fprog.writeBigUInt64LE(filter, 8);
+    const fprogAddr = malloc(16);
+    copyIn(fprogAddr, fprog);
+    callInt('seccomp', 'syscall', [L, L, L, DataType.BigInt], [syscallNumbers().seccomp, SECCOMP_SET_MODE_FILTER, 0, fprogAddr],
+      [new Raw('SECCOMP_SET_MODE_FILTER'), 0, new Raw(`{len=${program.length / 8}, filter=0x${filter.toString(16)}}`)]);
+  },
+  // #endregion
 };
 
 // Trace helpers: show flags by name, as a learner reads them in the man page.

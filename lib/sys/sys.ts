@@ -41,4 +41,10 @@ export interface Sys {
   kill(pid: number, sig: number): void;
   /** getpid(2): the caller's PID in its own PID namespace. */
   getpid(): number;
+  /** setgroups(2), setgid(2), setuid(2) of the calling thread only (raw system calls). */
+  setgroups(gids: readonly number[]): void;
+  setgid(gid: number): void;
+  setuid(uid: number): void;
+  /** seccomp(2) SECCOMP_SET_MODE_FILTER: install a classic BPF program (struct sock_filter[] bytes). */
+  seccompFilter(program: Buffer): void;
 }
