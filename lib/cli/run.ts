@@ -1,13 +1,16 @@
 // minidock run [OPTIONS] IMAGE [COMMAND] [ARG...] — docker run: create a container, start it,
 // and either wait for it (foreground: the exit status is ours) or leave it to a shim (-d).
 
+import { readFileSync } from 'node:fs';
 import { ArgumentsError, EngineError } from '../errors.js';
 import { RESOURCE_FLAG_OPTIONS, parseResources, type ResourceFlags } from '../container/resources.js';
 import { createContainer, parseEnv } from '../container/create.js';
 import { runContainer } from '../container/monitor.js';
 import { startDetached } from '../container/shim.js';
 import { findContainer, type HostConfig } from '../container/state.js';
-import { checkResourceFlags, checkWorkdir } from '../container/validate.js';
+import { checkResourceFlags, checkSysctl, checkWorkdir, parseDevice, parseTmpfs, parseUlimit } from '../container/validate.js';
+import { parseProfile } from '../runtime/seccomp/profile.js';
+import { tweakCapabilities } from '../runtime/capabilities.js';
 import { planNamespaces } from '../container/namespaces.js';
 import { paths, type Paths } from '../paths.js';
 import { currentStage } from '../stage.js';
@@ -40,8 +43,22 @@ const OPTIONS = {
   volume: { type: 'string', short: 'v', multiple: true },
   mount: { type: 'string', multiple: true },
   'volumes-from': { type: 'string', multiple: true },
+  'cap-add': { type: 'string', multiple: true },
+  'cap-drop': { type: 'string', multiple: true },
+  privileged: { type: 'boolean' },
+  'security-opt': { type: 'string', multiple: true },
+  'read-only': { type: 'boolean' },
+  tmpfs: { type: 'string', multiple: true },
+  device: { type: 'string', multiple: true },
+  user: { type: 'string', short: 'u' },
+  'group-add': { type: 'string', multiple: true },
+  ulimit: { type: 'string', multiple: true },
+  sysctl: { type: 'string', multiple: true },
   ...RESOURCE_FLAG_OPTIONS,
 } as const;
+
+/** The flags of stage 8 (security). */
+const SECURITY_FLAGS = ['cap-add', 'cap-drop', 'privileged', 'security-opt', 'read-only', 'tmpfs', 'device', 'user', 'group-add', 'ulimit', 'sysctl'] as const;
 
 export interface RunRequest {
   image: string;
@@ -74,6 +91,24 @@ function requireStages(values: RunRequest['values'], stage: number): void {
   if (netFlags.length > 0 && stage < 5) throw new EngineError(`--${netFlags[0]} needs stage 5 (networking); this engine runs at stage ${stage}`);
   const volumeFlags = ['volume', 'mount', 'volumes-from'].filter((k) => values[k as keyof typeof values] !== undefined);
   if (volumeFlags.length > 0 && stage < 4) throw new EngineError(`--${volumeFlags[0]} needs stage 4 (volumes); this engine runs at stage ${stage}`);
+  const securityFlags = SECURITY_FLAGS.filter((k) => values[k] !== undefined);
+  if (securityFlags.length > 0 && stage < 8) throw new EngineError(`--${securityFlags[0]} needs stage 8 (security); this engine runs at stage ${stage}`);
+}
+
+/** --security-opt seccomp=FILE: docker's CLI reads the file and sends its JSON; so does ours. */
+function securityOpts(opts: readonly string[]): string[] {
+  return opts.map((o) => {
+    const m = /^seccomp[=:](.+)$/.exec(o);
+    if (!m || m[1] === 'unconfined' || m[1] === 'builtin') return o;
+    let text: string;
+    try {
+      text = readFileSync(m[1], 'utf8');
+    } catch (e) {
+      throw new EngineError(`opening seccomp profile (${m[1]}) failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    parseProfile(text, `seccomp profile ${m[1]}`);
+    return `seccomp=${JSON.stringify(JSON.parse(text))}`;
+  });
 }
 
 export function hostConfigFrom(values: RunRequest['values']): HostConfig {
@@ -88,6 +123,7 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
   // what the kernel would refuse with a bare EINVAL is refused first, with docker's words
   const flags = Object.fromEntries(Object.keys(RESOURCE_FLAG_OPTIONS).map((k) => [k, values[k as keyof typeof values]])) as ResourceFlags;
   const r = parseResources(checkResourceFlags(flags));
+  tweakCapabilities([], values['cap-add'] ?? [], values['cap-drop'] ?? []); // a wrong capability name fails here
   return {
     AutoRemove: !!values.rm,
     ...modes,
@@ -102,6 +138,17 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
     CpusetCpus: r.CpusetCpus ?? '',
     CpusetMems: r.CpusetMems ?? '',
     PidsLimit: r.PidsLimit ?? null,
+    // stage 8
+    CapAdd: values['cap-add'] ?? null,
+    CapDrop: values['cap-drop'] ?? null,
+    Privileged: !!values.privileged,
+    SecurityOpt: values['security-opt'] ? securityOpts(values['security-opt']) : null,
+    ReadonlyRootfs: !!values['read-only'],
+    Tmpfs: Object.fromEntries((values.tmpfs ?? []).map(parseTmpfs)),
+    Devices: (values.device ?? []).map(parseDevice),
+    GroupAdd: values['group-add'] ?? null,
+    Ulimits: values.ulimit ? values.ulimit.map(parseUlimit) : null,
+    Sysctls: Object.fromEntries((values.sysctl ?? []).map((f) => checkSysctl(f, modes))),
   };
 }
 
@@ -141,6 +188,7 @@ export default async function run(argv: string[]): Promise<number> {
     hostname: req.values.hostname ?? net?.hostname,
     exposed: net?.exposed,
     stdin: !!req.values.interactive,
+    user: req.values.user,
     host,
     stage,
     volumes,
