@@ -95,7 +95,7 @@ export function securitySpec(hc: HostConfig, user: string, rootfs: string, base:
   // 1. Capabilities: docker's 14, or all with --privileged, then --cap-drop and --cap-add.
   //    No inheritable set (moby since 20.10.14, CVE-2022-24769): a non-root user's execve must
   //    not inherit any capability.
-  const caps = tweakCapabilities(privileged ? CAPABILITIES : DOCKER_DEFAULT_CAPABILITIES, hc.CapAdd ?? [], hc.CapDrop ?? []);
+  const caps = tweakCapabilities(privileged ? heldCapabilities() : DOCKER_DEFAULT_CAPABILITIES, hc.CapAdd ?? [], hc.CapDrop ?? []);
   // 2. The user, resolved in the image's files.
   const who = resolveImageUser(rootfs, user, hc.GroupAdd ?? []);
   // 3. seccomp: docker's profile (or the user's) resolved for these capabilities, unless unconfined.
@@ -133,6 +133,18 @@ export function securitySpec(hc: HostConfig, user: string, rootfs: string, base:
   };
 }
 // #endregion
+
+/**
+ * Every capability the engine itself may still hold (its bounding set): what --privileged gives.
+ * Usually all of them; in a sandbox that took some away from the engine, asking for more would
+ * make capset(2) fail with EPERM.
+ */
+export function heldCapabilities(status: string = readFileSync('/proc/self/status', 'utf8')): string[] {
+  const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (!hex) return [...CAPABILITIES];
+  const mask = BigInt('0x' + hex);
+  return CAPABILITIES.filter((_, n) => (mask & (1n << BigInt(n))) !== 0n);
+}
 
 /** --user, the image's USER: numbers from the rootfs's /etc/passwd and /etc/group (absent files are empty). */
 export function resolveImageUser(rootfs: string, user: string, groupAdd: readonly string[]): ResolvedUser {

@@ -25,7 +25,8 @@ export function parseGroup(text: string): GroupEntry[] {
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => l.split(':'));
 const MAX_ID = 2 ** 31 - 1;
 
-export interface ResolvedUser { uid: number; gid: number; additionalGids: number[]; home?: string }
+/** home: the passwd entry's directory, or / for a user the image does not know (as docker sets HOME) */
+export interface ResolvedUser { uid: number; gid: number; additionalGids: number[]; home: string }
 
 // #region resolve-user
 /**
@@ -71,7 +72,7 @@ export function resolveUser(spec: string, passwdText: string, groupText: string,
       additional.push(g.gid);
     }
   }
-  return { uid, gid, additionalGids: [...new Set(additional)], ...(entry?.home ? { home: entry.home } : {}) };
+  return { uid, gid, additionalGids: [...new Set(additional)], home: entry?.home || '/' };
 }
 // #endregion
 
