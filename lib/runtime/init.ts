@@ -55,12 +55,17 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
 
   // 6. The root filesystem: mounts, /dev, then pivot_root into it — or, with no mount namespace
   //    (the course's stage 0), plain chroot(2).
-  if (created('mnt')) enterRootfs(sys, rootfs, spec, noPivot);
-  else enterChroot(sys, rootfs);
+  //    The sysctls (linux.sysctl, our namespaces' /proc/sys) are written inside it, before
+  //    /proc/sys is made read-only.
+  const sysctls = () => writeSysctls(spec.linux.sysctl ?? {});
+  if (created('mnt')) enterRootfs(sys, rootfs, spec, noPivot, sysctls);
+  else {
+    enterChroot(sys, rootfs);
+    sysctls();
+  }
 
-  // 7. The hostname, in our own UTS namespace (never the host's); sysctls in our namespaces.
+  // 7. The hostname, in our own UTS namespace (never the host's).
   if (spec.hostname && created('uts')) sys.sethostname(spec.hostname);
-  writeSysctls(spec.linux.sysctl ?? {});
 
   // 8. The working directory (created when the image lacks it, as docker does) and the command.
   enterWorkingDir(sys, spec.process.cwd);
