@@ -221,3 +221,11 @@ describe('parseSpec', () => {
     expect(() => parseSpec(specText((s) => (s.hooks = { createContainer: [] })))).not.toThrow(); // an empty list asks for nothing
   });
 });
+
+describe('linux.seccomp (stage 8)', () => {
+  it('is accepted in OCI form and refused with a comparison the compiler does not implement', () => {
+    const ok = parseSpec(specText((s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] })));
+    expect(ok.linux.seccomp?.syscalls?.[0].names).toEqual(['read']);
+    expect(refusal(specText((s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'SCMP_CMP_LT' }] }] })))).toMatch(/comparison "SCMP_CMP_LT" is not supported/);
+  });
+});
