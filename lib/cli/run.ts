@@ -8,7 +8,7 @@ import { createContainer, parseEnv } from '../container/create.js';
 import { runContainer } from '../container/monitor.js';
 import { startDetached } from '../container/shim.js';
 import { findContainer, type HostConfig } from '../container/state.js';
-import { checkResourceFlags, checkSysctl, checkWorkdir, parseDevice, parseTmpfs, parseUlimit } from '../container/validate.js';
+import { checkResourceFlags, checkSysctl, checkWorkdir, parseDevice, parseOomScoreAdj, parseTmpfs, parseUlimit } from '../container/validate.js';
 import { parseProfile } from '../runtime/seccomp/profile.js';
 import { tweakCapabilities } from '../runtime/capabilities.js';
 import { planNamespaces } from '../container/namespaces.js';
@@ -54,11 +54,12 @@ const OPTIONS = {
   'group-add': { type: 'string', multiple: true },
   ulimit: { type: 'string', multiple: true },
   sysctl: { type: 'string', multiple: true },
+  'oom-score-adj': { type: 'string' },
   ...RESOURCE_FLAG_OPTIONS,
 } as const;
 
 /** The flags of stage 8 (security). */
-const SECURITY_FLAGS = ['cap-add', 'cap-drop', 'privileged', 'security-opt', 'read-only', 'tmpfs', 'device', 'user', 'group-add', 'ulimit', 'sysctl'] as const;
+const SECURITY_FLAGS = ['cap-add', 'cap-drop', 'privileged', 'security-opt', 'read-only', 'tmpfs', 'device', 'user', 'group-add', 'ulimit', 'sysctl', 'oom-score-adj'] as const;
 
 export interface RunRequest {
   image: string;
@@ -149,6 +150,7 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
     GroupAdd: values['group-add'] ?? null,
     Ulimits: values.ulimit ? values.ulimit.map(parseUlimit) : null,
     Sysctls: Object.fromEntries((values.sysctl ?? []).map((f) => checkSysctl(f, modes))),
+    OomScoreAdj: values['oom-score-adj'] === undefined ? 0 : parseOomScoreAdj(values['oom-score-adj']),
   };
 }
 

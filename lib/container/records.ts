@@ -86,6 +86,7 @@ export interface HostConfig {
   GroupAdd?: string[] | null;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
   Sysctls?: Record<string, string>;
+  OomScoreAdj?: number;
 }
 
 /** config.v2.json: the container. */

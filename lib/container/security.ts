@@ -83,7 +83,7 @@ export function parseSecurityOpts(opts: readonly string[]): SecurityOpts {
  * --user names are looked up in ITS /etc/passwd, never the host's.
  */
 export function securitySpec(hc: HostConfig, user: string, rootfs: string, base: Pick<Spec, 'mounts'>): {
-  process: Pick<Spec['process'], 'capabilities' | 'noNewPrivileges' | 'user' | 'rlimits'>;
+  process: Pick<Spec['process'], 'capabilities' | 'noNewPrivileges' | 'user' | 'rlimits' | 'oomScoreAdj'>;
   home?: string;
   readonly: boolean;
   mounts: Mount[];
@@ -117,6 +117,7 @@ export function securitySpec(hc: HostConfig, user: string, rootfs: string, base:
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: sec.noNewPrivileges,
       user: { uid: who.uid, gid: who.gid, ...(who.additionalGids.length ? { additionalGids: who.additionalGids } : {}) },
+      ...(hc.OomScoreAdj ? { oomScoreAdj: hc.OomScoreAdj } : {}),
       rlimits: (hc.Ulimits ?? []).map((u) => ({ type: `RLIMIT_${u.Name.toUpperCase()}`, soft: u.Soft, hard: u.Hard })),
     },
     home: who.home,

@@ -157,3 +157,10 @@ export function parseTmpfs(flag: string): [string, string] {
   if (!dest.startsWith('/') || dest === '/') throw new EngineError(`invalid argument "${flag}" for "--tmpfs" flag: want an absolute path other than /`);
   return [dest, colon === -1 ? '' : flag.slice(colon + 1)];
 }
+
+/** --oom-score-adj: docker's range, -1000 to 1000. */
+export function parseOomScoreAdj(flag: string): number {
+  const n = Number(flag);
+  if (!/^-?\d+$/.test(flag) || n < -1000 || n > 1000) throw new EngineError(`Invalid value ${flag}, range for oom score adj is [-1000, 1000]`);
+  return n;
+}

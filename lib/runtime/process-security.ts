@@ -3,6 +3,7 @@
 // capabilities, the seccomp filter. prctl(2), capabilities(7), seccomp(2), setrlimit(2).
 // Stage 8 notes, "why order matters in init".
 
+import { writeFileSync } from 'node:fs';
 import { PR } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
@@ -23,7 +24,7 @@ export function seccompProgram(spec: Pick<Spec, 'linux'>): Buffer | null {
 // #region process-security
 /**
  * Everything but the late seccomp filter, in the only order that works:
- *  a. rlimits: raising a hard limit needs CAP_SYS_RESOURCE, which is about to go;
+ *  a. oom_score_adj and rlimits: lowering the one and raising a hard limit of the other a hard limit need CAP_SYS_RESOURCE, which is about to go;
  *  b. no_new_privs, when asked: from now on execve can never grant privileges (setuid bits,
  *     file capabilities are ignored) — and seccomp no longer needs CAP_SYS_ADMIN;
  *  c. without no_new_privs the filter goes in NOW, while we still hold CAP_SYS_ADMIN (the kernel
@@ -36,6 +37,8 @@ export function seccompProgram(spec: Pick<Spec, 'linux'>): Buffer | null {
  * Returns whether the filter is still to be installed (seccompLast, just before execve).
  */
 export function applyProcessSecurity(sys: Sys, process: Process, filter: Buffer | null, lastCap: number = lastCapability()): boolean {
+  // lowering oom_score_adj needs CAP_SYS_RESOURCE too: first, with the rlimits
+  if (process.oomScoreAdj !== undefined) writeOomScoreAdj(process.oomScoreAdj);
   for (const r of process.rlimits ?? []) sys.setrlimit(RLIMITS.get(r.type)!, BigInt(r.soft), BigInt(r.hard));
   if (process.noNewPrivileges) sys.prctl(PR.SET_NO_NEW_PRIVS, 1);
   if (filter && !process.noNewPrivileges) sys.seccompFilter(filter);
@@ -47,6 +50,12 @@ export function applyProcessSecurity(sys: Sys, process: Process, filter: Buffer 
   if (switching) switchUser(sys, process.user);
   if (process.capabilities) setCapabilitySets(sys, process.capabilities, lastCap);
   return filter !== null && !!process.noNewPrivileges;
+}
+
+/** proc(5) /proc/self/oom_score_adj: how willing the OOM killer is to pick this process (and its children). */
+function writeOomScoreAdj(value: number): void {
+  trace(`echo ${value} > /proc/self/oom_score_adj`);
+  writeFileSync('/proc/self/oom_score_adj', String(value));
 }
 
 /**

@@ -31,6 +31,8 @@ export interface Process {
   capabilities?: Capabilities;
   rlimits?: { type: string; hard: number; soft: number }[];
   noNewPrivileges?: boolean;
+  /** written to /proc/self/oom_score_adj: -1000 (never OOM-killed) … 1000 (killed first) */
+  oomScoreAdj?: number;
 }
 
 /** The five capability sets, each a list like ["CAP_CHOWN", "CAP_KILL"]. */
@@ -205,6 +207,7 @@ export function parseSpec(text: string): Spec {
   const user = p!.user ?? { uid: 0, gid: 0 };
   if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid)) fail('process.user: want integer uid and gid');
   if (p!.terminal) fail('process.terminal: a pseudo-terminal (--console-socket) is not supported yet (stage 7)');
+  if (p!.oomScoreAdj !== undefined && (!Number.isInteger(p!.oomScoreAdj) || p!.oomScoreAdj < -1000 || p!.oomScoreAdj > 1000)) fail('process.oomScoreAdj: want an integer from -1000 to 1000');
   for (const r of p!.rlimits ?? []) if (!RLIMITS.has(r.type)) fail(`process.rlimits: unknown type ${JSON.stringify(r.type)}`);
   for (const [set, names] of Object.entries(p!.capabilities ?? {})) {
     for (const name of names ?? []) if (!/^CAP_[A-Z_]+$/.test(name)) fail(`process.capabilities.${set}: invalid name ${JSON.stringify(name)}`);
