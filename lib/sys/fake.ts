@@ -89,4 +89,9 @@ export class RecordingSys implements Sys {
   setuid(uid: number): void { this.record('setuid', [uid]); }
   /** records the number of instructions (8 bytes each) */
   seccompFilter(program: Buffer): void { this.record('seccompFilter', [program.length / 8]); }
+  bpfProgLoad(type: number, insns: Buffer, license: string): number {
+    this.record('bpfProgLoad', [type, insns.length / 8, license]);
+    return 99;
+  }
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void { this.record('bpfProgAttach', [targetFd, progFd, attachType, flags]); }
 }

@@ -200,6 +200,38 @@ export const libcSys: Sys = {
       [new Raw('SECCOMP_SET_MODE_FILTER'), 0, new Raw(`{len=${program.length / 8}, filter=0x${filter.toString(16)}}`)]);
   },
   // #endregion
+  // #region bpf
+  // bpf(2) takes a command and a `union bpf_attr`; for BPF_PROG_LOAD the attr points to the
+  // instructions and to the license string, so all three live in C memory. Never freed: a few
+  // hundred bytes per container start.
+  bpfProgLoad(type, insns, license) {
+    const BPF_PROG_LOAD = 5;
+    const code = malloc(insns.length);
+    copyIn(code, insns);
+    const lic = Buffer.from(license + '\0');
+    const licAddr = malloc(lic.length);
+    copyIn(licAddr, lic);
+    const attr = Buffer.alloc(128);
+    attr.writeUInt32LE(type, 0); //              prog_type
+    attr.writeUInt32LE(insns.length / 8, 4); //  insn_cnt
+    attr.writeBigUInt64LE(code, 8); //           insns
+    attr.writeBigUInt64LE(licAddr, 16); //       license
+    const attrAddr = malloc(attr.length);
+    copyIn(attrAddr, attr);
+    return callInt('bpf', 'syscall', [L, L, DataType.BigInt, L], [syscallNumbers().bpf, BPF_PROG_LOAD, attrAddr, attr.length],
+      [new Raw('BPF_PROG_LOAD'), new Raw(`{prog_type=${type}, insn_cnt=${insns.length / 8}, license="${license}"}`), attr.length]);
+  },
+  bpfProgAttach(targetFd, progFd, attachType, flags) {
+    const BPF_PROG_ATTACH = 8;
+    const attr = Buffer.alloc(32);
+    attr.writeUInt32LE(targetFd, 0);
+    attr.writeUInt32LE(progFd, 4);
+    attr.writeUInt32LE(attachType, 8);
+    attr.writeUInt32LE(flags, 12);
+    callInt('bpf', 'syscall', [L, L, DataType.U8Array, L], [syscallNumbers().bpf, BPF_PROG_ATTACH, attr, attr.length],
+      [new Raw('BPF_PROG_ATTACH'), new Raw(`{target_fd=${targetFd}, attach_bpf_fd=${progFd}, attach_type=${attachType}, attach_flags=${flags}}`), attr.length]);
+  },
+  // #endregion
 };
 
 // Trace helpers: show flags by name, as a learner reads them in the man page.

@@ -47,4 +47,8 @@ export interface Sys {
   setuid(uid: number): void;
   /** seccomp(2) SECCOMP_SET_MODE_FILTER: install a classic BPF program (struct sock_filter[] bytes). */
   seccompFilter(program: Buffer): void;
+  /** bpf(2) BPF_PROG_LOAD: load eBPF instructions (struct bpf_insn[] bytes) as a program of `type`; returns its fd. */
+  bpfProgLoad(type: number, insns: Buffer, license: string): number;
+  /** bpf(2) BPF_PROG_ATTACH: attach program `progFd` to `targetFd` (a cgroup directory's fd). */
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void;
 }
