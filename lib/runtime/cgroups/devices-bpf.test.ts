@@ -45,6 +45,13 @@ describe('the v2 device program', () => {
     expect(run(q, 'c', 'r', 1, 3)).toBe(1);
   });
 
+  it('ends at a rule that matches every device (the verifier refuses unreachable instructions)', () => {
+    const q = deviceProgram(DOCKER);
+    expect(q.at(-1)!.code).toBe(EBPF.EXIT);
+    expect(q.at(-2)).toEqual({ code: EBPF.MOV64_K, dst: 0, src: 0, off: 0, imm: 0 });
+    expect(q.filter((x) => x.code === EBPF.EXIT)).toHaveLength(DOCKER.length); // one per rule, no extra default
+  });
+
   it('encodes registers in one byte, dst low and src high', () => {
     const bytes = encodeEbpf([{ code: EBPF.MOV64_X, dst: 1, src: 3, off: 0, imm: 0 }, { code: EBPF.EXIT, dst: 0, src: 0, off: 0, imm: 0 }]);
     expect(bytes.toString('hex')).toBe('bf31000000000000' + '9500000000000000');

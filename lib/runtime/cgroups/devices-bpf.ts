@@ -82,6 +82,8 @@ export function deviceProgram(rules: readonly Rule[]): EbpfInsn[] {
     block.push(insn(EBPF.MOV64_K, 0, 0, 0, rule.allow ? 1 : 0), insn(EBPF.EXIT));
     for (const i of tests) block[i].off = block.length - i - 1; // to the first instruction after the block
     p.push(...block);
+    // a rule that matches every device ends the program: the verifier refuses unreachable code
+    if (tests.length === 0) return p;
   }
   p.push(insn(EBPF.MOV64_K, 0, 0, 0, 0), insn(EBPF.EXIT));
   return p;
