@@ -109,7 +109,9 @@ export const stage: Stage = {
       hint: 'the mount namespace, and "/" made MS_REC|MS_PRIVATE first (lib/runtime/rootfs.ts enterRootfs step 1) so nothing propagates back',
       async run(ctx) {
         const source = ctx.name('tmpfs');
-        const { pid } = await startDetached(ctx, ctx.name('mnt'), ['sh', '-c', `mkdir -p /mnt && mount -t tmpfs ${source} /mnt && sleep 600`]);
+        // from stage 8 on, root in a container may not mount (no CAP_SYS_ADMIN, seccomp): ask for the capability
+        const stage = Number(ctx.env.MINIDOCK_STAGE || 99);
+        const { pid } = await startDetached(ctx, ctx.name('mnt'), ['sh', '-c', `mkdir -p /mnt && mount -t tmpfs ${source} /mnt && sleep 600`], stage >= 8 ? ['--cap-add', 'SYS_ADMIN'] : []);
         let leaked = false;
         try {
           for (let i = 0; i < 50 && !readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes(source); i++) await new Promise((r) => setTimeout(r, 50));

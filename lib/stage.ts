@@ -18,7 +18,7 @@ export const STAGES = [
 ] as const;
 
 /** The highest stage this engine implements. */
-export const IMPLEMENTED = 7;
+export const IMPLEMENTED = 8;
 
 export function currentStage(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.MINIDOCK_STAGE;

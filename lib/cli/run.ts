@@ -1,6 +1,7 @@
 // minidock run [OPTIONS] IMAGE [COMMAND] [ARG...] — docker run: create a container, start it,
 // and either wait for it (foreground: the exit status is ours) or leave it to a shim (-d).
 
+import { readFileSync } from 'node:fs';
 import { ArgumentsError, EngineError, UsageError } from '../errors.js';
 import { signalNumber } from '../container/lifecycle.js';
 import { parseRestartPolicy } from '../container/restart.js';
@@ -9,7 +10,9 @@ import { createContainer, parseEnv } from '../container/create.js';
 import { runContainer } from '../container/monitor.js';
 import { startDetached } from '../container/shim.js';
 import { findContainer, type Container, type HostConfig } from '../container/state.js';
-import { checkResourceFlags, checkWorkdir } from '../container/validate.js';
+import { checkResourceFlags, checkSysctl, checkWorkdir, parseDevice, parseOomScoreAdj, parseTmpfs, parseUlimit } from '../container/validate.js';
+import { parseProfile } from '../runtime/seccomp/profile.js';
+import { tweakCapabilities } from '../runtime/capabilities.js';
 import { planNamespaces } from '../container/namespaces.js';
 import { paths, type Paths } from '../paths.js';
 import { currentStage } from '../stage.js';
@@ -47,8 +50,23 @@ const OPTIONS = {
   volume: { type: 'string', short: 'v', multiple: true },
   mount: { type: 'string', multiple: true },
   'volumes-from': { type: 'string', multiple: true },
+  'cap-add': { type: 'string', multiple: true },
+  'cap-drop': { type: 'string', multiple: true },
+  privileged: { type: 'boolean' },
+  'security-opt': { type: 'string', multiple: true },
+  'read-only': { type: 'boolean' },
+  tmpfs: { type: 'string', multiple: true },
+  device: { type: 'string', multiple: true },
+  user: { type: 'string', short: 'u' },
+  'group-add': { type: 'string', multiple: true },
+  ulimit: { type: 'string', multiple: true },
+  sysctl: { type: 'string', multiple: true },
+  'oom-score-adj': { type: 'string' },
   ...RESOURCE_FLAG_OPTIONS,
 } as const;
+
+/** The flags of stage 8 (security). */
+const SECURITY_FLAGS = ['cap-add', 'cap-drop', 'privileged', 'security-opt', 'read-only', 'tmpfs', 'device', 'user', 'group-add', 'ulimit', 'sysctl', 'oom-score-adj'] as const;
 
 export interface RunRequest {
   image: string;
@@ -85,6 +103,24 @@ function requireStages(values: RunRequest['values'], stage: number): void {
   if (values.restart !== undefined && values.restart !== 'no' && values.rm) throw new EngineError('conflicting options: cannot specify both --restart and --rm');
   if (values.init && stage < 7) throw new EngineError(`--init needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   if (volumeFlags.length > 0 && stage < 4) throw new EngineError(`--${volumeFlags[0]} needs stage 4 (volumes); this engine runs at stage ${stage}`);
+  const securityFlags = SECURITY_FLAGS.filter((k) => values[k] !== undefined);
+  if (securityFlags.length > 0 && stage < 8) throw new EngineError(`--${securityFlags[0]} needs stage 8 (security); this engine runs at stage ${stage}`);
+}
+
+/** --security-opt seccomp=FILE: docker's CLI reads the file and sends its JSON; so does ours. */
+function securityOpts(opts: readonly string[]): string[] {
+  return opts.map((o) => {
+    const m = /^seccomp[=:](.+)$/.exec(o);
+    if (!m || m[1] === 'unconfined' || m[1] === 'builtin') return o;
+    let text: string;
+    try {
+      text = readFileSync(m[1], 'utf8');
+    } catch (e) {
+      throw new EngineError(`opening seccomp profile (${m[1]}) failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    parseProfile(text, `seccomp profile ${m[1]}`);
+    return `seccomp=${JSON.stringify(JSON.parse(text))}`;
+  });
 }
 
 export function hostConfigFrom(values: RunRequest['values']): HostConfig {
@@ -99,6 +135,7 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
   // what the kernel would refuse with a bare EINVAL is refused first, with docker's words
   const flags = Object.fromEntries(Object.keys(RESOURCE_FLAG_OPTIONS).map((k) => [k, values[k as keyof typeof values]])) as ResourceFlags;
   const r = parseResources(checkResourceFlags(flags));
+  tweakCapabilities([], values['cap-add'] ?? [], values['cap-drop'] ?? []); // a wrong capability name fails here
   return {
     AutoRemove: !!values.rm,
     ...(values.init ? { Init: true } : {}),
@@ -115,6 +152,18 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
     CpusetCpus: r.CpusetCpus ?? '',
     CpusetMems: r.CpusetMems ?? '',
     PidsLimit: r.PidsLimit ?? null,
+    // stage 8
+    CapAdd: values['cap-add'] ?? null,
+    CapDrop: values['cap-drop'] ?? null,
+    Privileged: !!values.privileged,
+    SecurityOpt: values['security-opt'] ? securityOpts(values['security-opt']) : null,
+    ReadonlyRootfs: !!values['read-only'],
+    Tmpfs: Object.fromEntries((values.tmpfs ?? []).map(parseTmpfs)),
+    Devices: (values.device ?? []).map(parseDevice),
+    GroupAdd: values['group-add'] ?? null,
+    Ulimits: values.ulimit ? values.ulimit.map(parseUlimit) : null,
+    Sysctls: Object.fromEntries((values.sysctl ?? []).map((f) => checkSysctl(f, modes))),
+    OomScoreAdj: values['oom-score-adj'] === undefined ? 0 : parseOomScoreAdj(values['oom-score-adj']),
   };
 }
 
@@ -155,6 +204,7 @@ export async function createFromArgs(argv: string[]): Promise<{ req: RunRequest;
     hostname: req.values.hostname ?? net?.hostname,
     exposed: net?.exposed,
     stdin: !!req.values.interactive,
+    user: req.values.user,
     host,
     stage,
     volumes,

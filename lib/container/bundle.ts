@@ -17,13 +17,14 @@ import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
 import { defaultCgroupPath } from '../runtime/cgroups/index.js';
 import type { NsKind } from '../runtime/namespaces.js';
-import { defaultMounts, OCI_VERSION, type LinuxResources, type NamespaceType, type Spec } from '../runtime/spec.js';
+import { defaultMounts, OCI_VERSION, type LinuxResources, type Mount, type NamespaceType, type Spec } from '../runtime/spec.js';
 import { inMountOrder, volumeMounts } from '../volumes/plan.js';
 import { findDockerInit, withDockerInit } from './dockerinit.js';
 import { etcMounts } from './etcfiles.js';
 import { toOciMount } from './mounts.js';
 import { planNamespaces } from './namespaces.js';
 import { nanoCpusToQuota, DEFAULT_CFS_PERIOD_US } from './resources.js';
+import { securitySpec } from './security.js';
 import { findContainer, initAlive, ZERO_TIME, type Container, type HostConfig } from './state.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -77,6 +78,19 @@ export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number,
       resources: ociResources(hc),
     },
   };
+  // Stage 8: what the process may do (lib/container/security.ts). Below it, config.json says
+  // nothing about capabilities, seccomp or masked paths, and the runtime changes nothing:
+  // the container's root keeps every capability the engine has.
+  if (stage >= 8) {
+    const sec = securitySpec(hc, c.Config.User ?? '', rootfs, { mounts: [...defaultMounts(), ...own] });
+    Object.assign(spec.process, sec.process);
+    // HOME from the user's passwd entry, unless the image or -e set one (docker does the same)
+    if (sec.home && !c.Config.Env.some((e) => e.startsWith('HOME='))) spec.process.env = spec.process.env.map((e) => (e === 'HOME=/root' ? `HOME=${sec.home}` : e));
+    spec.root.readonly = sec.readonly;
+    spec.mounts = inOrder(sec.mounts);
+    Object.assign(spec.linux, sec.linux);
+    spec.linux.resources = { ...spec.linux.resources, devices: sec.devices };
+  }
   return hc.Init ? withDockerInit(spec, findDockerInit()) : spec; // --init (stage 7)
 }
 // #endregion
@@ -107,6 +121,14 @@ export function ociResources(hc: Partial<HostConfig>): LinuxResources {
   return r;
 }
 // #endregion
+
+/** The kernel filesystems first (as defaultMounts orders them), then the rest shallow before deep: --tmpfs /tmp among the volumes. */
+function inOrder(mounts: Mount[]): Mount[] {
+  const kernel = mounts.filter((m) => defaultMounts().some((d) => d.destination === m.destination));
+  const rest = mounts.filter((m) => !kernel.includes(m));
+  const depth = (m: Mount) => m.destination.split('/').filter(Boolean).length;
+  return [...kernel, ...rest.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m) - depth(b.m) || a.i - b.i).map((x) => x.m)];
+}
 
 /** Write config.json into the container's bundle directory; returns the directory. */
 export function writeBundle(p: Paths, id: string, spec: Spec): string {

@@ -30,6 +30,8 @@ export interface CreateRequest {
   workdir?: string;
   hostname?: string;
   stdin: boolean;
+  /** -u, --user (stage 8); else the image's USER */
+  user?: string;
   host: HostConfig;
   stage: number;
   /** `-v /data`: destinations for anonymous volumes (Config.Volumes, stage 4) */
@@ -96,7 +98,7 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
     Path: args[0],
     Args: args.slice(1),
     Config: {
-      Hostname: hostname, Domainname: '', User: '',
+      Hostname: hostname, Domainname: '', User: req.user ?? (req.stage >= 8 ? imgConfig.User ?? '' : ''),
       AttachStdin: req.stdin, AttachStdout: true, AttachStderr: true, Tty: false, OpenStdin: req.stdin, StdinOnce: req.stdin,
       Env: mergeEnv(imgConfig.Env ?? [], req.env),
       Cmd: cmd, Image: req.image, WorkingDir: req.workdir ?? imgConfig.WorkingDir ?? '', Entrypoint: entrypoint, Labels: {},

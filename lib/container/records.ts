@@ -87,6 +87,19 @@ export interface HostConfig {
   Binds?: string[] | null;
   Mounts?: Mount[];
   VolumesFrom?: string[] | null;
+  /** --cap-add, --cap-drop, --privileged, --security-opt, --read-only, --tmpfs, --device,
+   *  --group-add, --ulimit, --sysctl (stage 8; SecurityOpt holds a seccomp profile's JSON text) */
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  Privileged?: boolean;
+  SecurityOpt?: string[] | null;
+  ReadonlyRootfs?: boolean;
+  Tmpfs?: Record<string, string>;
+  Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
+  GroupAdd?: string[] | null;
+  Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
+  Sysctls?: Record<string, string>;
+  OomScoreAdj?: number;
 }
 
 /** config.v2.json: the container. */

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../errors.js';
-import { checkResourceFlags, checkWorkdir, nanoCpusAsDecimal, parseCpus } from './validate.js';
+import { checkResourceFlags, checkSysctl, checkWorkdir, nanoCpusAsDecimal, parseCpus, parseDevice, parseTmpfs, parseUlimit } from './validate.js';
 
 const HOST = { cpus: '0-1', mems: '0', numCpus: 2 };
 
@@ -101,5 +101,29 @@ describe('checkWorkdir', () => {
     expect(() => checkWorkdir('/data')).not.toThrow();
     expect(() => checkWorkdir('')).not.toThrow();
     expect(() => checkWorkdir(undefined)).not.toThrow();
+  });
+});
+
+describe('the security flags of stage 8', () => {
+  it('--ulimit: one number sets both limits, -1 is unlimited, soft above hard is refused', () => {
+    expect(parseUlimit('nofile=1024')).toEqual({ Name: 'nofile', Soft: 1024, Hard: 1024 });
+    expect(parseUlimit('core=0:-1')).toEqual({ Name: 'core', Soft: 0, Hard: 2 ** 64 - 1 });
+    expect(() => parseUlimit('nofile=10:5')).toThrow('soft limit must be less than or equal to hard limit');
+    expect(() => parseUlimit('wizardry=1')).toThrow('invalid ulimit type: wizardry');
+  });
+
+  it('--sysctl: namespaced keys only, and not with the namespace shared with the host', () => {
+    const own = { IpcMode: 'private', NetworkMode: 'none', UTSMode: '' };
+    expect(checkSysctl('net.ipv4.ip_forward=1', own)).toEqual(['net.ipv4.ip_forward', '1']);
+    expect(checkSysctl('kernel/shmmni=100', own)).toEqual(['kernel.shmmni', '100']);
+    expect(() => checkSysctl('vm.swappiness=1', own)).toThrow("sysctl 'vm.swappiness' is not allowed");
+    expect(() => checkSysctl('net.ipv4.ip_forward=1', { ...own, NetworkMode: 'host' })).toThrow('not allowed in host network namespace');
+  });
+
+  it('--device and --tmpfs: paths and permissions as docker splits them', () => {
+    expect(parseDevice('/dev/fuse')).toEqual({ PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' });
+    expect(parseDevice('/dev/sdb:/dev/xvdb:r')).toEqual({ PathOnHost: '/dev/sdb', PathInContainer: '/dev/xvdb', CgroupPermissions: 'r' });
+    expect(parseTmpfs('/tmp:size=1m,mode=1777')).toEqual(['/tmp', 'size=1m,mode=1777']);
+    expect(() => parseTmpfs('relative')).toThrow('want an absolute path');
   });
 });

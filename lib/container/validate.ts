@@ -101,3 +101,66 @@ export function checkWorkdir(workdir: string | undefined): void {
     throw new EngineError(`the working directory '${workdir}' is invalid, it needs to be an absolute path`);
   }
 }
+
+// ---- stage 8: the security flags -------------------------------------------------------------
+
+/** --ulimit nofile=1024[:2048] (soft[:hard]; one number sets both), docker's names. */
+export function parseUlimit(flag: string): { Name: string; Soft: number; Hard: number } {
+  const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(flag);
+  const names = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack', 'as'];
+  if (!m) throw new EngineError(`invalid argument "${flag}" for "--ulimit" flag: want name=soft[:hard]`);
+  if (!names.includes(m[1])) throw new EngineError(`invalid argument "${flag}" for "--ulimit" flag: invalid ulimit type: ${m[1]}`);
+  const unlimited = (n: number) => (n === -1 ? 2 ** 64 - 1 : n);
+  const soft = unlimited(Number(m[2]));
+  const hard = m[3] === undefined ? soft : unlimited(Number(m[3]));
+  if (soft > hard) throw new EngineError(`invalid argument "${flag}" for "--ulimit" flag: ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+  return { Name: m[1], Soft: soft, Hard: hard };
+}
+
+// #region namespaced-sysctls
+/**
+ * --sysctl: only the keys that belong to one of the container's namespaces, as docker allows:
+ * IPC ones (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*) need a private IPC namespace,
+ * net.* its own network namespace, kernel.hostname/domainname its UTS namespace. Anything else
+ * (vm.swappiness, kernel.panic …) is the whole machine's and is refused.
+ */
+export function checkSysctl(flag: string, modes: { IpcMode: string; NetworkMode: string; UTSMode: string }): [string, string] {
+  const eq = flag.indexOf('=');
+  if (eq <= 0) throw new EngineError(`invalid argument "${flag}" for "--sysctl" flag: want key=value`);
+  const key = flag.slice(0, eq).replace(/\//g, '.');
+  const value = flag.slice(eq + 1);
+  const ipc = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
+  if (ipc.includes(key) || key.startsWith('fs.mqueue.')) {
+    if (modes.IpcMode === 'host') throw new EngineError(`sysctl '${key}' not allowed with --ipc=host`);
+  } else if (key.startsWith('net.')) {
+    if (modes.NetworkMode === 'host') throw new EngineError(`sysctl '${key}' not allowed in host network namespace`);
+  } else if (key === 'kernel.domainname' || key === 'kernel.hostname') {
+    if (modes.UTSMode === 'host') throw new EngineError(`sysctl '${key}' not allowed with --uts=host`);
+  } else throw new EngineError(`sysctl '${key}' is not allowed: it is not in a namespace, it would change the host`);
+  return [key, value];
+}
+// #endregion
+
+/** --device /dev/sdb[:/dev/xvdb][:rwm] */
+export function parseDevice(flag: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
+  const parts = flag.split(':');
+  let perms = 'rwm';
+  if (parts.length > 1 && /^[rwm]+$/.test(parts[parts.length - 1])) perms = parts.pop()!;
+  if (parts.length > 2 || !parts[0].startsWith('/') || (parts[1] !== undefined && !parts[1].startsWith('/'))) throw new EngineError(`invalid argument "${flag}" for "--device" flag`);
+  return { PathOnHost: parts[0], PathInContainer: parts[1] ?? parts[0], CgroupPermissions: perms };
+}
+
+/** --tmpfs /tmp[:size=64m,mode=1777] */
+export function parseTmpfs(flag: string): [string, string] {
+  const colon = flag.indexOf(':');
+  const dest = colon === -1 ? flag : flag.slice(0, colon);
+  if (!dest.startsWith('/') || dest === '/') throw new EngineError(`invalid argument "${flag}" for "--tmpfs" flag: want an absolute path other than /`);
+  return [dest, colon === -1 ? '' : flag.slice(colon + 1)];
+}
+
+/** --oom-score-adj: docker's range, -1000 to 1000. */
+export function parseOomScoreAdj(flag: string): number {
+  const n = Number(flag);
+  if (!/^-?\d+$/.test(flag) || n < -1000 || n > 1000) throw new EngineError(`Invalid value ${flag}, range for oom score adj is [-1000, 1000]`);
+  return n;
+}

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { EngineError } from '../errors.js';
 import { PR } from '../sys/constants.js';
 import { RecordingSys } from '../sys/fake.js';
-import { applyCapabilities, CAPABILITIES, capabilityMask } from './capabilities.js';
+import { applyCapabilities, CAPABILITIES, capabilityMask, DOCKER_DEFAULT_CAPABILITIES, tweakCapabilities } from './capabilities.js';
 
 /** The kernel's last capability in these tests: CAP_CHECKPOINT_RESTORE (Linux 5.9). */
 const LAST = 40;
@@ -117,5 +117,21 @@ describe('applyCapabilities', () => {
     sys.failures = { capset: 'EPERM' };
     expect(() => applyCapabilities(sys, { effective: ['CAP_KILL'], ambient: ['CAP_KILL'] }, LAST)).toThrow(/^capset\(.*\): EPERM$/);
     expect(sys.ops()).toEqual(['capset']);
+  });
+});
+
+describe("docker's default capabilities and --cap-add/--cap-drop", () => {
+  it('are the 14 of docker, whose mask is the CapEff a docker container shows (0xa80425fb)', () => {
+    expect(DOCKER_DEFAULT_CAPABILITIES).toHaveLength(14);
+    expect(capabilityMask(DOCKER_DEFAULT_CAPABILITIES).toString(16)).toBe('a80425fb');
+  });
+
+  it('drop first, then add: ALL empties, names are accepted without CAP_ and in lower case', () => {
+    expect(tweakCapabilities(DOCKER_DEFAULT_CAPABILITIES, [], ['ALL'])).toEqual([]);
+    expect(tweakCapabilities(DOCKER_DEFAULT_CAPABILITIES, ['chown'], ['ALL'])).toEqual(['CAP_CHOWN']);
+    const added = tweakCapabilities(DOCKER_DEFAULT_CAPABILITIES, ['SYS_TIME'], ['NET_RAW']);
+    expect(added).toContain('CAP_SYS_TIME');
+    expect(added).not.toContain('CAP_NET_RAW');
+    expect(() => tweakCapabilities([], ['SYS_WIZARD'], [])).toThrow('invalid capability: SYS_WIZARD');
   });
 });

@@ -48,19 +48,69 @@ export function lastCapability(): number {
  * in one capset(2), then the ambient set (its members must be permitted and inheritable).
  */
 export function applyCapabilities(sys: Sys, caps: Capabilities, lastCap: number = lastCapability()): void {
+  dropBoundingSet(sys, caps, lastCap);
+  setCapabilitySets(sys, caps, lastCap);
+}
+
+/** The bounding set: what this process and its children can ever get back. */
+export function dropBoundingSet(sys: Sys, caps: Capabilities, lastCap: number = lastCapability()): void {
   // every name is checked before the first system call: a typo must not leave half the sets applied
   const mask = (names?: string[]) => capabilityMask(names ?? [], lastCap);
-  const [effective, permitted, inheritable, ambient] = [mask(caps.effective), mask(caps.permitted), mask(caps.inheritable), mask(caps.ambient)];
-  if (caps.bounding) {
-    const keep = mask(caps.bounding);
-    for (let n = 0; n <= lastCap; n++) {
-      if ((keep & (1n << BigInt(n))) === 0n) sys.prctl(PR.CAPBSET_DROP, n);
-    }
+  [caps.effective, caps.permitted, caps.inheritable, caps.ambient].forEach(mask);
+  if (!caps.bounding) return;
+  const keep = mask(caps.bounding);
+  for (let n = 0; n <= lastCap; n++) {
+    if ((keep & (1n << BigInt(n))) === 0n) sys.prctl(PR.CAPBSET_DROP, n);
   }
+}
+
+/** effective/permitted/inheritable in one capset(2), then the ambient set (members must be permitted and inheritable). */
+export function setCapabilitySets(sys: Sys, caps: Capabilities, lastCap: number = lastCapability()): void {
+  const mask = (names?: string[]) => capabilityMask(names ?? [], lastCap);
+  const [effective, permitted, inheritable, ambient] = [mask(caps.effective), mask(caps.permitted), mask(caps.inheritable), mask(caps.ambient)];
   sys.capset(effective, permitted, inheritable);
   sys.prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_CLEAR_ALL, 0);
   for (let n = 0; n <= lastCap; n++) {
     if ((ambient & (1n << BigInt(n))) !== 0n) sys.prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_RAISE, n);
   }
+}
+// #endregion
+
+// #region docker-default-caps
+/**
+ * The 14 capabilities docker gives a container's root (moby's default set): enough to chown,
+ * bind port 80, make device nodes (the devices cgroup decides which may be opened) and switch
+ * users; not CAP_SYS_ADMIN (mount, namespaces, …), CAP_NET_ADMIN, CAP_SYS_MODULE, CAP_SYS_TIME,
+ * CAP_SYS_PTRACE, CAP_SYS_RAWIO, CAP_SYSLOG … 27 of root's 41 are gone.
+ */
+export const DOCKER_DEFAULT_CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW',
+  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+] as const;
+// #endregion
+
+/** "sys_admin", "CAP_SYS_ADMIN", "ALL" → docker's spelling: "CAP_SYS_ADMIN" or "ALL". */
+export function normalizeCapability(name: string): string {
+  const upper = name.trim().toUpperCase();
+  if (upper === 'ALL') return 'ALL';
+  const full = upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
+  if (!(CAPABILITIES as readonly string[]).includes(full)) throw new EngineError(`invalid capability: ${name.toUpperCase()}`);
+  return full;
+}
+
+// #region tweak-caps
+/**
+ * --cap-add and --cap-drop applied to a base set, as docker does: the drops first (ALL empties
+ * the base), then the adds (ALL adds every capability), so `--cap-drop ALL --cap-add CHOWN` is
+ * exactly CHOWN. The result keeps the order of <linux/capability.h>.
+ */
+export function tweakCapabilities(base: readonly string[], add: readonly string[], drop: readonly string[]): string[] {
+  const adds = add.map(normalizeCapability);
+  const drops = drop.map(normalizeCapability);
+  let set = new Set<string>(drops.includes('ALL') ? [] : base.filter((c) => !drops.includes(c)));
+  if (adds.includes('ALL')) set = new Set(CAPABILITIES);
+  for (const c of adds) if (c !== 'ALL') set.add(c);
+  return CAPABILITIES.filter((c) => set.has(c));
 }
 // #endregion

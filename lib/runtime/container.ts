@@ -83,7 +83,7 @@ export async function create(sys: Sys, opts: CreateOptions): Promise<Created> {
     sys.mknod(execFifoPath(root, id), S_IF.FIFO | 0o600, 0);
     // 3. The cgroup exists, with its limits, before init does: no user code ever runs unlimited.
     cgroup?.create();
-    cgroup?.apply(spec.linux.resources ?? {});
+    cgroup?.apply(spec.linux.resources ?? {}, sys);
     // 4. init, in the PID namespace config.json asks for.
     phase('runtime: exec fifo, cgroup with its limits');
     child = spawnInit(sys, root, id, spec, opts.stdio);

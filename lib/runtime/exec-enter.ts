@@ -12,11 +12,10 @@ import { F, PR, TIOC } from '../sys/constants.js';
 import { libcSys } from '../sys/libc.js';
 import type { Sys } from '../sys/sys.js';
 import { setRole } from '../sys/trace.js';
-import { applyCapabilities } from './capabilities.js';
 import { JOIN_ORDER, joinNamespaces, type ExecBootstrap } from './exec.js';
 import { lookPath } from './init.js';
 import type { NsKind } from './namespaces.js';
-import { RLIMITS } from './spec.js';
+import { applyProcessSecurity, seccompLast, seccompProgram } from './process-security.js';
 
 const SYNC_FD = 3;
 const SIGKILL = 9;
@@ -39,15 +38,18 @@ export function enter(sys: Sys, b: ExecBootstrap): never {
   const file = lookPath(p.args[0], p.env);
   // 3b. -t: a terminal made inside the container (its own devpts), the parent takes the master.
   if (p.terminal) openTerminal(sys);
-  // 4. What the process may do, as init does it for PID 1 (the same helpers): resource limits,
-  //    no_new_privs, capabilities. Then fds 0-2 survive execve, fd 3 does not (the parent's EOF).
-  for (const r of p.rlimits ?? []) sys.setrlimit(RLIMITS.get(r.type)!, BigInt(r.soft), BigInt(r.hard));
-  if (p.noNewPrivileges) sys.prctl(PR.SET_NO_NEW_PRIVS, 1);
-  if (p.capabilities) applyCapabilities(sys, p.capabilities);
+  // 4. What the process may do, as init does it for PID 1 and with the same helpers (stage 8):
+  //    resource limits, no_new_privs, the user, the capabilities, and the container's seccomp
+  //    filter — an exec'd shell must be no stronger than PID 1. Then fds 0-2 survive execve,
+  //    fd 3 does not (the parent's EOF).
+  const filter = seccompProgram(b.seccomp);
+  const filterPending = applyProcessSecurity(sys, p, filter);
   for (const fd of [0, 1, 2]) sys.fcntl(fd, F.SETFD, 0);
   sys.fcntl(SYNC_FD, F.SETFD, F.FD_CLOEXEC);
-  // 5. Stop dying with the parent (`minidock-runtime exec -d` exits right after), and become it.
+  // 5. Stop dying with the parent (`minidock-runtime exec -d` exits right after), and become it;
+  //    with no_new_privs the filter goes in as the very last step, as in init.
   sys.prctl(PR.SET_PDEATHSIG, 0);
+  seccompLast(sys, filter, filterPending);
   try {
     sys.execve(file, p.args, p.env);
   } catch (e) {

@@ -19,7 +19,8 @@
 //     │ ◀──────────────── error {message, exitCode} ─── │ or it could not (126 / 127 / 125)
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
@@ -30,7 +31,7 @@ import { trace } from '../sys/trace.js';
 import { openCgroup } from './cgroups/index.js';
 import { waitForExit } from './container.js';
 import { flagOf, type NsKind } from './namespaces.js';
-import { RLIMITS, type Process } from './spec.js';
+import { parseSpec, RLIMITS, type LinuxSeccomp, type Process } from './spec.js';
 import { loadState, statusOf } from './state.js';
 import { InitChannel } from './sync.js';
 
@@ -41,6 +42,8 @@ export interface ExecBootstrap {
   /** the container's PID 1, as the host sees it */
   pid: number;
   process: Process;
+  /** the container's linux.seccomp (config.json in its bundle): exec'd processes get PID 1's filter */
+  seccomp?: LinuxSeccomp;
 }
 
 export interface ExecOptions {
@@ -104,7 +107,7 @@ export async function execProcess(sys: Sys, opts: ExecOptions): Promise<Execed> 
     //    (cgroup.procs moves a whole thread group).
     if (s.cgroupPath) openCgroup(s.cgroupPath).addProcess(child.pid!);
     // 3. What to join and what to run; then wait for execve (EOF) or an error.
-    const bootstrap: ExecBootstrap = { pid: s.pid, process: opts.process };
+    const bootstrap: ExecBootstrap = { pid: s.pid, process: opts.process, seccomp: containerSeccomp(s.bundle) };
     (child.stdio[3] as Socket).write(JSON.stringify({ type: 'bootstrap', bootstrap }) + '\n');
     let last = await channel.nextWithin('execve');
     // -t: exec-enter made a terminal inside; copy its master here, size it, then let it go on
@@ -129,6 +132,11 @@ export async function execProcess(sys: Sys, opts: ExecOptions): Promise<Execed> 
   return { pid: child.pid!, child, exited, terminal };
 }
 // #endregion
+
+/** The seccomp section of the container's config.json, as runc takes it for every exec. */
+function containerSeccomp(bundle: string): LinuxSeccomp | undefined {
+  return parseSpec(readFileSync(path.join(bundle, 'config.json'), 'utf8')).linux.seccomp;
+}
 
 /** TIOCSWINSZ: struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }. */
 export function setWindowSize(sys: Sys, fd: number, size: { rows: number; columns: number }): void {

@@ -16,10 +16,10 @@ import { libcSys } from '../sys/libc.js';
 import type { Sys } from '../sys/sys.js';
 import { stageOn } from '../stage.js';
 import { setRole } from '../sys/trace.js';
-import { applyCapabilities } from './capabilities.js';
 import { cloneFlags, flagOf, kindOf, type NsKind } from './namespaces.js';
+import { applyProcessSecurity, seccompLast, seccompProgram } from './process-security.js';
 import { enterChroot, enterRootfs } from './rootfs.js';
-import { RLIMITS, type Spec } from './spec.js';
+import type { Spec } from './spec.js';
 import { SyncFd } from './sync.js';
 
 const SYNC_FD = 3;
@@ -55,23 +55,29 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
 
   // 6. The root filesystem: mounts, /dev, then pivot_root into it — or, with no mount namespace
   //    (the course's stage 0), plain chroot(2).
-  if (created('mnt')) enterRootfs(sys, rootfs, spec, noPivot);
-  else enterChroot(sys, rootfs);
+  //    The sysctls (linux.sysctl, our namespaces' /proc/sys) are written inside it, before
+  //    /proc/sys is made read-only.
+  const sysctls = () => writeSysctls(spec.linux.sysctl ?? {});
+  if (created('mnt')) enterRootfs(sys, rootfs, spec, noPivot, sysctls);
+  else {
+    enterChroot(sys, rootfs);
+    sysctls();
+  }
 
-  // 7. The hostname, in our own UTS namespace (never the host's); sysctls in our namespaces.
+  // 7. The hostname, in our own UTS namespace (never the host's).
   if (spec.hostname && created('uts')) sys.sethostname(spec.hostname);
-  writeSysctls(spec.linux.sysctl ?? {});
 
   // 8. The working directory (created when the image lacks it, as docker does) and the command.
   enterWorkingDir(sys, spec.process.cwd);
   const file = lookPath(spec.process.args[0], spec.process.env);
 
-  // 9. What the process may do: resource limits, no_new_privs, capabilities — last, because
-  //     everything above needed root's full power. File descriptors: Node opens 0-2 with
-  //     FD_CLOEXEC, which would close the command's stdin, stdout and stderr at execve.
-  for (const r of spec.process.rlimits ?? []) sys.setrlimit(RLIMITS.get(r.type)!, BigInt(r.soft), BigInt(r.hard));
-  if (spec.process.noNewPrivileges) sys.prctl(PR.SET_NO_NEW_PRIVS, 1);
-  if (spec.process.capabilities) applyCapabilities(sys, spec.process.capabilities);
+  // 9. What the process may do — last, because everything above needed root's full power:
+  //    resource limits, no_new_privs, the user, the capabilities, and the seccomp filter, in the
+  //    order process-security.ts explains (the filter now only when no_new_privs is off: then it
+  //    needs CAP_SYS_ADMIN, which is about to go). File descriptors: Node opens 0-2 with
+  //    FD_CLOEXEC, which would close the command's stdin, stdout and stderr at execve.
+  const filter = seccompProgram(spec.linux.seccomp);
+  const filterPending = applyProcessSecurity(sys, spec.process, filter);
   for (const fd of [0, 1, 2]) sys.fcntl(fd, F.SETFD, 0);
   sys.fcntl(SYNC_FD, F.SETFD, F.FD_CLOEXEC);
 
@@ -90,6 +96,10 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
   } catch {
     // nobody listens
   }
+  // 12. With no_new_privs, the seccomp filter is the very last step: nothing of init runs under it.
+  seccompLast(sys, filter, filterPending);
+
+  // 13. execve: the filter, the user and the capabilities carry over into the command.
   try {
     sys.execve(file, spec.process.args, spec.process.env);
   } catch (e) {

@@ -59,7 +59,7 @@ export function createDevices(sys: Sys, rootfs: string, devices: readonly LinuxD
 export type RootfsSpec = Pick<Spec, 'mounts' | 'root'> & { linux: Pick<Spec['linux'], 'devices' | 'maskedPaths' | 'readonlyPaths' | 'rootfsPropagation'> };
 
 /** Mount everything the container needs, then make `rootfs` the root. */
-export function enterRootfs(sys: Sys, rootfs: string, spec: RootfsSpec, noPivot: boolean): void {
+export function enterRootfs(sys: Sys, rootfs: string, spec: RootfsSpec, noPivot: boolean, beforeProtect: () => void = () => {}): void {
   // 1. Before any other mount: make every mount in our new namespace private (or slave),
   //    recursively. A fresh mount namespace is a copy of the host's, with the same propagation:
   //    on a systemd host "/" is shared, so without this our mounts would propagate back.
@@ -87,7 +87,9 @@ export function enterRootfs(sys: Sys, rootfs: string, spec: RootfsSpec, noPivot:
   else pivotRoot(sys, rootfs);
 
   // 6. Paths the container may not read (maskedPaths) or write (readonlyPaths), now that
-  //    /proc and /sys are the container's own.
+  //    /proc and /sys are the container's own — after the caller's last writes there (init's
+  //    sysctls go to /proc/sys, which is about to become read-only).
+  beforeProtect();
   for (const p of spec.linux.maskedPaths ?? []) maskPath(sys, p);
   for (const p of spec.linux.readonlyPaths ?? []) readonlyPath(sys, p);
 

@@ -205,8 +205,8 @@ describe('parseSpec', () => {
     expect(refusal(relative)).toBe('config.json: mounts: destination "data" must be an absolute path');
   });
 
-  it('refuses seccomp: not before stage 8', () => {
-    expect(refusal(specText((s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' })))).toBe('config.json: linux.seccomp: not supported yet (stage 8)');
+  it('refuses a seccomp section with an action libseccomp does not know', () => {
+    expect(refusal(specText((s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_MAYBE' })))).toMatch(/^config.json: linux.seccomp: defaultAction "SCMP_ACT_MAYBE" is not one of/);
   });
 
   it('refuses hooks that would run inside the container, and hook kinds it does not know', () => {
@@ -219,5 +219,13 @@ describe('parseSpec', () => {
     );
     expect(refusal(specText((s) => (s.hooks = { prestop: hook } as Spec['hooks'])))).toBe('config.json: hooks.prestop: unknown hook');
     expect(() => parseSpec(specText((s) => (s.hooks = { createContainer: [] })))).not.toThrow(); // an empty list asks for nothing
+  });
+});
+
+describe('linux.seccomp (stage 8)', () => {
+  it('is accepted in OCI form and refused with a comparison the compiler does not implement', () => {
+    const ok = parseSpec(specText((s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] })));
+    expect(ok.linux.seccomp?.syscalls?.[0].names).toEqual(['read']);
+    expect(refusal(specText((s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'SCMP_CMP_LT' }] }] })))).toMatch(/comparison "SCMP_CMP_LT" is not supported/);
   });
 });

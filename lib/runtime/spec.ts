@@ -8,6 +8,7 @@
 // cannot honour, so a container never starts with a setting silently ignored.
 
 import { EngineError } from '../errors.js';
+import { checkSeccomp } from './seccomp/check.js';
 
 // #region spec-types
 export interface Spec {
@@ -30,6 +31,8 @@ export interface Process {
   capabilities?: Capabilities;
   rlimits?: { type: string; hard: number; soft: number }[];
   noNewPrivileges?: boolean;
+  /** written to /proc/self/oom_score_adj: -1000 (never OOM-killed) … 1000 (killed first) */
+  oomScoreAdj?: number;
 }
 
 /** The five capability sets, each a list like ["CAP_CHOWN", "CAP_KILL"]. */
@@ -87,8 +90,26 @@ export interface Linux {
   /** /proc/sys values to write in the container's namespaces, e.g. net.ipv4.ip_forward */
   sysctl?: Record<string, string>;
   rootfsPropagation?: string;
-  seccomp?: unknown;
+  /** the system calls the process may make, compiled to a BPF filter (seccomp/compile.ts) */
+  seccomp?: LinuxSeccomp;
   mountLabel?: string;
+}
+
+export interface LinuxSeccomp {
+  /** SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS … for any call no rule names */
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  /** SCMP_ARCH_X86_64 …: the calling conventions the filter accepts */
+  architectures?: string[];
+  syscalls?: { names: string[]; action: string; errnoRet?: number; args?: SeccompArg[] }[];
+}
+
+/** Compare argument `index` with `value` (SCMP_CMP_MASKED_EQ: (arg & value) == valueTwo). */
+export interface SeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
 }
 
 export interface LinuxResources {
@@ -186,6 +207,7 @@ export function parseSpec(text: string): Spec {
   const user = p!.user ?? { uid: 0, gid: 0 };
   if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid)) fail('process.user: want integer uid and gid');
   if (p!.terminal) fail('process.terminal: a pseudo-terminal (--console-socket) is not supported yet (stage 7)');
+  if (p!.oomScoreAdj !== undefined && (!Number.isInteger(p!.oomScoreAdj) || p!.oomScoreAdj < -1000 || p!.oomScoreAdj > 1000)) fail('process.oomScoreAdj: want an integer from -1000 to 1000');
   for (const r of p!.rlimits ?? []) if (!RLIMITS.has(r.type)) fail(`process.rlimits: unknown type ${JSON.stringify(r.type)}`);
   for (const [set, names] of Object.entries(p!.capabilities ?? {})) {
     for (const name of names ?? []) if (!/^CAP_[A-Z_]+$/.test(name)) fail(`process.capabilities.${set}: invalid name ${JSON.stringify(name)}`);
@@ -208,7 +230,7 @@ export function parseSpec(text: string): Spec {
     m.type = type;
   }
   if (mounts.length > 0 && !hasMountNs) fail('mounts need a mount namespace: without one they would land on the host');
-  if (linux.seccomp !== undefined) fail('linux.seccomp: not supported yet (stage 8)');
+  if (linux.seccomp !== undefined) checkSeccomp(linux.seccomp, 'config.json: linux.seccomp');
   if (linux.rootfsPropagation !== undefined && !['private', 'rprivate', 'slave', 'rslave'].includes(linux.rootfsPropagation)) {
     fail(`linux.rootfsPropagation ${JSON.stringify(linux.rootfsPropagation)}: only private and slave are supported`);
   }

@@ -60,10 +60,12 @@ export const F = {
 /** prctl(2) options. */
 export const PR = {
   SET_PDEATHSIG: 1,
+  SET_KEEPCAPS: 8,
   SET_NAME: 15,
   CAPBSET_READ: 23,
   CAPBSET_DROP: 24,
   SET_NO_NEW_PRIVS: 38,
+  GET_NO_NEW_PRIVS: 39,
   CAP_AMBIENT: 47,
   CAP_AMBIENT_RAISE: 2,
   CAP_AMBIENT_CLEAR_ALL: 4,

@@ -97,4 +97,14 @@ export class RecordingSys implements Sys {
     this.record('pidfdGetfd', [pid, fd]);
     return 100 + fd;
   }
+  setgroups(gids: readonly number[]): void { this.record('setgroups', [[...gids]]); }
+  setgid(gid: number): void { this.record('setgid', [gid]); }
+  setuid(uid: number): void { this.record('setuid', [uid]); }
+  /** records the number of instructions (8 bytes each) */
+  seccompFilter(program: Buffer): void { this.record('seccompFilter', [program.length / 8]); }
+  bpfProgLoad(type: number, insns: Buffer, license: string): number {
+    this.record('bpfProgLoad', [type, insns.length / 8, license]);
+    return 99;
+  }
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void { this.record('bpfProgAttach', [targetFd, progFd, attachType, flags]); }
 }

@@ -197,6 +197,66 @@ export const libcSys: Sys = {
       callInt('close', 'close', [I], [pidfd]);
     }
   },
+  // #region set-ids
+  // Raw syscall(2), not glibc's setuid(3): see arch.ts. gid_t is 32 bits; the list is a u32 array.
+  setgroups(gids) {
+    const list = Buffer.alloc(Math.max(gids.length, 1) * 4);
+    gids.forEach((g, i) => list.writeUInt32LE(g, i * 4));
+    callInt('setgroups', 'syscall', [L, L, DataType.U8Array], [syscallNumbers().setgroups, gids.length, list], [gids.length, `[${gids.join(', ')}]`]);
+  },
+  setgid: (gid) => void callInt('setgid', 'syscall', [L, L], [syscallNumbers().setgid, gid], [gid]),
+  setuid: (uid) => void callInt('setuid', 'syscall', [L, L], [syscallNumbers().setuid, uid], [uid]),
+  // #endregion
+  // #region seccomp-filter
+  // seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) where prog is a struct sock_fprog:
+  //   { unsigned short len; /* 6 bytes of padding */ struct sock_filter *filter; }
+  // Both the program and the struct are laid out in C memory (as cStringArray does), because the
+  // struct holds a pointer to the program. Never freed: execve comes next.
+  seccompFilter(program) {
+    const SECCOMP_SET_MODE_FILTER = 1;
+    const filter = malloc(program.length);
+    copyIn(filter, program);
+    const fprog = Buffer.alloc(16);
+    fprog.writeUInt16LE(program.length / 8, 0);
+    fprog.writeBigUInt64LE(filter, 8);
+    const fprogAddr = malloc(16);
+    copyIn(fprogAddr, fprog);
+    callInt('seccomp', 'syscall', [L, L, L, DataType.BigInt], [syscallNumbers().seccomp, SECCOMP_SET_MODE_FILTER, 0, fprogAddr],
+      [new Raw('SECCOMP_SET_MODE_FILTER'), 0, new Raw(`{len=${program.length / 8}, filter=0x${filter.toString(16)}}`)]);
+  },
+  // #endregion
+  // #region bpf
+  // bpf(2) takes a command and a `union bpf_attr`; for BPF_PROG_LOAD the attr points to the
+  // instructions and to the license string, so all three live in C memory. Never freed: a few
+  // hundred bytes per container start.
+  bpfProgLoad(type, insns, license) {
+    const BPF_PROG_LOAD = 5;
+    const code = malloc(insns.length);
+    copyIn(code, insns);
+    const lic = Buffer.from(license + '\0');
+    const licAddr = malloc(lic.length);
+    copyIn(licAddr, lic);
+    const attr = Buffer.alloc(128);
+    attr.writeUInt32LE(type, 0); //              prog_type
+    attr.writeUInt32LE(insns.length / 8, 4); //  insn_cnt
+    attr.writeBigUInt64LE(code, 8); //           insns
+    attr.writeBigUInt64LE(licAddr, 16); //       license
+    const attrAddr = malloc(attr.length);
+    copyIn(attrAddr, attr);
+    return callInt('bpf', 'syscall', [L, L, DataType.BigInt, L], [syscallNumbers().bpf, BPF_PROG_LOAD, attrAddr, attr.length],
+      [new Raw('BPF_PROG_LOAD'), new Raw(`{prog_type=${type}, insn_cnt=${insns.length / 8}, license="${license}"}`), attr.length]);
+  },
+  bpfProgAttach(targetFd, progFd, attachType, flags) {
+    const BPF_PROG_ATTACH = 8;
+    const attr = Buffer.alloc(32);
+    attr.writeUInt32LE(targetFd, 0);
+    attr.writeUInt32LE(progFd, 4);
+    attr.writeUInt32LE(attachType, 8);
+    attr.writeUInt32LE(flags, 12);
+    callInt('bpf', 'syscall', [L, L, DataType.U8Array, L], [syscallNumbers().bpf, BPF_PROG_ATTACH, attr, attr.length],
+      [new Raw('BPF_PROG_ATTACH'), new Raw(`{target_fd=${targetFd}, attach_bpf_fd=${progFd}, attach_type=${attachType}, attach_flags=${flags}}`), attr.length]);
+  },
+  // #endregion
 };
 
 // Trace helpers: show flags by name, as a learner reads them in the man page.

@@ -49,4 +49,14 @@ export interface Sys {
   dup2(oldfd: number, newfd: number): void;
   /** pidfd_open(2) + pidfd_getfd(2): a copy, in this process, of file descriptor `fd` of process `pid`. */
   pidfdGetfd(pid: number, fd: number): number;
+  /** setgroups(2), setgid(2), setuid(2) of the calling thread only (raw system calls). */
+  setgroups(gids: readonly number[]): void;
+  setgid(gid: number): void;
+  setuid(uid: number): void;
+  /** seccomp(2) SECCOMP_SET_MODE_FILTER: install a classic BPF program (struct sock_filter[] bytes). */
+  seccompFilter(program: Buffer): void;
+  /** bpf(2) BPF_PROG_LOAD: load eBPF instructions (struct bpf_insn[] bytes) as a program of `type`; returns its fd. */
+  bpfProgLoad(type: number, insns: Buffer, license: string): number;
+  /** bpf(2) BPF_PROG_ATTACH: attach program `progFd` to `targetFd` (a cgroup directory's fd). */
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void;
 }

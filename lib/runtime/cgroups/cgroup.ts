@@ -2,6 +2,7 @@
 // controller, v1.ts) or v2 (one tree, v2.ts). index.ts detects the version and opens the right
 // one. cgroups(7); stages/02-cgroups.
 
+import type { Sys } from '../../sys/sys.js';
 import type { LinuxResources } from '../spec.js';
 
 // #region interface
@@ -13,7 +14,8 @@ export interface Cgroup {
   /** mkdir the cgroup's directories, each level from the root down, so each can be used */
   create(): void;
   /** write the limit files */
-  apply(r: LinuxResources): void;
+  /** `sys`: for what needs system calls, not files (v2's device rules are a bpf(2) program) */
+  apply(r: LinuxResources, sys?: Sys): void;
   /** move a process, with all its threads, into the cgroup (in every hierarchy) */
   addProcess(pid: number): void;
   /** the PIDs in the cgroup now */

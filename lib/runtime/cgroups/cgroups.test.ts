@@ -2,11 +2,12 @@
 // limit files that config.json's linux.resources (OCI's names) turn into, on v1 and v2. (How
 // docker's flags become those resources is lib/container's business: see bundle.test.ts.)
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EngineError } from '../../errors.js';
+import { RecordingSys } from '../../sys/fake.js';
 import { cgroupMounts, defaultCgroupPath, detectCgroupVersion, listMinidockCgroups, openCgroup, v1Hierarchies } from './index.js';
 import { CgroupV1, v1LimitWrites } from './v1.js';
 import { CgroupV2, sharesToWeight, v2LimitWrites } from './v2.js';
@@ -698,5 +699,20 @@ describe('freeze (pause and unpause, stage 7)', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'cgroup.events'), 'populated 1\nfrozen 0\n');
     expect(() => openCgroup(CG, { root, mountinfo: PURE_V2 }).freeze(true)).toThrow(/did not finish within 2 s/);
+  });
+});
+
+describe('v2 device rules as a BPF program', () => {
+  it('loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it to the cgroup directory with ALLOW_MULTI', () => {
+    const tree = mkdtempSync(path.join(os.tmpdir(), 'md-v2dev-'));
+    mkdirSync(path.join(tree, 'minidock', 'x'), { recursive: true });
+    const sys = new RecordingSys();
+    const fd = openSync('/dev/null', 'r'); // the program's fd, which apply closes after attaching
+    const load = sys.bpfProgLoad.bind(sys);
+    sys.bpfProgLoad = (type, insns, license) => (load(type, insns, license), fd);
+    new CgroupV2('minidock/x', tree).apply({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }] }, sys);
+    expect(sys.ops()).toEqual(['bpfProgLoad', 'bpfProgAttach']);
+    expect(sys.calls[0].args[0]).toBe(15);
+    expect(sys.calls[1].args.slice(1)).toEqual([fd, 6, 2]);
   });
 });

@@ -4,7 +4,7 @@
 // creating minidock/<id> starts by switching the controllers on, top-down. See cgroups(7), the
 // kernel's Documentation/admin-guide/cgroup-v2.rst, and stages/02-cgroups.
 
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from '../../errors.js';
@@ -21,6 +21,30 @@ import {
   waitFor,
 } from './cgroupfs.js';
 import type { LinuxResources } from '../spec.js';
+import type { Sys } from '../../sys/sys.js';
+import { deviceProgram, encodeEbpf } from './devices-bpf.js';
+
+const BPF_PROG_TYPE_CGROUP_DEVICE = 15;
+const BPF_CGROUP_DEVICE = 6;
+const BPF_F_ALLOW_MULTI = 2;
+
+// #region attach-device-program
+/**
+ * Load the device rules as a BPF_PROG_TYPE_CGROUP_DEVICE program and attach it to the cgroup's
+ * directory. ALLOW_MULTI, as runc does: a program attached above (systemd's) still runs too, and
+ * a device must pass both. The program lives as long as the cgroup: rmdir releases it.
+ */
+function attachDeviceProgram(sys: Sys, dir: string, rules: NonNullable<LinuxResources['devices']>): void {
+  const program = sys.bpfProgLoad(BPF_PROG_TYPE_CGROUP_DEVICE, encodeEbpf(deviceProgram(rules)), 'Apache-2.0');
+  const cgroup = openSync(dir, 'r');
+  try {
+    sys.bpfProgAttach(cgroup, program, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI);
+  } finally {
+    closeSync(cgroup);
+    closeSync(program);
+  }
+}
+// #endregion
 
 /** The controllers a container's cgroup gets, where the kernel offers them. */
 export const V2_WANTED = ['cpu', 'memory', 'pids', 'cpuset', 'io'] as const;
@@ -108,7 +132,7 @@ export class CgroupV2 implements Cgroup {
   }
   // #endregion
 
-  apply(r: LinuxResources): void {
+  apply(r: LinuxResources, sys?: Sys): void {
     const swapAccounting = existsSync(path.join(this.dir, 'memory.swap.max'));
     if (r.memory?.swap && r.memory.swap !== r.memory.limit && !swapAccounting) {
       trace('# no memory.swap.max: swap accounting is off, swap stays unlimited');
@@ -116,9 +140,10 @@ export class CgroupV2 implements Cgroup {
     // The controllers minidock/ hands down are the ones whose files exist in our directory.
     const enabled = words(cgRead(path.join(this.parent, 'cgroup.subtree_control'), ''));
     if ((r.devices?.length ?? 0) > 0) {
-      // v2 has no devices.allow: device rules are an eBPF program attached to the cgroup, which
-      // this runtime cannot load yet (stage 8). Say so rather than pretend.
-      trace('# linux.resources.devices: not enforced on cgroup v2 (needs an eBPF program; stage 8)');
+      // v2 has no devices.allow: device rules are an eBPF program attached to the cgroup
+      // (devices-bpf.ts). Without a Sys to load it, say so rather than pretend.
+      if (sys) attachDeviceProgram(sys, this.dir, r.devices!);
+      else trace('# linux.resources.devices: not enforced on cgroup v2 (needs an eBPF program; stage 8)');
     }
     for (const [file, value] of v2LimitWrites(r, swapAccounting)) {
       const controller = file.slice(0, file.indexOf('.'));

@@ -1,0 +1,69 @@
+// What the container's process may do, applied by init just before execve — and by `exec` for
+// a process that joins a running container: resource limits, no_new_privs, the user, the
+// capabilities, the seccomp filter. prctl(2), capabilities(7), seccomp(2), setrlimit(2).
+// Stage 8 notes, "why order matters in init".
+
+import { writeFileSync } from 'node:fs';
+import { PR } from '../sys/constants.js';
+import type { Sys } from '../sys/sys.js';
+import { trace } from '../sys/trace.js';
+import { dropBoundingSet, lastCapability, setCapabilitySets } from './capabilities.js';
+import { encode } from './seccomp/bpf.js';
+import { compileFilter } from './seccomp/compile.js';
+import { RLIMITS, type LinuxSeccomp, type Process } from './spec.js';
+import { switchUser } from './user.js';
+
+/** The compiled filter of linux.seccomp (or null): compile before the first step, so a bad profile changes nothing. */
+export function seccompProgram(seccomp: LinuxSeccomp | undefined): Buffer | null {
+  if (!seccomp) return null;
+  const program = compileFilter(seccomp);
+  trace(`# seccomp: ${program.length} BPF instructions compiled from linux.seccomp (default ${seccomp.defaultAction})`);
+  return encode(program);
+}
+
+// #region process-security
+/**
+ * Everything but the late seccomp filter, in the only order that works:
+ *  a. oom_score_adj and rlimits: lowering the one and raising a hard limit of the other a hard limit need CAP_SYS_RESOURCE, which is about to go;
+ *  b. no_new_privs, when asked: from now on execve can never grant privileges (setuid bits,
+ *     file capabilities are ignored) — and seccomp no longer needs CAP_SYS_ADMIN;
+ *  c. without no_new_privs the filter goes in NOW, while we still hold CAP_SYS_ADMIN (the kernel
+ *     refuses an unprivileged filter without no_new_privs); the steps below then run under it,
+ *     which docker's profile allows (setuid, capset, prctl are on its list);
+ *  d. PR_SET_KEEPCAPS, then the bounding set (dropping needs CAP_SETPCAP, still held);
+ *  e. the user: setgroups, setgid (need CAP_SETGID), setuid (needs CAP_SETUID) — before capset,
+ *     or `--cap-drop SETUID --user 1000` could not switch;
+ *  f. capset: effective, permitted, inheritable; then the ambient set.
+ * Returns whether the filter is still to be installed (seccompLast, just before execve).
+ */
+export function applyProcessSecurity(sys: Sys, process: Process, filter: Buffer | null, lastCap: number = lastCapability()): boolean {
+  // lowering oom_score_adj needs CAP_SYS_RESOURCE too: first, with the rlimits
+  if (process.oomScoreAdj !== undefined) writeOomScoreAdj(process.oomScoreAdj);
+  for (const r of process.rlimits ?? []) sys.setrlimit(RLIMITS.get(r.type)!, BigInt(r.soft), BigInt(r.hard));
+  if (process.noNewPrivileges) sys.prctl(PR.SET_NO_NEW_PRIVS, 1);
+  if (filter && !process.noNewPrivileges) sys.seccompFilter(filter);
+  const switching = process.user.uid !== 0 || process.user.gid !== 0 || (process.user.additionalGids?.length ?? 0) > 0;
+  if (process.capabilities) {
+    if (switching) sys.prctl(PR.SET_KEEPCAPS, 1);
+    dropBoundingSet(sys, process.capabilities, lastCap);
+  }
+  if (switching) switchUser(sys, process.user);
+  if (process.capabilities) setCapabilitySets(sys, process.capabilities, lastCap);
+  return filter !== null && !!process.noNewPrivileges;
+}
+
+/** proc(5) /proc/self/oom_score_adj: how willing the OOM killer is to pick this process (and its children). */
+function writeOomScoreAdj(value: number): void {
+  trace(`echo ${value} > /proc/self/oom_score_adj`);
+  writeFileSync('/proc/self/oom_score_adj', String(value));
+}
+
+/**
+ * The filter, as the very last step before execve (with no_new_privs): every system call init
+ * still makes (its last write to the parent, reading the exec fifo) happens before it, so even a
+ * strict custom profile cannot break init — only the user's command lives under it.
+ */
+export function seccompLast(sys: Sys, filter: Buffer | null, pending: boolean): void {
+  if (filter && pending) sys.seccompFilter(filter);
+}
+// #endregion
