@@ -180,6 +180,24 @@ export const stage: Stage = {
       },
     },
     {
+      name: 'a process started by exec is as confined as PID 1: same capabilities, the seccomp filter, the user, no_new_privs',
+      hint: 'lib/runtime/exec-enter.ts step 4 takes the security steps of init (applyProcessSecurity) and the container’s linux.seccomp (lib/runtime/exec.ts containerSeccomp)',
+      async run(ctx) {
+        const name = ctx.name('exec-sec');
+        await startDetached(ctx, name, ['sleep', '600'], ['--network', 'none', '--user', '1000:1000', '--security-opt', 'no-new-privileges']);
+        try {
+          const pid1 = await mdOk(ctx, ['exec', name, 'cat', '/proc/1/status']);
+          const mine = await mdOk(ctx, ['exec', name, 'sh', '-c', 'id -u; cat /proc/self/status; date -s 2000-01-01 >/dev/null 2>&1; echo DATE=$?']);
+          assertEqual(mine.split('\n')[0], '1000', 'uid of an exec’d process in a --user 1000:1000 container');
+          for (const f of ['CapEff', 'CapBnd', 'Seccomp', 'NoNewPrivs']) assertEqual(field(mine, f), field(pid1, f), `${f} of the exec’d process (PID 1 has ${field(pid1, f)})`);
+          assertEqual(field(mine, 'Seccomp'), '2', 'Seccomp mode of the exec’d process (2: a filter)');
+          assert(!mine.includes('DATE=0'), 'date -s succeeded in an exec’d process');
+        } finally {
+          await md(ctx, ['rm', '-f', name]);
+        }
+      },
+    },
+    {
       name: '--cap-add SYS_TIME with seccomp=unconfined grants CAP_SYS_TIME and no filter; --privileged restores every capability and mounting (which is why it is dangerous)',
       hint: 'tweakCapabilities (lib/runtime/capabilities.ts); --privileged: all capabilities, no seccomp, no masked paths, every device (lib/container/security.ts)',
       async run(ctx) {
