@@ -129,6 +129,21 @@ export const stage: Stage = {
       },
     },
     {
+      name: "with --pid host, the host's processes are visible but their environment and root are not readable",
+      hint: 'ptrace access mode (ptrace(2) "Ptrace access mode checking"): /proc/<pid>/environ and /proc/<pid>/root need CAP_SYS_PTRACE, or permitted capabilities that include the target’s — docker’s 14 do not include the host init’s',
+      async run(ctx) {
+        const r = await attack(ctx, [
+          'grep -c . /proc/1/environ >/dev/null 2>&1 && echo ENVIRON',
+          'ls /proc/1/root/ >/dev/null 2>&1 && echo ROOT',
+          '[ -r /proc/1/comm ] && echo "COMM=$(cat /proc/1/comm)"',
+        ].join('; '), ['--pid', 'host']);
+        const hostInit = readFileSync('/proc/1/comm', 'utf8').trim();
+        assert(r.out.includes(`COMM=${hostInit}`), `with --pid host, /proc/1 inside is not the host’s init (${hostInit}): ${r.out.trim()}`);
+        assert(!r.out.includes('ENVIRON'), "the host init's environment was readable from inside");
+        assert(!r.out.includes('ROOT'), "the host init's root directory was listable from inside");
+      },
+    },
+    {
       name: "mknod of the host's root block device works inside, but reading it fails; /dev/null, /dev/zero, /dev/urandom work",
       hint: 'the devices cgroup: docker’s rules (lib/container/security.ts DOCKER_DEVICE_RULES, "b *:* m" makes mknod work) → v1 devices.deny/devices.allow (lib/runtime/cgroups/v1.ts), v2 a BPF_PROG_TYPE_CGROUP_DEVICE program (lib/runtime/cgroups/devices-bpf.ts)',
       async run(ctx) {
