@@ -314,16 +314,21 @@ export const stage: Stage = {
         const base = await inspectOne(ctx, 'busybox', 'image');
         let image = base.Id as string;
         const made: string[] = [];
+        const layerContainers: string[] = [];
         const top = `${ctx.name('deep')}:125`;
         const deep = ctx.name('deep-run');
         const over = ctx.name('deep126');
         try {
+          // the slowest check of the course (~1 s a layer): no network to plug in for each
+          // container, and their removal batched into one `rm` once the chain is built
           for (let n = (base.RootFS.Layers as string[]).length + 1; n <= 125; n++) {
-            const c = await runKept(ctx, `deep${n}`, `echo ${n} > /layer`, image);
+            const c = ctx.name(`deep${n}`);
+            await mdOk(ctx, ['run', '--network', 'none', '--name', c, image, 'sh', '-c', `echo ${n} > /layer`]);
+            layerContainers.push(c);
             image = await commit(ctx, c, ...(n === 125 ? [top] : []));
             made.push(image);
-            await mdOk(ctx, ['rm', c]);
           }
+          await mdOk(ctx, ['rm', ...layerContainers.splice(0)], { timeoutMs: 120_000 });
           const img = await inspectOne(ctx, top, 'image');
           const diffIds = img.RootFS.Layers as string[];
           assertEqual(diffIds.length, 125, 'layers of the image');
@@ -340,7 +345,7 @@ export const stage: Stage = {
           const r = await md(ctx, ['commit', over]);
           assert(r.code !== 0 && /max depth exceeded/.test(r.stderr), `commit of a 126th layer: exit ${r.code}, ${r.stderr.trim()}`);
         } finally {
-          await md(ctx, ['rm', '-f', deep, over]);
+          await md(ctx, ['rm', '-f', deep, over, ...layerContainers], { timeoutMs: 120_000 });
           // the top's untagged parents go with it (rmi prunes them); the list catches a half-built chain
           await rmiQuiet(ctx, top, ...made.reverse());
         }

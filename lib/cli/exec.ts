@@ -1,4 +1,4 @@
-// minidock exec [-d] [-i] [-t] [-e K=V] [-w DIR] CONTAINER COMMAND [ARG...] — docker exec: run one more
+// minidock exec [-d] [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] CONTAINER COMMAND [ARG...] — docker exec: run one more
 // process in a running container (setns into its namespaces; lib/runtime/exec.ts).
 
 import { ArgumentsError, EngineError } from '../errors.js';
@@ -28,7 +28,7 @@ export default async function exec(argv: string[]): Promise<number> {
   const { values } = parseFlags(flags, OPTIONS);
   if (rest.length < 2) throw new ArgumentsError(`'minidock exec' requires at least 2 arguments: minidock exec [OPTIONS] CONTAINER COMMAND [ARG...]`);
   requireStage7('exec');
-  if (values.user !== undefined) throw new EngineError('-u/--user: not supported yet (the user belongs to stage 8)', 1);
+  if (values.user !== undefined && currentStage() < 8) throw new EngineError(`-u/--user needs stage 8 (security); this engine runs at stage ${currentStage()}`, 1);
   return execInContainer(paths(), rest[0], {
     cmd: rest.slice(1),
     env: parseEnv(values.env ?? []),
@@ -36,5 +36,6 @@ export default async function exec(argv: string[]): Promise<number> {
     detach: !!values.detach,
     interactive: !!values.interactive,
     tty: !!values.tty,
+    user: values.user,
   });
 }

@@ -12,6 +12,7 @@ import { execProcess, setWindowSize } from '../runtime/exec.js';
 import { parseSpec, type Process } from '../runtime/spec.js';
 import { realSys, type Sys } from '../sys/index.js';
 import { mergeEnv } from './create.js';
+import { resolveImageUser } from './security.js';
 import { findContainer, initAlive, type Container } from './state.js';
 
 export interface ExecRequest {
@@ -26,6 +27,8 @@ export interface ExecRequest {
   interactive: boolean;
   /** -t: a pseudo-terminal inside the container (lib/runtime/exec-enter.ts) */
   tty?: boolean;
+  /** -u USER[:GROUP] (stage 8): looked up in the container's own /etc/passwd and /etc/group */
+  user?: string;
 }
 
 /** docker's refusal, word for word, for a container that cannot take an exec. */
@@ -50,6 +53,12 @@ export async function execInContainer(p: Paths, ref: string, req: ExecRequest): 
   const spec = parseSpec(readFileSync(path.join(p.bundle(c.ID), 'config.json'), 'utf8'));
   const tty = !!req.tty && !req.detach;
   const proc = execProcessSpec(spec.process, { ...req, tty });
+  if (req.user !== undefined) {
+    // the container's files now (its rootfs is mounted on the host), not the image's: a user
+    // added inside the running container is found, as with docker
+    const u = resolveImageUser(spec.root.path, req.user, []);
+    proc.user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
+  }
   const stdio: ('ignore' | 'inherit')[] = req.detach ? ['ignore', 'ignore', 'ignore'] : tty ? ['ignore', 'ignore', 'inherit'] : [req.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
   const sys = await realSys();
   const windowSize = process.stdout.isTTY ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined;
