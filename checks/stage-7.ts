@@ -101,6 +101,25 @@ export const stage: Stage = {
       },
     },
     {
+      name: 'PID 1 and an exec’d process start with no ignored signal (SigIgn 0): Node’s ignored SIGPIPE does not leak into the container',
+      hint: 'an ignored signal survives execve: init and exec-enter reset them just before execve (lib/runtime/process-security.ts defaultIgnoredSignals, Sys.resetSignal)',
+      async run(ctx) {
+        const name = ctx.name('sigign');
+        await startDetached(ctx, name, ['sleep', '600'], NONE);
+        try {
+          const pid1 = await mdOk(ctx, ['exec', name, 'grep', 'SigIgn', '/proc/1/status']);
+          const mine = await mdOk(ctx, ['exec', name, 'grep', 'SigIgn', '/proc/self/status']);
+          assertEqual(pid1.trim(), 'SigIgn:\t0000000000000000', 'ignored signals of PID 1 (sleep)');
+          assertEqual(mine.trim(), 'SigIgn:\t0000000000000000', 'ignored signals of an exec’d grep');
+          // what it changes: a pipeline's writer dies of SIGPIPE (141 in the shell), as on any host
+          const out = await mdOk(ctx, ['exec', name, 'sh', '-c', '{ (yes; echo "yes exited $?" >&3) | head -c 1 >/dev/null; } 3>&1']);
+          assertEqual(out.trim(), 'yes exited 141', 'status of `yes` whose reader went away (128 + SIGPIPE)');
+        } finally {
+          await md(ctx, ['rm', '-f', name]);
+        }
+      },
+    },
+    {
       name: 'exec -it under a real terminal: tty is /dev/pts/0 of the container, stty size is the size set outside, Ctrl-C interrupts the foreground process',
       hint: 'lib/runtime/exec-enter.ts openTerminal (ptmx in the container, unlockpt, ptsname, dup2, TIOCSCTTY), lib/runtime/exec.ts (pidfd_getfd, TIOCSWINSZ), lib/container/exec.ts relayTerminal (raw mode)',
       async run(ctx) {

@@ -15,7 +15,7 @@ import { setRole } from '../sys/trace.js';
 import { JOIN_ORDER, joinNamespaces, type ExecBootstrap } from './exec.js';
 import { lookPath } from './init.js';
 import type { NsKind } from './namespaces.js';
-import { applyProcessSecurity, seccompLast, seccompProgram } from './process-security.js';
+import { applyProcessSecurity, defaultIgnoredSignals, seccompLast, seccompProgram } from './process-security.js';
 
 const SYNC_FD = 3;
 const SIGKILL = 9;
@@ -49,6 +49,7 @@ export function enter(sys: Sys, b: ExecBootstrap): never {
   // 5. Stop dying with the parent (`minidock-runtime exec -d` exits right after), and become it;
   //    with no_new_privs the filter goes in as the very last step, as in init.
   sys.prctl(PR.SET_PDEATHSIG, 0);
+  defaultIgnoredSignals(sys); // Node's ignored SIGPIPE would survive execve (init does the same)
   seccompLast(sys, filter, filterPending);
   try {
     sys.execve(file, p.args, p.env);

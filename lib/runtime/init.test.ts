@@ -182,7 +182,8 @@ describe('init', () => {
       'chdir', //                         8. the working directory
       'fcntl', 'fcntl', 'fcntl', 'fcntl', // 9. fds
       'prctl', //                        10. PDEATHSIG off, then 'ready' and the wait for start
-      'execve', //                       11.
+      'ignoredSignals', //               12. Node's ignored signals back to default (none in the fake)
+      'execve', //                       13.
     ]);
   });
 
@@ -309,7 +310,7 @@ describe('init', () => {
 
   it('clears FD_CLOEXEC on 0-2, sets it on the sync fd, and turns PDEATHSIG off just before execve', () => {
     const { sys } = runInit(specFor());
-    const tail = sys.calls.slice(-6, -1);
+    const tail = sys.calls.slice(-7, -2); // before the signals' reset and execve
     expect(tail).toEqual([
       { op: 'fcntl', args: [0, F.SETFD, 0] },
       { op: 'fcntl', args: [1, F.SETFD, 0] },
@@ -332,9 +333,11 @@ describe('init', () => {
     const execve = sys.calls.length - 1;
     // `create` returns on 'ready' and its process exits: init must not die with it
     expect(sync.position('send ready')).toBe(off + 1);
-    // between 'ready' and the fifo, and between the fifo and execve, no system call at all
+    // between 'ready' and the fifo no system call at all; between the fifo and execve only the
+    // reset of ignored signals (an empty list in the fake)
     expect(sync.position('wait for start')).toBe(off + 1);
-    expect(sync.position('send exec')).toBe(execve);
+    expect(sync.position('send exec')).toBe(execve - 1);
+    expect(sys.calls[execve - 1].op).toBe('ignoredSignals');
     expect(fifo.reads).toBe(1);
     expect(fifo.closes).toBe(1); // the fifo is not inherited by the user's command
   });
@@ -370,7 +373,7 @@ describe('init', () => {
 
   it('without a mount namespace only chroots: no namespace, no mount, no pivot_root, no hostname', () => {
     const { sys } = runInit(chrootOnly());
-    expect(sys.ops()).toEqual(['prctl', 'chroot', 'chdir', 'chdir', 'fcntl', 'fcntl', 'fcntl', 'fcntl', 'prctl', 'execve']);
+    expect(sys.ops()).toEqual(['prctl', 'chroot', 'chdir', 'chdir', 'fcntl', 'fcntl', 'fcntl', 'fcntl', 'prctl', 'ignoredSignals', 'execve']);
     expect(sys.calls[1].args).toEqual([rootfs]);
     expect(sys.calls[2].args).toEqual(['/']);
   });
@@ -378,7 +381,7 @@ describe('init', () => {
   it('below the course’s stage 1 ignores the spec’s namespaces and mounts and only chroots', () => {
     vi.stubEnv('MINIDOCK_STAGE', '0');
     const { sys } = runInit(specFor());
-    expect(sys.ops()).toEqual(['prctl', 'chroot', 'chdir', 'chdir', 'fcntl', 'fcntl', 'fcntl', 'fcntl', 'prctl', 'execve']);
+    expect(sys.ops()).toEqual(['prctl', 'chroot', 'chdir', 'chdir', 'fcntl', 'fcntl', 'fcntl', 'fcntl', 'prctl', 'ignoredSignals', 'execve']);
   });
 
   it('joins shared namespaces with setns before unsharing, and unshares CLONE_FS before joining a mount namespace', () => {

@@ -17,7 +17,7 @@ import type { Sys } from '../sys/sys.js';
 import { stageOn } from '../stage.js';
 import { setRole } from '../sys/trace.js';
 import { cloneFlags, flagOf, kindOf, type NsKind } from './namespaces.js';
-import { applyProcessSecurity, seccompLast, seccompProgram } from './process-security.js';
+import { applyProcessSecurity, defaultIgnoredSignals, seccompLast, seccompProgram } from './process-security.js';
 import { enterChroot, enterRootfs } from './rootfs.js';
 import type { Spec } from './spec.js';
 import { SyncFd } from './sync.js';
@@ -96,7 +96,9 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
   } catch {
     // nobody listens
   }
-  // 12. With no_new_privs, the seccomp filter is the very last step: nothing of init runs under it.
+  // 12. The signals Node ignores (SIGPIPE, SIGXFSZ) back to default — an ignored signal survives
+  //     execve — and, with no_new_privs, the seccomp filter as the very last step.
+  defaultIgnoredSignals(sys);
   seccompLast(sys, filter, filterPending);
 
   // 13. execve: the filter, the user and the capabilities carry over into the command.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PR } from '../sys/constants.js';
 import { RecordingSys } from '../sys/fake.js';
-import { applyProcessSecurity, seccompLast } from './process-security.js';
+import { applyProcessSecurity, defaultIgnoredSignals, seccompLast } from './process-security.js';
 import type { Process } from './spec.js';
 
 const caps = { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
@@ -44,5 +44,14 @@ describe('the order of the security steps', () => {
     const sys = new RecordingSys();
     applyProcessSecurity(sys, proc({ capabilities: undefined }), null, LAST);
     expect(sys.calls).toEqual([]);
+  });
+});
+
+describe('signals ignored by Node go back to default before execve', () => {
+  it('resets every signal the process ignores, and nothing else', () => {
+    const sys = new RecordingSys();
+    sys.ignored = [13, 25];
+    defaultIgnoredSignals(sys);
+    expect(sys.calls).toEqual([{ op: 'ignoredSignals', args: [] }, { op: 'resetSignal', args: [13] }, { op: 'resetSignal', args: [25] }]);
   });
 });

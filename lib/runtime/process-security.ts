@@ -59,6 +59,16 @@ function writeOomScoreAdj(value: number): void {
 }
 
 /**
+ * Signals this process ignores, back to their default action. An ignored signal stays ignored
+ * across execve(2) (signal(7)), and Node ignores SIGPIPE and SIGXFSZ for itself: without this,
+ * `yes | head -1` in a container would never end with SIGPIPE. Handlers need nothing: execve
+ * resets them.
+ */
+export function defaultIgnoredSignals(sys: Sys): void {
+  for (const sig of sys.ignoredSignals()) sys.resetSignal(sig);
+}
+
+/**
  * The filter, as the very last step before execve (with no_new_privs): every system call init
  * still makes (its last write to the parent, reading the exec fifo) happens before it, so even a
  * strict custom profile cannot break init — only the user's command lives under it.

@@ -42,6 +42,15 @@ export class RecordingSys implements Sys {
   }
   umount2(target: string, flags: number): void { this.record('umount2', [target, flags]); }
   pivotRoot(newRoot: string, putOld: string): void { this.record('pivotRoot', [newRoot, putOld]); }
+  /** what ignoredSignals() answers (a test sets it) */
+  ignored: number[] = [];
+  ignoredSignals(): number[] {
+    this.record('ignoredSignals', []);
+    return this.ignored;
+  }
+  resetSignal(sig: number): void {
+    this.record('resetSignal', [sig]);
+  }
   sethostname(name: string): void {
     this.record('sethostname', [name]);
     this.hostname = name;

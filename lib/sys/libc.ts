@@ -5,6 +5,7 @@
 // names the errno, and, under MINIDOCK_TRACE=1, prints the call as C would show it.
 // Man pages: unshare(2) setns(2) mount(2) umount2(2) pivot_root(2) execve(2) syscall(2).
 
+import { readFileSync } from 'node:fs';
 import { open, load, DataType, createExternalBuffer, type JsExternal } from 'ffi-rs';
 import { SyscallError } from '../errors.js';
 import { errnoName } from './errno.js';
@@ -172,6 +173,25 @@ export const libcSys: Sys = {
   lgetxattr: (path, name) => readXattr('lgetxattr', path, name),
   kill: (pid, sig) => void callInt('kill', 'kill', [I, I], [pid, sig]),
   getpid: () => callInt('getpid', 'getpid', [], []),
+  // SigIgn: a hex mask, bit n-1 for signal n. Without /proc (stage 0 has none), Node's own two
+  // ignored signals, SIGPIPE and SIGXFSZ.
+  ignoredSignals() {
+    let hex: string | undefined;
+    try {
+      hex = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    } catch {
+      return [13, 25];
+    }
+    const mask = BigInt('0x' + (hex ?? '0'));
+    return [...Array(64).keys()].map((n) => n + 1).filter((sig) => ((mask >> BigInt(sig - 1)) & 1n) === 1n);
+  },
+  // signal(sig, SIG_DFL); SIG_DFL is the null handler. It returns the old handler, a pointer:
+  // read as 64 bits, SIG_ERR is -1.
+  resetSignal(sig) {
+    const r = callRaw('signal', [I, L], [sig, 0], DataType.I64);
+    if (Number(r.value) === -1) throw new SyscallError('signal', [sig, new Raw('SIG_DFL')], r.errnoCode, errnoName(r.errnoCode));
+    trace(renderCall('signal', [sig, new Raw('SIG_DFL')], '0'));
+  },
   ioctl: (fd, request, arg) => callInt('ioctl', 'ioctl', [I, L, L], [fd, request, arg], [fd, new Raw('0x' + request.toString(16)), arg]),
   // #region ioctl-buffer
   // The argument is a pointer the kernel reads and writes: C memory, copied in before and out after.

@@ -39,6 +39,10 @@ export interface Sys {
   lgetxattr(path: string, name: string): Buffer | null;
   /** kill(2). */
   kill(pid: number, sig: number): void;
+  /** The signals this process ignores (SigIgn in /proc/self/status, proc(5)). */
+  ignoredSignals(): number[];
+  /** signal(2) with SIG_DFL: the default disposition again for `sig` (an ignored signal stays ignored across execve). */
+  resetSignal(sig: number): void;
   /** getpid(2): the caller's PID in its own PID namespace. */
   getpid(): number;
   /** ioctl(2) with an integer argument (TIOCSCTTY). */
