@@ -111,12 +111,21 @@ export interface NetworkNat {
   subnet: string;
 }
 
+/**
+ * MASQUERADE: what leaves the host from the subnet (not back into the bridge) takes the address
+ * of the interface it leaves by; conntrack undoes it for the replies. The words after
+ * `nft add rule ip minidock postrouting`.
+ */
+export function masqueradeRule(n: NetworkNat): string[] {
+  // #region exercise 5.masquerade
+  return ['ip', 'saddr', n.subnet, 'oifname', '!=', n.bridge, 'masquerade'];
+  // #endregion
+}
+
 /** The rules a network needs while containers are on it: its NAT, and its isolation. */
 export function networkRules(n: NetworkNat): { chain: string; rule: string[] }[] {
   return [
-    // MASQUERADE: what leaves the host from the subnet (not back into the bridge) takes the
-    // address of the interface it leaves by; conntrack undoes it for the replies
-    { chain: 'postrouting', rule: ['ip', 'saddr', n.subnet, 'oifname', '!=', n.bridge, 'masquerade'] },
+    { chain: 'postrouting', rule: masqueradeRule(n) },
     // the host's own `curl 127.0.0.1:8080`, after DNAT, leaves by the bridge with source
     // 127.0.0.1 (route_localnet allows it): give it the gateway's address, or the container
     // would answer to its own loopback
@@ -151,8 +160,11 @@ export function deleteNetworkRules(n: Pick<NetworkNat, 'name' | 'bridge'>, run: 
 // #region dnat
 /** The DNAT rule of one published port: host port → the container's address and port. */
 export function dnatRule(x: Published, containerIp: string): string[] {
+  // #region exercise 5.dnat
+  // -p 127.0.0.1:8080:80 matches that destination only; -p 8080:80 every address of the host
   const match = x.hostIp ? ['ip', 'daddr', x.hostIp] : [];
   return [...match, x.proto, 'dport', String(x.hostPort), 'dnat', 'to', `${containerIp}:${x.containerPort}`];
+  // #endregion
 }
 
 export function addPortRules(containerId: string, containerIp: string, published: readonly Published[], run: Run = sh): void {
