@@ -142,10 +142,13 @@ export function networkRules(n: NetworkNat): { chain: string; rule: string[] }[]
 
 /** Add a network's rules once (the first container on it). */
 export function addNetworkRules(n: NetworkNat, run: Run = sh): void {
+  // the rules first, also when they are in place already: what they say does not depend on
+  // who came first (and a learner's masqueradeRule is run by every container that plugs in)
+  const rules = networkRules(n);
   const table = ensureTable(run);
   if (table.rules.some((r) => r.comment === networkComment(n.name))) return;
   run('nft', ['add', 'element', 'ip', TABLE, 'bridges', `{ ${n.bridge} }`]);
-  for (const { chain, rule } of networkRules(n)) addRule(chain, rule, networkComment(n.name), run);
+  for (const { chain, rule } of rules) addRule(chain, rule, networkComment(n.name), run);
 }
 
 /** Delete a network's rules (its last container left). */
