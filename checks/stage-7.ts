@@ -90,7 +90,8 @@ export const stage: Stage = {
       async run(ctx) {
         const name = ctx.name('codes');
         await startDetached(ctx, name, ['sleep', '600'], NONE);
-        assertEqual((await md(ctx, ['exec', name, 'sh', '-c', 'exit 7'])).code, 7, 'exit status of `exec sh -c "exit 7"`');
+        const seven = await md(ctx, ['exec', name, 'sh', '-c', 'exit 7']);
+        assertEqual(seven.code, 7, `exit status of \`exec sh -c "exit 7"\`${seven.code === 7 ? '' : `; it said "${seven.stderr.trim()}"`}`);
         const stopped = ctx.name('stopped');
         await mdOk(ctx, ['run', '--name', stopped, ...NONE, 'busybox', 'true']);
         await assertFailures(ctx, [
@@ -149,7 +150,7 @@ export const stage: Stage = {
           const run = await ctr(['run', '-d', '--runc-binary', runtimeBin(), '--runc-root', path.join(cd.dir, 'runc'), '--rootfs', path.join(bundle, 'rootfs'), 'bg', 'sleep', '600']);
           assert(run.code === 0, `ctr run -d exited ${run.code}: ${run.stderr.trim()}`);
           const x = await ctr(['task', 'exec', '--exec-id', 'x1', 'bg', 'sh', '-c', 'echo pid $$ ppid-one $(cat /proc/1/cmdline | tr "\\0" " "); exit 5']);
-          assertEqual(x.code, 5, 'ctr task exec’s exit status (the exec’d command’s)');
+          assertEqual(x.code, 5, `ctr task exec’s exit status (the exec’d command’s)${x.code === 5 ? '' : `; it said "${x.stderr.trim()}"`}`);
           assert(/^pid \d+ ppid-one sleep 600/.test(x.stdout.trim()), `ctr task exec’s output: ${JSON.stringify(x.stdout.trim() || x.stderr.trim())}`);
         } finally {
           await ctr(['task', 'kill', '-s', 'SIGKILL', 'bg']);
@@ -175,7 +176,7 @@ export const stage: Stage = {
         const name = ctx.name('logs');
         await mdOk(ctx, ['run', '-d', '--name', name, ...NONE, 'busybox', 'sh', '-c', 'echo o1; echo e1 >&2; sleep 0.2; echo o2; sleep 0.2; echo e2 >&2; sleep 1; echo last']);
         const followed = await md(ctx, ['logs', '-f', name], { timeoutMs: 15_000 });
-        assertEqual(followed.code, 0, 'logs -f exit status (it must end when the container exits)');
+        assertEqual(followed.code, 0, `logs -f exit status (it must end when the container exits)${followed.code === 0 ? '' : `; it said "${followed.stderr.trim()}"`}`);
         assertEqual(followed.stdout, 'o1\no2\nlast\n', 'logs -f: stdout');
         assertEqual(followed.stderr, 'e1\ne2\n', 'logs -f: stderr');
         const tail = await md(ctx, ['logs', '--tail', '2', name]);

@@ -24,10 +24,12 @@ export function findDockerInit(env: NodeJS.ProcessEnv = process.env, exists: (f:
 // #region with-docker-init
 /** The spec with docker-init as PID 1: the bind mount, and the command behind `--`. */
 export function withDockerInit(spec: Spec, initBinary: string): Spec {
+  // #region exercise 7.docker-init
   return {
     ...spec,
     process: { ...spec.process, args: [DOCKER_INIT, '--', ...spec.process.args] },
     mounts: [...spec.mounts, { destination: DOCKER_INIT, type: 'bind', source: initBinary, options: ['bind', 'ro'] }],
   };
+  // #endregion
 }
 // #endregion

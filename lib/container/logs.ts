@@ -135,6 +135,7 @@ export function parseSince(text: string, now: bigint = nowNs()): bigint {
  * the last complete one (a line the shim is still writing is left for the next read).
  */
 export function readEntries(file: string, offset = 0): { entries: LogEntry[]; offset: number } {
+  // #region exercise 7.log-read
   if (!existsSync(file)) return { entries: [], offset };
   const size = statSync(file).size;
   if (size <= offset) return { entries: [], offset };
@@ -146,8 +147,10 @@ export function readEntries(file: string, offset = 0): { entries: LogEntry[]; of
     closeSync(fd);
   }
   const end = buf.lastIndexOf(0x0a) + 1;
+  // one JSON object per line: {"log":"…\n","stream":"stdout","time":"…Z"} (formatEntry)
   const entries = buf.subarray(0, end).toString('utf8').split('\n').filter((l) => l !== '').map(parseEntry);
   return { entries, offset: offset + end };
+  // #endregion
 }
 
 /**

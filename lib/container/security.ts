@@ -53,6 +53,18 @@ export const DOCKER_DEVICE_RULES: DeviceRule[] = [
 ];
 // #endregion
 
+/**
+ * The devices cgroup's list for one container: docker's list, then each --device with its
+ * cgroup permissions (a later rule overrides an earlier one, so the deny-all comes first), or
+ * every device (`a *:* rwm`) with --privileged.
+ */
+export function deviceRules(privileged: boolean, devices: readonly { node: LinuxDevice; access: string }[]): DeviceRule[] {
+  // #region exercise 8.devices
+  if (privileged) return [{ allow: true, access: 'rwm' }];
+  return [...DOCKER_DEVICE_RULES, ...devices.map((d) => allow(d.node.type, d.node.major, d.node.minor, d.access))];
+  // #endregion
+}
+
 /** --security-opt values, as docker reads them ("seccomp=…", "no-new-privileges[:true]", "systempaths=unconfined"). */
 export interface SecurityOpts {
   noNewPrivileges: boolean;
@@ -106,7 +118,7 @@ export function securitySpec(hc: HostConfig, user: string, rootfs: string, base:
   }
   // 4. Devices: docker's list plus --device, or every device with --privileged.
   const devices = (hc.Devices ?? []).map(hostDevice);
-  const rules = privileged ? [{ allow: true, access: 'rwm' }] : [...DOCKER_DEVICE_RULES, ...devices.map((d) => allow(d.node.type, d.node.major, d.node.minor, d.access))];
+  const rules = deviceRules(privileged, devices);
   // 5. --tmpfs: docker's default options noexec,nosuid,nodev, then the user's.
   const tmpfs = Object.entries(hc.Tmpfs ?? {}).map(([dest, opts]): Mount => ({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'nosuid', 'nodev', ...(opts ? opts.split(',') : [])] }));
   // --privileged: /sys writable, as docker mounts it

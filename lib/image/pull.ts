@@ -39,47 +39,40 @@ export async function pullImage(p: Paths, store: ImageStore, name: string, log: 
   // 1. The manifest; an index is resolved to this machine's manifest.
   const asked = ref.digest ?? ref.tag!;
   log(`${asked}: Pulling from ${ref.path}`);
-  let m = await client.getManifest(asked);
-  const topDigest = m.digest;
-  if (isIndex(m.mediaType)) m = await client.getManifest(choosePlatform((JSON.parse(m.bytes.toString('utf8')) as OciIndex).manifests).digest);
-  const manifest = JSON.parse(m.bytes.toString('utf8')) as OciManifest;
-  if (manifest.schemaVersion !== 2 || !manifest.config || !Array.isArray(manifest.layers)) {
-    throw new EngineError(`manifest ${topDigest}: not a schema 2 image manifest (type ${m.mediaType || 'unknown'})`);
-  }
+  const { topDigest, manifest } = await fetchManifest(client, asked);
 
   // 2. The config names the layers by DiffID; a layer whose ChainID is stored needs no download.
-  const configBytes = await client.getBlobBytes(manifest.config.digest);
-  const config = JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } };
-  const diffIds = config.rootfs?.diff_ids ?? [];
-  if (diffIds.length !== manifest.layers.length || !diffIds.every(isDigest)) throw new EngineError(`image ${manifest.config.digest}: the config lists ${diffIds.length} layers, the manifest ${manifest.layers.length}`);
-  const chains: Digest[] = [];
-  for (const d of diffIds as Digest[]) chains.push(nextChainId(chains.at(-1) ?? null, d));
+  const { configBytes, diffIds, chains } = await fetchConfig(client, manifest);
 
   const work = tmpDir(p, 'pull');
   let downloaded = 0;
   try {
     // 3. Download the missing layers, a few at a time, each into its own temp file.
     const files: (string | null)[] = manifest.layers.map(() => null);
-    const todo = manifest.layers.map((_, i) => i).filter((i) => !store.hasLayer(chains[i]));
-    for (const [i, l] of manifest.layers.entries()) if (!todo.includes(i)) log(`${short(l.digest)}: Already exists`);
+    const missing = manifest.layers.map((_, i) => i).filter((i) => !store.hasLayer(chains[i]));
+    for (const [i, l] of manifest.layers.entries()) if (!missing.includes(i)) log(`${short(l.digest)}: Already exists`);
     let next = 0;
     const worker = async () => {
-      while (next < todo.length) {
-        const i = todo[next++];
+      while (next < missing.length) {
+        const i = missing[next++];
         const desc = manifest.layers[i];
         if (!isDigest(desc.digest)) throw new EngineError(`manifest: bad layer digest ${JSON.stringify(desc.digest)}`);
+        // #region exercise 6.pull-blob
+        // GET /v2/<name>/blobs/<digest>, streamed through a sha256 check into work/<hex>: a blob
+        // whose bytes do not hash to the digest that named it fails the pipeline
         const file = path.join(work, hexOf(desc.digest));
         const body = await client.getBlob(desc.digest);
         await pipeline(body, new DigestStream(desc.digest, `blob ${desc.digest}`), createWriteStream(file, { mode: 0o600 }));
         files[i] = file;
+        // #endregion
         downloaded++;
         log(`${short(desc.digest)}: Download complete`);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENT_DOWNLOADS, todo.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(CONCURRENT_DOWNLOADS, missing.length) }, worker));
 
     // 4. Unpack them bottom up; each must have the DiffID the config promises.
-    for (const i of todo) {
+    for (const i of missing) {
       const want = diffIds[i];
       await store.createLayer(i === 0 ? null : chains[i - 1], async (dir) => {
         const applied = await applyLayerTar(createReadStream(files[i]!), dir);
@@ -105,6 +98,42 @@ export async function pullImage(p: Paths, store: ImageStore, name: string, log: 
   return { id, digest: topDigest, downloaded };
 }
 // #endregion
+
+/**
+ * GET /v2/<name>/manifests/<tag or digest>: the manifest the name points at; an index (a
+ * multi-platform image) is resolved to this machine's manifest by a second GET, by digest.
+ * `topDigest` is the digest of what the name points at (the index, if it is one).
+ */
+async function fetchManifest(client: RegistryClient, asked: string): Promise<{ topDigest: Digest; manifest: OciManifest }> {
+  // #region exercise 6.pull-manifest
+  let m = await client.getManifest(asked);
+  const topDigest = m.digest;
+  if (isIndex(m.mediaType)) m = await client.getManifest(choosePlatform((JSON.parse(m.bytes.toString('utf8')) as OciIndex).manifests).digest);
+  const manifest = JSON.parse(m.bytes.toString('utf8')) as OciManifest;
+  if (manifest.schemaVersion !== 2 || !manifest.config || !Array.isArray(manifest.layers)) {
+    throw new EngineError(`manifest ${topDigest}: not a schema 2 image manifest (type ${m.mediaType || 'unknown'})`);
+  }
+  return { topDigest, manifest };
+  // #endregion
+}
+
+/**
+ * The image config, a blob fetched by the digest the manifest names (its sha256 is the image
+ * ID), its layers' DiffIDs, and the ChainID of each layer on the ones below it: the names the
+ * layer store knows them by, so a layer it has already needs no download.
+ */
+async function fetchConfig(client: RegistryClient, manifest: OciManifest): Promise<{ configBytes: Buffer; diffIds: Digest[]; chains: Digest[] }> {
+  // #region exercise 6.chain-ids
+  const configBytes = await client.getBlobBytes(manifest.config.digest);
+  const config = JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } };
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length || !diffIds.every(isDigest)) throw new EngineError(`image ${manifest.config.digest}: the config lists ${diffIds.length} layers, the manifest ${manifest.layers.length}`);
+  // ChainID(L0) = DiffID(L0); ChainID(L0..Ln) = sha256(ChainID(L0..Ln-1) + " " + DiffID(Ln))
+  const chains: Digest[] = [];
+  for (const d of diffIds as Digest[]) chains.push(nextChainId(chains.at(-1) ?? null, d));
+  return { configBytes, diffIds: diffIds as Digest[], chains };
+  // #endregion
+}
 
 /** docker's short layer name in progress lines: 12 hex digits of the blob digest. */
 function short(digest: string): string {

@@ -67,7 +67,10 @@ export async function pushImage(p: Paths, store: ImageStore, name: string, log: 
       rmSync(file, { force: true });
     }
 
-    // The config, then the manifest.
+    // #region exercise 6.push-manifest
+    // The config, then the manifest. The config is a blob like the layers, and its digest is the
+    // image ID (the sha256 of the very bytes stored); the manifest names it and the layers, bottom
+    // first, and is PUT under the tag; its own digest is the sha256 of the bytes sent.
     const configBytes = store.images.bytes(image.id);
     if (!(await client.hasBlob(image.id))) await client.uploadBytes(configBytes, image.id);
     const manifest: OciManifest = {
@@ -82,6 +85,7 @@ export async function pushImage(p: Paths, store: ImageStore, name: string, log: 
     store.refs.add(image.id, { domain: ref.domain, path: ref.path, digest });
     log(`${ref.tag}: digest: ${digest} size: ${bytes.length}`);
     return { digest, size: bytes.length, uploaded };
+    // #endregion
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

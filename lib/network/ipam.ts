@@ -34,9 +34,11 @@ export function readLeases(file: string): Leases {
  * subnet the same way (it remembers where it stopped, to delay reusing a freed address).
  */
 export function pickAddress(subnet: Subnet, gateway: string, leases: Leases): string {
+  // #region exercise 5.pick-address
   const { first, last } = hostRange(subnet);
   const taken = new Set([ipToInt(gateway), ...Object.keys(leases).map(ipToInt)]);
   for (let n = first; n <= last; n++) if (!taken.has(n)) return intToIp(n);
+  // #endregion
   throw new EngineError(`no available addresses on this pool: every host address of ${formatSubnet(subnet)} is taken`);
 }
 // #endregion

@@ -111,12 +111,21 @@ export interface NetworkNat {
   subnet: string;
 }
 
+/**
+ * MASQUERADE: what leaves the host from the subnet (not back into the bridge) takes the address
+ * of the interface it leaves by; conntrack undoes it for the replies. The words after
+ * `nft add rule ip minidock postrouting`.
+ */
+export function masqueradeRule(n: NetworkNat): string[] {
+  // #region exercise 5.masquerade
+  return ['ip', 'saddr', n.subnet, 'oifname', '!=', n.bridge, 'masquerade'];
+  // #endregion
+}
+
 /** The rules a network needs while containers are on it: its NAT, and its isolation. */
 export function networkRules(n: NetworkNat): { chain: string; rule: string[] }[] {
   return [
-    // MASQUERADE: what leaves the host from the subnet (not back into the bridge) takes the
-    // address of the interface it leaves by; conntrack undoes it for the replies
-    { chain: 'postrouting', rule: ['ip', 'saddr', n.subnet, 'oifname', '!=', n.bridge, 'masquerade'] },
+    { chain: 'postrouting', rule: masqueradeRule(n) },
     // the host's own `curl 127.0.0.1:8080`, after DNAT, leaves by the bridge with source
     // 127.0.0.1 (route_localnet allows it): give it the gateway's address, or the container
     // would answer to its own loopback
@@ -133,10 +142,13 @@ export function networkRules(n: NetworkNat): { chain: string; rule: string[] }[]
 
 /** Add a network's rules once (the first container on it). */
 export function addNetworkRules(n: NetworkNat, run: Run = sh): void {
+  // the rules first, also when they are in place already: what they say does not depend on
+  // who came first (and a learner's masqueradeRule is run by every container that plugs in)
+  const rules = networkRules(n);
   const table = ensureTable(run);
   if (table.rules.some((r) => r.comment === networkComment(n.name))) return;
   run('nft', ['add', 'element', 'ip', TABLE, 'bridges', `{ ${n.bridge} }`]);
-  for (const { chain, rule } of networkRules(n)) addRule(chain, rule, networkComment(n.name), run);
+  for (const { chain, rule } of rules) addRule(chain, rule, networkComment(n.name), run);
 }
 
 /** Delete a network's rules (its last container left). */
@@ -151,8 +163,11 @@ export function deleteNetworkRules(n: Pick<NetworkNat, 'name' | 'bridge'>, run: 
 // #region dnat
 /** The DNAT rule of one published port: host port → the container's address and port. */
 export function dnatRule(x: Published, containerIp: string): string[] {
+  // #region exercise 5.dnat
+  // -p 127.0.0.1:8080:80 matches that destination only; -p 8080:80 every address of the host
   const match = x.hostIp ? ['ip', 'daddr', x.hostIp] : [];
   return [...match, x.proto, 'dport', String(x.hostPort), 'dnat', 'to', `${containerIp}:${x.containerPort}`];
+  // #endregion
 }
 
 export function addPortRules(containerId: string, containerIp: string, published: readonly Published[], run: Run = sh): void {

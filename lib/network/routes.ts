@@ -11,7 +11,9 @@ import { ipIn, type Run } from './netns.js';
 // #region default-route
 /** `ip route add default via <gateway>` inside the container. */
 export function addDefaultRoute(pid: number, gateway: string, run: Run = sh): void {
+  // #region exercise 5.default-route
   ipIn(pid, ['route', 'add', 'default', 'via', gateway], run);
+  // #endregion
 }
 // #endregion
 

@@ -32,10 +32,15 @@ export interface VethRequest {
 // #region veth
 /** Create the pair across the two namespaces, plug the host end into the bridge, address the other. */
 export function createVeth(v: VethRequest, run: Run = sh): void {
+  // #region exercise 5.veth-pair
+  // 1. The pair, its far end born inside the container's namespace (netns <pid>) as ifname
   run('ip', ['link', 'add', v.host, 'type', 'veth', 'peer', 'name', v.ifname, 'address', v.mac, 'netns', String(v.pid)]);
+  // 2. The host end: a port of the bridge, up
   run('ip', ['link', 'set', v.host, 'master', v.bridge, 'up']);
+  // 3. The far end, inside (ip -n cannot name a namespace by pid: nsenter --net, in ipIn)
   ipIn(v.pid, ['addr', 'add', v.cidr, 'dev', v.ifname], run);
   ipIn(v.pid, ['link', 'set', v.ifname, 'up'], run);
+  // #endregion
 }
 
 /**

@@ -78,6 +78,7 @@ export const JOIN_ORDER: readonly NsKind[] = ['ipc', 'uts', 'net', 'cgroup', 'mn
 
 /** setns(2) into each namespace of `fds` (kind → an open /proc/<pid>/ns/<kind>), in JOIN_ORDER. */
 export function joinNamespaces(sys: Sys, fds: ReadonlyMap<NsKind, number>): void {
+  // #region exercise 7.join-order
   for (const kind of JOIN_ORDER) {
     const fd = fds.get(kind);
     if (fd === undefined) continue;
@@ -86,6 +87,7 @@ export function joinNamespaces(sys: Sys, fds: ReadonlyMap<NsKind, number>): void
     if (kind === 'mnt') sys.unshare(CLONE.FS);
     sys.setns(fd, flagOf(kind));
   }
+  // #endregion
 }
 // #endregion
 

@@ -4,6 +4,7 @@
 // Stage 8 notes, "why order matters in init".
 
 import { writeFileSync } from 'node:fs';
+import { stageOn } from '../stage.js';
 import { PR } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
@@ -15,7 +16,7 @@ import { switchUser } from './user.js';
 
 /** The compiled filter of linux.seccomp (or null): compile before the first step, so a bad profile changes nothing. */
 export function seccompProgram(seccomp: LinuxSeccomp | undefined): Buffer | null {
-  if (!seccomp) return null;
+  if (!seccomp || !stageOn(8)) return null; // the course's stage gate: see applyProcessSecurity
   const program = compileFilter(seccomp);
   trace(`# seccomp: ${program.length} BPF instructions compiled from linux.seccomp (default ${seccomp.defaultAction})`);
   return encode(program);
@@ -40,8 +41,15 @@ export function applyProcessSecurity(sys: Sys, process: Process, filter: Buffer 
   // lowering oom_score_adj needs CAP_SYS_RESOURCE too: first, with the rlimits
   if (process.oomScoreAdj !== undefined) writeOomScoreAdj(process.oomScoreAdj);
   for (const r of process.rlimits ?? []) sys.setrlimit(RLIMITS.get(r.type)!, BigInt(r.soft), BigInt(r.hard));
-  if (process.noNewPrivileges) sys.prctl(PR.SET_NO_NEW_PRIVS, 1);
-  if (filter && !process.noNewPrivileges) sys.seccompFilter(filter);
+  // The course's stage gate (MINIDOCK_STAGE, lib/stage.ts): below stage 8 this runtime has no
+  // security step yet — that is what a learner writes in stage 8 — so the process keeps root's
+  // full power whatever config.json asks, as every container did at stage 7.
+  if (!stageOn(8)) return false;
+  noNewPrivsThenFilter(sys, process, filter);
+  // #region exercise 8.capabilities
+  // d., e. and f.: PR_SET_KEEPCAPS only when the user changes (setuid from 0 would empty the
+  // permitted set), the bounding set while CAP_SETPCAP is held, the user while CAP_SETUID and
+  // CAP_SETGID are held, capset last
   const switching = process.user.uid !== 0 || process.user.gid !== 0 || (process.user.additionalGids?.length ?? 0) > 0;
   if (process.capabilities) {
     if (switching) sys.prctl(PR.SET_KEEPCAPS, 1);
@@ -49,7 +57,16 @@ export function applyProcessSecurity(sys: Sys, process: Process, filter: Buffer 
   }
   if (switching) switchUser(sys, process.user);
   if (process.capabilities) setCapabilitySets(sys, process.capabilities, lastCap);
+  // #endregion
   return filter !== null && !!process.noNewPrivileges;
+}
+
+/** b. and c.: no_new_privs when asked; without it, the filter now (with it, seccompLast installs it). */
+function noNewPrivsThenFilter(sys: Sys, process: Process, filter: Buffer | null): void {
+  // #region exercise 8.no-new-privs
+  if (process.noNewPrivileges) sys.prctl(PR.SET_NO_NEW_PRIVS, 1);
+  if (filter && !process.noNewPrivileges) sys.seccompFilter(filter);
+  // #endregion
 }
 
 /** proc(5) /proc/self/oom_score_adj: how willing the OOM killer is to pick this process (and its children). */

@@ -55,15 +55,16 @@ export function compileFilter(seccomp: LinuxSeccomp, arch: SeccompArch = process
   // 1. The architecture. On x86_64 a 32-bit program can call int 0x80 with i386's numbers, in
   //    which 1 is exit, not write: a filter that does not check arch first can be walked around.
   //    minidock compiles only the native table, so any other convention kills the process.
-  a.load(SECCOMP_DATA.arch).jeq(AUDIT_ARCH[arch], 'arch-ok', 'next').ret(RET.KILL_PROCESS).label('arch-ok');
-  a.load(SECCOMP_DATA.nr);
-  if (arch === 'x64') a.jge(X32_SYSCALL_BIT, 'next', 'nr-ok').ret(RET.KILL_PROCESS).label('nr-ok');
+  checkArchitecture(a, arch);
 
   // 2. The rules, in order: the first that matches decides. A rule with argument tests jumps to
   //    its end when one fails, and reloads the number there (the tests overwrote A).
   for (const rule of seccomp.syscalls ?? []) {
     const action = verdict(rule.action, rule.errnoRet ?? (rule.action === 'SCMP_ACT_ERRNO' ? EPERM : undefined));
     for (const name of rule.names) {
+      // A holds the number: equal → on to the argument tests (if any) and the rule's verdict;
+      // not equal (or a failed test) → to a label after it, where the next name is tested
+      // #region exercise 8.seccomp-rule
       const nr = table[name];
       if (nr === undefined) continue; // not a call of this architecture (chown32 on x86_64): as libseccomp, skip
       const end = fresh(`not-${name}`);
@@ -71,12 +72,26 @@ export function compileFilter(seccomp: LinuxSeccomp, arch: SeccompArch = process
       for (const arg of rule.args ?? []) compareArg(a, arg, end, fresh);
       a.ret(action).label(end);
       if (rule.args?.length) a.load(SECCOMP_DATA.nr);
+      // #endregion
     }
   }
 
   // 3. Nothing matched.
   a.ret(verdict(seccomp.defaultAction, seccomp.defaultErrnoRet));
   return a.assemble();
+}
+
+/**
+ * The program's first instructions: kill the process unless seccomp_data.arch is this
+ * architecture's AUDIT_ARCH; then the number, in A for the rules, and on x86_64 no x32 number
+ * (bit 30 set), which would index another table.
+ */
+function checkArchitecture(a: Assembler, arch: SeccompArch): void {
+  // #region exercise 8.seccomp-arch
+  a.load(SECCOMP_DATA.arch).jeq(AUDIT_ARCH[arch], 'arch-ok', 'next').ret(RET.KILL_PROCESS).label('arch-ok');
+  a.load(SECCOMP_DATA.nr);
+  if (arch === 'x64') a.jge(X32_SYSCALL_BIT, 'next', 'nr-ok').ret(RET.KILL_PROCESS).label('nr-ok');
+  // #endregion
 }
 
 /** Test one 64-bit argument with two 32-bit loads; on failure jump to `fail`, else fall through. */
