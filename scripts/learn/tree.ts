@@ -78,7 +78,13 @@ const COPIED = ['lib', 'checks', 'scripts', 'docs', 'bin', 'stages', 'package.js
 export function makeTree(repo: string, dest: string, stub: (r: Region) => boolean): string[] {
   rmSync(dest, { recursive: true, force: true });
   for (const item of COPIED) cpSync(path.join(repo, item), path.join(dest, item), { recursive: true });
-  symlinkSync(path.join(repo, 'node_modules'), path.join(dest, 'node_modules'));
+  // learn/ sits inside the repository, where Node and tsc find ../node_modules anyway; the link
+  // is for trees elsewhere (learn:verify's). A VirtualBox share from a Windows host refuses links.
+  try {
+    symlinkSync(path.join(repo, 'node_modules'), path.join(dest, 'node_modules'));
+  } catch (e) {
+    if (path.dirname(path.resolve(dest)) !== path.resolve(repo)) throw e;
+  }
   const stages = loadExercises(repo);
   const stubbed: string[] = [];
   for (const file of engineSources(repo)) {
