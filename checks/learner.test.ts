@@ -14,11 +14,17 @@ describe('chooseEngine', () => {
     expect(c.env).toEqual({});
   });
 
-  it("checks the learner's engine and runtime when learn/.learn.json exists", () => {
-    const c = chooseEngine(repo, {}, withLearn);
-    expect(c.banner).toContain('your engine: learn/bin/minidock');
-    expect(c.env).toEqual({ MINIDOCK_BIN: '/repo/learn/bin/minidock', MINIDOCK_RUNTIME_BIN: '/repo/learn/bin/minidock-runtime' });
+  it("checks the learner's engine and runtime at the learner's stage when learn/.learn.json exists", () => {
+    const c = chooseEngine(repo, {}, withLearn, () => 3);
+    expect(c.banner).toContain('your engine: learn/bin/minidock at stage 3');
+    expect(c.env).toEqual({ MINIDOCK_BIN: '/repo/learn/bin/minidock', MINIDOCK_RUNTIME_BIN: '/repo/learn/bin/minidock-runtime', MINIDOCK_STAGE: '3' });
     expect(c.learnDir).toBe('/repo/learn');
+  });
+
+  it('keeps a MINIDOCK_STAGE the caller set (the controls, learn:verify)', () => {
+    const c = chooseEngine(repo, { MINIDOCK_STAGE: '2' }, withLearn, () => 3);
+    expect(c.env.MINIDOCK_STAGE).toBeUndefined();
+    expect(c.banner).toContain('at stage 2');
   });
 
   it('checks the reference again under MINIDOCK_REFERENCE=1', () => {

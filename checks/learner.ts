@@ -2,7 +2,9 @@
 //
 // `npm run learn -- start N` writes the learner's tree to learn/ (scripts/learn/). From then on
 // `npm run check:stage-N` drives learn/bin/minidock instead of bin/minidock — the checks are the
-// same black-box checks (DESIGN.md, principle 8), only MINIDOCK_BIN changes. MINIDOCK_REFERENCE=1
+// same black-box checks (DESIGN.md, principle 8), only MINIDOCK_BIN changes — and MINIDOCK_STAGE:
+// the learner's engine runs at their stage (learn/.learn.json), and a check that adapts to the
+// stage (stage 1 asks for --cap-add SYS_ADMIN only from stage 8 on) must know it. MINIDOCK_REFERENCE=1
 // checks the reference engine again; an explicit MINIDOCK_BIN always wins.
 // A stub that is reached throws todo()'s one line, "not implemented yet: exercise 3.lowerdir
 // (stages/03-overlay2/README.md, "…")": that line is a better hint than the check's own.
@@ -19,8 +21,17 @@ export interface EngineChoice {
   learnDir?: string;
 }
 
-/** Which engine to check, from the environment and whether learn/.learn.json exists. */
-export function chooseEngine(repo: string, env: NodeJS.ProcessEnv, exists: (p: string) => boolean = existsSync): EngineChoice {
+function readLearnStage(file: string): number | undefined {
+  try {
+    const n = (JSON.parse(readFileSync(file, 'utf8')) as { stage?: unknown }).stage;
+    return typeof n === 'number' ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which engine to check, from the environment and learn/.learn.json (its existence, its stage). */
+export function chooseEngine(repo: string, env: NodeJS.ProcessEnv, exists: (p: string) => boolean = existsSync, learnStage: (file: string) => number | undefined = readLearnStage): EngineChoice {
   if (env.MINIDOCK_BIN) return { banner: `checking the engine at ${env.MINIDOCK_BIN} (MINIDOCK_BIN)`, env: {} };
   const learnDir = path.join(repo, 'learn');
   const reference = `checking the reference engine: bin/minidock`;
@@ -29,8 +40,10 @@ export function chooseEngine(repo: string, env: NodeJS.ProcessEnv, exists: (p: s
   const vars: Record<string, string> = { MINIDOCK_BIN: path.join(learnDir, 'bin', 'minidock') };
   const runtime = path.join(learnDir, 'bin', 'minidock-runtime');
   if (exists(runtime)) vars.MINIDOCK_RUNTIME_BIN = runtime;
+  const stage = env.MINIDOCK_STAGE ? Number(env.MINIDOCK_STAGE) : learnStage(path.join(learnDir, '.learn.json'));
+  if (!env.MINIDOCK_STAGE && stage !== undefined) vars.MINIDOCK_STAGE = String(stage);
   return {
-    banner: `checking your engine: learn/bin/minidock (MINIDOCK_REFERENCE=1 npm run check:stage-N checks the reference)`,
+    banner: `checking your engine: learn/bin/minidock${stage !== undefined ? ` at stage ${stage}` : ''} (MINIDOCK_REFERENCE=1 npm run check:stage-N checks the reference)`,
     env: vars,
     learnDir,
   };

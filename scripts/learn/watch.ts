@@ -47,8 +47,10 @@ interface Outcome {
 function runChecks(l: Lab, n: number): Promise<{ code: number; outcomes: Outcome[] }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'learn-watch-'));
   const report = path.join(dir, 'report.json');
-  const env: NodeJS.ProcessEnv = { ...process.env, MINIDOCK_BIN: path.join(l.dir, 'bin', 'minidock'), MINIDOCK_RUNTIME_BIN: path.join(l.dir, 'bin', 'minidock-runtime') };
-  delete env.MINIDOCK_REFERENCE;
+  // run.js picks the learner's engine itself when learn/.learn.json exists (checks/learner.ts),
+  // and then records the results that learn status and learn next read
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const v of ['MINIDOCK_REFERENCE', 'MINIDOCK_BIN', 'MINIDOCK_RUNTIME_BIN']) delete env[v];
   const child = spawn(process.execPath, [path.join(l.repo, 'dist', 'checks', 'run.js'), '--only', String(n), '--bail', '--json', report], { cwd: l.repo, env, stdio: 'inherit' });
   return new Promise((resolve) => {
     child.on('exit', (code) => {
