@@ -1,7 +1,8 @@
 // `learn status`: where the learner stands — per stage, per exercise — and what to do next.
 //
 //   ✔ passed    every check that grades it passed in the last run
-//   ✎ written   the region no longer calls todo(), checks not passed (yet)
+//   ✘ checks fail  written, but a check that grades it failed in the last run
+//   ✎ written   the region no longer calls todo(), its checks not run since
 //   · to do     still the stub
 // Stages below the one `learn start` began at hold the reference's code and are not listed.
 
@@ -17,14 +18,15 @@ export async function status(l: Lab, log: (s: string) => void = console.log): Pr
     const marks = stage.exercises.map((e) => {
       const written = isWritten(l, e);
       const v = verdict(e, results);
-      return { e, written, v, mark: v === 'passed' && written ? '✔ passed ' : written ? (v === 'failed' ? '✘ written, checks fail' : '✎ written ') : '· to do   ' };
+      const mark = v === 'passed' && written ? '✔ passed' : written ? (v === 'failed' ? '✘ checks fail' : '✎ written') : '· to do';
+      return { e, written, v, mark };
     });
     const passed = marks.filter((m) => m.mark.startsWith('✔')).length;
     const here = stage.n === s.stage ? '  ← you are here' : stage.n > s.stage ? '  (later)' : '';
     log(`stage ${stage.n} — ${stage.dir}: ${passed}/${stage.exercises.length} passed${here}`);
     for (const m of marks) {
       const hints = s.hintsUsed[m.e.id] ?? 0;
-      log(`  ${m.mark}  ${m.e.id.padEnd(22)} ${m.e.title}${hints ? `  (hints ${hints}/${m.e.hints.length})` : ''}`);
+      log(`  ${m.mark.padEnd(14)} ${m.e.id.padEnd(22)} ${m.e.title}${hints ? `  (hints ${hints}/${m.e.hints.length})` : ''}`);
     }
     if (stage.n === s.stage) {
       const todo = marks.find((m) => !m.written);
