@@ -4,6 +4,7 @@
 // repository (lib, checks, scripts, docs, bin, stages), node_modules linked, its own dist/.
 
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findRegions, stubFile, type Region } from './regions.js';
@@ -99,7 +100,9 @@ export function makeTree(repo: string, dest: string, stub: (r: Region) => boolea
 
 /** Compile a tree (its own dist/). Throws with tsc's output when it does not compile. */
 export function buildTree(dest: string): void {
-  const tsc = path.join(dest, 'node_modules', 'typescript', 'bin', 'tsc');
+  // the tree's own link to node_modules, or (learn/ on a share that refused the link) ours
+  const linked = path.join(dest, 'node_modules', 'typescript', 'bin', 'tsc');
+  const tsc = existsSync(linked) ? linked : createRequire(import.meta.url).resolve('typescript/bin/tsc');
   try {
     execFileSync(process.execPath, [tsc, '-p', path.join(dest, 'tsconfig.json')], { cwd: dest, stdio: 'pipe' });
   } catch (e) {
