@@ -47,8 +47,14 @@ export function applyStubs(repo: string, tree: string, stub: (r: Region) => bool
 
 interface RunResult {
   code: number;
-  outcomes: { check: string; ok: boolean; message?: string; hint?: string }[];
+  outcomes: { check: string; ok: boolean; message?: string; hint?: string; ms: number }[];
   ms: number;
+}
+
+/** "12.3s (checks 1.2s)": the wall time, and how much of it the checks ran (the rest: the lock, start-up). */
+function timing(r: RunResult): string {
+  const checks = r.outcomes.reduce((n, o) => n + (o.ms ?? 0), 0);
+  return `${(r.ms / 1000).toFixed(1)}s (checks ${(checks / 1000).toFixed(1)}s)`;
 }
 
 /** run.js ARGS against the tree's engine, under the lock, with the private state dir. */
@@ -98,7 +104,7 @@ export function proveExercises(repo: string, tree: string, stage: StageExercises
         : r.outcomes.length === 0
           ? `no check ran (exit ${r.code})`
           : `no check shows "${line}" (${passed.length} pass with the stub in place${r.outcomes.find((o) => !o.ok) ? `; one fails with: ${r.outcomes.find((o) => !o.ok)!.message}` : ''})`;
-      log(`  ${ok ? '✔' : '✘'} ${ex.id}: ${why} ${(r.ms / 1000).toFixed(1)}s`);
+      log(`  ${ok ? '✔' : '✘'} ${ex.id}: ${why} ${timing(r)}`);
       return { id: ex.id, ok, why, ms: r.ms };
     } finally {
       restore();
@@ -113,7 +119,7 @@ export function proveBelow(repo: string, tree: string, n: number, log: (s: strin
     const r = runChecks(repo, tree, n - 1, [String(n - 1)]);
     const failed = r.outcomes.filter((o) => !o.ok);
     const ok = r.code === 0 && failed.length === 0 && r.outcomes.length > 0;
-    log(`  ${ok ? '✔' : '✘'} stubs of stages ≥ ${n} in place, engine at stage ${n - 1}: stages 0–${n - 1}'s checks ${ok ? 'pass' : `fail (${failed.map((f) => f.check).slice(0, 2).join('; ')})`} ${(r.ms / 1000).toFixed(1)}s`);
+    log(`  ${ok ? '✔' : '✘'} stubs of stages ≥ ${n} in place, engine at stage ${n - 1}: stages 0–${n - 1}'s checks ${ok ? 'pass' : `fail (${failed.map((f) => f.check).slice(0, 2).join('; ')})`} ${timing(r)}`);
     return { ok, ms: r.ms };
   } finally {
     restore();
