@@ -8,6 +8,10 @@
 //   node dist/checks/run.js controls             every stage N ≥ 1 against MINIDOCK_STAGE=N-1:
 //                                                each check must FAIL there; one that passes
 //                                                cannot tell a stage apart and is reported broken
+//   --check SUBSTRING (repeatable)               only the checks whose name contains one of them
+//   --bail                                       stop at the first failing check
+// The first line says which engine is checked: the reference (bin/minidock), or the learner's
+// (learn/bin/minidock, when `npm run learn -- start N` made one; see checks/learner.ts).
 // One line per check (✔ / ✘ with a hint), then the closing line "N passed, N failed".
 // Exit status 1 on any failure.
 
@@ -16,6 +20,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { chooseEngine, hintFor, recordResults } from './learner.js';
 import { CheckFailure, PREFIX, removeOurContainers, type Check, type Context, type Stage } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,6 +35,16 @@ interface Outcome {
   ms: number;
 }
 
+/** Which checks to run: name substrings (none: all), and whether to stop at the first failure. */
+interface Selection {
+  checks: string[];
+  bail: boolean;
+}
+
+function selected(check: Check, sel: Selection): boolean {
+  return sel.checks.length === 0 || sel.checks.some((s) => check.name.includes(s));
+}
+
 async function availableStages(): Promise<Stage[]> {
   const files = readdirSync(here).filter((f) => /^stage-\d+\.js$/.test(f));
   const stages = await Promise.all(files.map(async (f) => (await import(path.join(here, f))).stage as Stage));
@@ -41,26 +56,28 @@ function context(env: NodeJS.ProcessEnv): Context {
   return { env, name: (what) => `${PREFIX}${what}-${process.pid}-${++counter}` };
 }
 
-async function runCheck(stage: Stage, check: Check, env: NodeJS.ProcessEnv): Promise<{ ok: boolean; message?: string; ms: number }> {
+async function runCheck(stage: Stage, check: Check, env: NodeJS.ProcessEnv): Promise<{ ok: boolean; message?: string; detail?: string; ms: number }> {
   const start = Date.now();
   try {
     await check.run(context(env));
     return { ok: true, ms: Date.now() - start };
   } catch (e) {
     const message = e instanceof CheckFailure ? e.message : `${(e as Error).message ?? e}`;
-    return { ok: false, message: message.split('\n')[0], ms: Date.now() - start };
+    return { ok: false, message: message.split('\n')[0], detail: message, ms: Date.now() - start };
   } finally {
     await removeOurContainers(env); // each check cleans up, even when it failed halfway
   }
 }
 
-async function runStages(stages: Stage[], control: boolean): Promise<Outcome[]> {
+async function runStages(stages: Stage[], control: boolean, sel: Selection): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const stage of stages) {
     const env = control ? { ...process.env, MINIDOCK_STAGE: String(stage.n - 1) } : { ...process.env };
     const title = control ? `stage ${stage.n} — ${stage.title} (control: engine at stage ${stage.n - 1}, every check must fail)` : `stage ${stage.n} — ${stage.title}`;
+    const checks = stage.checks.filter((c) => selected(c, sel));
+    if (checks.length === 0) continue;
     console.log(chalk.bold(title));
-    for (const check of stage.checks) {
+    for (const check of checks) {
       const r = await runCheck(stage, check, env);
       // a control passes when the check fails without the stage
       const ok = control ? !r.ok : r.ok;
@@ -73,9 +90,11 @@ async function runStages(stages: Stage[], control: boolean): Promise<Outcome[]> 
       } else {
         console.log(`  ${chalk.red('✘')} ${check.name} ${time}`);
         console.log(chalk.red(`      why: ${r.message}`));
-        console.log(chalk.yellow(`      look at: ${check.hint}`));
+        console.log(chalk.yellow(`      look at: ${hintFor(r.detail, check.hint)}`));
       }
-      outcomes.push({ stage: stage.n, check: check.name, ok, control, message: r.message, hint: check.hint, ms: r.ms });
+      const hint = control ? check.hint : hintFor(r.detail, check.hint);
+      outcomes.push({ stage: stage.n, check: check.name, ok, control, message: r.message, hint, ms: r.ms });
+      if (!ok && sel.bail) return outcomes;
     }
   }
   return outcomes;
@@ -98,22 +117,29 @@ function forwardOrExplain(argv: string[]): number {
   return 1;
 }
 
-const USAGE = 'usage: run.js N|--only N|all|controls [--json FILE]';
+const USAGE = 'usage: run.js N|--only N|all|controls [--json FILE] [--check SUBSTRING]… [--bail]';
 
 /** The command line: what to run, and where to write the JSON report. */
-function parseCommandLine(argv: string[]): { target: string; only: boolean; jsonFile?: string } | null {
+function parseCommandLine(argv: string[]): { target: string; only: boolean; jsonFile?: string; sel: Selection } | null {
   let target: string | undefined;
   let only = false;
   let jsonFile: string | undefined;
+  const sel: Selection = { checks: [], bail: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--json') jsonFile = argv[++i];
     else if (argv[i] === '--only') only = true;
+    else if (argv[i] === '--bail') sel.bail = true;
+    else if (argv[i] === '--check') {
+      const sub = argv[++i];
+      if (!sub) return null;
+      sel.checks.push(sub);
+    }
     else if (target === undefined) target = argv[i];
     else return null;
   }
   if (only && (target === undefined || !/^\d+$/.test(target))) return null;
   if (argv.includes('--json') && jsonFile === undefined) return null;
-  return { target: target ?? 'all', only, jsonFile };
+  return { target: target ?? 'all', only, jsonFile, sel };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -122,13 +148,16 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const { target, only, jsonFile } = cmd;
+  const { target, only, jsonFile, sel } = cmd;
+  const choice = chooseEngine(path.resolve(here, '..', '..'), process.env);
+  console.log(chalk.bold(choice.banner));
+  Object.assign(process.env, choice.env);
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return forwardOrExplain(argv);
 
   const all = await availableStages();
   let outcomes: Outcome[];
   if (target === 'controls') {
-    outcomes = await runStages(all.filter((s) => s.n >= 1), true);
+    outcomes = await runStages(all.filter((s) => s.n >= 1), true, sel);
   } else {
     const upTo = target === 'all' ? Infinity : Number(target);
     if (!Number.isInteger(upTo) && upTo !== Infinity) {
@@ -139,7 +168,12 @@ async function main(argv: string[]): Promise<number> {
       console.error(`no checks for stage ${upTo} yet (have: ${all.map((s) => s.n).join(', ')})`);
       return 2;
     }
-    outcomes = await runStages(all.filter((s) => (only ? s.n === upTo : s.n <= upTo)), false);
+    outcomes = await runStages(all.filter((s) => (only ? s.n === upTo : s.n <= upTo)), false, sel);
+    if (choice.learnDir) recordResults(choice.learnDir, outcomes);
+  }
+  if (sel.checks.length > 0 && outcomes.length === 0) {
+    console.error(`no check's name contains ${sel.checks.map((c) => JSON.stringify(c)).join(' or ')}`);
+    return 2;
   }
   const passed = outcomes.filter((o) => o.ok).length;
   const failed = outcomes.length - passed;

@@ -203,3 +203,47 @@ describe('checkAnchors', () => {
     ]);
   });
 });
+
+describe('exercise regions in the notes', () => {
+  const EXERCISE = [
+    'export function pivot(sys: Sys): void {',
+    '  // #region exercise 1.pivot-root',
+    '  //> // pivot_root(".", "."), then detach the old root',
+    '  sys.pivotRoot(".", ".");',
+    '  sys.umount2(".", MNT_DETACH);',
+    '  // #endregion',
+    '}',
+    '',
+  ].join('\n');
+  const ex: ReadSource = (rel) => (rel === 'lib/rootfs.ts' ? EXERCISE : files[rel]);
+
+  it('finds an exercise region by its id, not by the word "exercise"', () => {
+    expect(extractRegion(EXERCISE, '1.pivot-root')).toContain('sys.pivotRoot(".", ".");');
+    expect(() => extractRegion(EXERCISE, 'exercise')).toThrow(/no region "exercise"/);
+  });
+
+  it('shows the stub (starter lines, then todo) and folds the solution into a <details> block', () => {
+    const { markdown, errors } = expandAnchors('<<< lib/rootfs.ts#1.pivot-root', 'stages/01-x/README.md', ex, () => 'stages/01-x/README.md, "pivot_root"');
+    expect(errors).toEqual([]);
+    const [stubPart, solutionPart] = markdown.split('<details><summary>Reveal the reference solution</summary>');
+    expect(stubPart).toContain('// pivot_root(".", "."), then detach the old root\ntodo("1.pivot-root", "stages/01-x/README.md, \\"pivot_root\\"");');
+    expect(stubPart).not.toContain('sys.pivotRoot');
+    expect(solutionPart).toContain('sys.pivotRoot(".", ".");\nsys.umount2(".", MNT_DETACH);');
+    expect(solutionPart).not.toContain('//>');
+    expect(solutionPart.trim().endsWith('</details>')).toBe(true);
+  });
+
+  it('renders the folded solution and an answer written as raw <details> into HTML (markdown-it html: true)', async () => {
+    const { default: MarkdownIt } = await import('markdown-it');
+    const { markdown } = expandAnchors('<<< lib/rootfs.ts#1.pivot-root\n\n<details><summary>Answer</summary>\n\nIt is **42**.\n\n</details>\n', 'stages/01-x/README.md', ex);
+    const html = new MarkdownIt({ html: true }).render(markdown);
+    expect(html).toMatch(/<details><summary>Reveal the reference solution<\/summary>\s*<pre><code class="language-ts">sys\.pivotRoot/);
+    expect(html).toContain('<p>It is <strong>42</strong>.</p>');
+  });
+
+  it('keeps plain regions as they were: an anchor to a normal region shows its code, no <details>', () => {
+    const { markdown } = expandAnchors('<<< lib/demo.ts#inner', 'docs/a.md', read);
+    expect(markdown).toContain('const b = 2;');
+    expect(markdown).not.toContain('<details>');
+  });
+});

@@ -6,6 +6,11 @@
 // or region is an error that names the markdown file and line, so the docs build fails instead of
 // publishing notes that drifted from the code.
 //
+// An exercise region (`// #region exercise 1.pivot-root`, scripts/learn/regions.ts) is named by
+// its id: `<<< lib/runtime/rootfs.ts#1.pivot-root`. The page shows what the learner's stub holds
+// (the `//>` starter lines and todo()), then the reference solution folded away in a
+// `<details>` block, so reading the notes spoils nothing by accident.
+//
 // Everything here is pure (file access comes in as a function) except `checkAnchors` and
 // `listSources`, which read the repository so tests and the builder share one list of pages.
 
@@ -32,8 +37,11 @@ export type ReadSource = (relPath: string) => string | undefined;
 
 const ANCHOR_LINE = /^(\s*)<<<\s+(\S+?)(?:#([^\s#]+))?\s*$/;
 
-// `// #region name`, also `# #region name` (shell) and `/* #region name */`.
-const REGION_START = /^\s*(?:\/\/|#|\/\*)\s*#region\b[ \t]*([^\s*]*)/;
+// `// #region name`, also `# #region name` (shell) and `/* #region name */`; an exercise region
+// `// #region exercise 1.pivot-root` is named by its id.
+const REGION_START = /^\s*(?:\/\/|#|\/\*)\s*#region\b[ \t]*(?:exercise[ \t]+)?([^\s*]*)/;
+const EXERCISE_START = /^\s*\/\/\s*#region\s+exercise\s+(\S+)/;
+const STARTER = /^(\s*)\/\/> ?(.*)$/;
 const REGION_END = /^\s*(?:\/\/|#|\/\*)\s*#endregion\b/;
 
 /** Parse an anchor line; null when the line is not one. */
@@ -100,6 +108,39 @@ export function extractRegion(source: string, region?: string): string {
   throw new Error(`region "${region}" has no #endregion`);
 }
 
+/** True when `region` names an exercise region of the source (`// #region exercise <id>`). */
+export function isExercise(source: string, region: string): boolean {
+  return source.split('\n').some((l) => EXERCISE_START.exec(l)?.[1] === region);
+}
+
+/**
+ * An exercise region's code (as extractRegion returns it) split in two: the learner's stub (the
+ * `//>` starter lines as code, then todo()), and the reference solution (the other lines).
+ */
+export function splitExercise(code: string, id: string, where: string): { stub: string; solution: string } {
+  const lines = code.split('\n');
+  const stub = lines.flatMap((l) => {
+    const m = STARTER.exec(l);
+    return m ? [m[1] + m[2]] : [];
+  });
+  stub.push(`todo(${JSON.stringify(id)}, ${JSON.stringify(where)});`);
+  const solution = trimBlankEdges(dedent(lines.filter((l) => !STARTER.test(l))));
+  return { stub: stub.join('\n'), solution: solution.join('\n') };
+}
+
+/** The markdown for an exercise anchor: the stub, then the solution inside a closed <details>. */
+export function renderExercise(file: string, id: string, code: string, where: string): string[] {
+  const { stub, solution } = splitExercise(code, id, where);
+  const lang = languageOf(file);
+  const caption = `<p class="code-caption">exercise <code>${escapeHtml(id)}</code>: you write this in <code>learn/${escapeHtml(file)}</code></p>`;
+  return [
+    caption, '', `${fenceFor(stub)}${lang}`, ...stub.split('\n'), fenceFor(stub), '',
+    '<details><summary>Reveal the reference solution</summary>', '',
+    `${fenceFor(solution)}${lang}`, ...solution.split('\n'), fenceFor(solution), '',
+    '</details>',
+  ];
+}
+
 /** The fence language for a file, from its extension. */
 export function languageOf(file: string): string {
   const ext = path.extname(file).slice(1).toLowerCase();
@@ -157,6 +198,8 @@ export function expandAnchors(
   markdown: string,
   mdFile: string,
   readSource: ReadSource,
+  /** where the notes teach an exercise, for its stub's todo() (default: this markdown file) */
+  exerciseWhere: (id: string) => string = () => mdFile,
 ): { markdown: string; errors: AnchorError[] } {
   const out: string[] = [];
   const errors: AnchorError[] = [];
@@ -194,7 +237,10 @@ export function expandAnchors(
     } catch (e) {
       return fail(`${(e as Error).message} in ${rel}`);
     }
-    for (const l of renderAnchor(rel, anchor.region, code)) out.push(l === '' ? '' : anchor.indent + l);
+    const rendered = anchor.region !== undefined && isExercise(source, anchor.region)
+      ? renderExercise(rel, anchor.region, code, exerciseWhere(anchor.region))
+      : renderAnchor(rel, anchor.region, code);
+    for (const l of rendered) out.push(l === '' ? '' : anchor.indent + l);
   });
   return { markdown: out.join('\n'), errors };
 }

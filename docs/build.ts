@@ -28,6 +28,8 @@ import {
   type AnchorError,
 } from './anchors.js';
 
+import { loadExercises, whereTaught } from '../scripts/learn/tree.js';
+
 export { checkAnchors } from './anchors.js';
 
 const CSS = `
@@ -41,6 +43,7 @@ const CSS = `
   pre { background: #f6f8fa; padding: .9rem 1rem; overflow-x: auto; border-radius: 6px; border: 1px solid #d0d7de; }
   pre code { background: none; padding: 0; }
   p.code-caption { margin: 1rem 0 -.6rem; font-size: .85rem; color: #57606a; }
+  details { margin: .6rem 0 1rem; } details > summary { cursor: pointer; color: #0969da; }
   table { border-collapse: collapse; } th, td { border: 1px solid #d0d7de; padding: .3rem .7rem; text-align: left; }
   blockquote { margin: 0; padding: 0 1rem; color: #57606a; border-left: .25rem solid #d0d7de; }
   ol.stages li { margin: .3rem 0; } .muted { color: #57606a; }
@@ -147,10 +150,13 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
   const read = fileReader(rootDir);
   const sources = listSources(rootDir);
   const errors: AnchorError[] = [];
+  // an exercise's stub names the notes section that teaches it, as the learner's stub does
+  const exercises = fs.existsSync(path.join(rootDir, 'stages')) ? loadExercises(rootDir) : [];
+  const where = (id: string) => whereTaught(exercises, id);
 
   const load = (src: string, out: string, fallbackTitle: string): Page => {
     const raw = read(src) ?? '';
-    const expanded = expandAnchors(raw, src, read);
+    const expanded = expandAnchors(raw, src, read, where);
     errors.push(...expanded.errors);
     return { src, out, title: firstHeading(raw) ?? fallbackTitle, markdown: expanded.markdown };
   };

@@ -1,6 +1,7 @@
 // npm test: everything that proves minidock works, in one run, with one closing line.
 //   1. unit tests (vitest): the pure logic, no root needed
 //   2. the docs build: every `<<< lib/…#region` anchor in the notes resolves
+//   2b. learn:verify's fast part: exercise regions and manifests agree, every stubbed tree typechecks
 //   3. every stage's checks, cumulative (npm run check:all)
 //   4. the controls: each stage's checks against the engine one stage below must fail
 // Prints "N passed, N failed" over all of them and exits 1 if anything failed.
@@ -25,8 +26,10 @@ function step(title: string): void {
   console.log(`\n=== ${title} ===`);
 }
 
+// npm test proves the reference engine, even when a learner's learn/ tree is there
+// (checks/learner.ts would otherwise check the learner's engine).
 function run(cmd: string, args: string[]): number {
-  return spawnSync(cmd, args, { cwd: repo, stdio: 'inherit' }).status ?? 1;
+  return spawnSync(cmd, args, { cwd: repo, stdio: 'inherit', env: { ...process.env, MINIDOCK_REFERENCE: '1' } }).status ?? 1;
 }
 
 function unitTests(): Tally {
@@ -46,6 +49,12 @@ function docs(): Tally {
   return { what: 'docs build', passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
 }
 
+function learnVerify(): Tally {
+  step('learn:verify (exercise regions and manifests agree; the stubbed trees typecheck)');
+  const code = run('node', [path.join(repo, 'dist/scripts/learn/verify.js')]);
+  return { what: 'learn:verify', passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
+}
+
 function checks(target: 'all' | 'controls'): Tally {
   step(target === 'all' ? 'stage checks (npm run check:all)' : 'controls (npm run check:controls)');
   const report = path.join(work, `${target}.json`);
@@ -55,7 +64,7 @@ function checks(target: 'all' | 'controls'): Tally {
   return { what: target === 'all' ? 'stage checks' : 'controls', passed: r.passed, failed: r.failed };
 }
 
-const tallies = [unitTests(), docs(), checks('all'), checks('controls')];
+const tallies = [unitTests(), docs(), learnVerify(), checks('all'), checks('controls')];
 rmSync(work, { recursive: true, force: true });
 step('summary');
 for (const t of tallies) console.log(`${t.what.padEnd(14)} ${t.passed} passed, ${t.failed} failed`);

@@ -42,6 +42,12 @@ describe('exercise regions', () => {
     expect(text).not.toContain('l/${l}');
   });
 
+  it('stubs a region followed by more code as `void todo()`, so the code after it stays reachable for the typechecker', () => {
+    const mid = ['function f(sys: { go(): void }): number {', '  // #region exercise 1.mid', '  sys.go();', '  // #endregion', '  sys.go();', '  return 1;', '}'].join('\n');
+    const lines = stubFile(mid, () => true, () => 'w', './todo.js').text.split('\n');
+    expect(lines[3]).toBe('  void todo("1.mid", "w");');
+  });
+
   it('leaves a file alone when no region is chosen (no import added)', () => {
     expect(stubFile(FILE, () => false, () => '', '../todo.js').text).toBe(FILE);
   });

@@ -11,6 +11,11 @@
 // write), turns the `//>` starter lines into code, and ends with todo('<id>', '<where>'), which
 // returns `never`: every stub compiles. A region holds whole statements of one function body and
 // must not declare anything used after it (the stubbed tree's typecheck proves that).
+// Where the region ends its block, the stub is `todo(…);`: the block's end is unreachable, so a
+// function that returns a value still compiles. Where code follows it, the stub is
+// `void todo(…);` — it throws just the same, but TypeScript does not take the code after it for
+// unreachable (in unreachable code every narrowed variable has type `never`, and `sys.fcntl(…)`
+// after a bare todo() would not compile).
 // Plain text, line by line, like docs/anchors.ts: no parser needed for a marker comment.
 
 /** `// #region exercise 3.lowerdir` — the id is "<stage>.<name>". */
@@ -51,13 +56,24 @@ export function findRegions(text: string, file = '<text>'): Region[] {
   return regions;
 }
 
-/** What the learner finds in a region: its starter lines as code, then todo(). */
-export function stubLines(body: string[], region: Region, where: string): string[] {
+/** What the learner finds in a region: its starter lines as code, then todo() (`void todo()` when code follows). */
+export function stubLines(body: string[], region: Region, where: string, endsBlock = true): string[] {
   const starters = body.flatMap((l) => {
     const m = STARTER.exec(l);
     return m ? [m[1] + m[2]] : [];
   });
-  return [...starters, `${region.indent}todo(${JSON.stringify(region.id)}, ${JSON.stringify(where)});`];
+  return [...starters, `${region.indent}${endsBlock ? '' : 'void '}todo(${JSON.stringify(region.id)}, ${JSON.stringify(where)});`];
+}
+
+/** True when the first line of code after the region closes the block the region is in. */
+export function endsBlock(lines: string[], region: Region): boolean {
+  for (let i = region.end + 1; i < lines.length; i++) {
+    const t = lines[i].trim();
+    if (t === '' || t.startsWith('//') || t.startsWith('/*') || t.startsWith('*')) continue;
+    const indent = /^\s*/.exec(lines[i])![0].length;
+    return t.startsWith('}') && indent < region.indent.length;
+  }
+  return true;
 }
 
 /**
@@ -71,7 +87,7 @@ export function stubFile(text: string, stub: (r: Region) => boolean, where: (id:
   // from the last region to the first, so earlier line numbers stay right
   for (const r of findRegions(text, file).reverse()) {
     if (!stub(r)) continue;
-    lines.splice(r.start + 1, r.end - r.start - 1, ...stubLines(lines.slice(r.start + 1, r.end), r, where(r.id)));
+    lines.splice(r.start + 1, r.end - r.start - 1, ...stubLines(lines.slice(r.start + 1, r.end), r, where(r.id), endsBlock(lines, r)));
     stubbed.unshift(r.id);
   }
   if (stubbed.length > 0) {

@@ -4,6 +4,7 @@
 // repository (lib, checks, scripts, docs, bin, stages), node_modules linked, its own dist/.
 
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findRegions, stubFile, type Region } from './regions.js';
@@ -78,7 +79,13 @@ const COPIED = ['lib', 'checks', 'scripts', 'docs', 'bin', 'stages', 'package.js
 export function makeTree(repo: string, dest: string, stub: (r: Region) => boolean): string[] {
   rmSync(dest, { recursive: true, force: true });
   for (const item of COPIED) cpSync(path.join(repo, item), path.join(dest, item), { recursive: true });
-  symlinkSync(path.join(repo, 'node_modules'), path.join(dest, 'node_modules'));
+  // learn/ sits inside the repository, where Node and tsc find ../node_modules anyway; the link
+  // is for trees elsewhere (learn:verify's). A VirtualBox share from a Windows host refuses links.
+  try {
+    symlinkSync(path.join(repo, 'node_modules'), path.join(dest, 'node_modules'));
+  } catch (e) {
+    if (path.dirname(path.resolve(dest)) !== path.resolve(repo)) throw e;
+  }
   const stages = loadExercises(repo);
   const stubbed: string[] = [];
   for (const file of engineSources(repo)) {
@@ -93,7 +100,9 @@ export function makeTree(repo: string, dest: string, stub: (r: Region) => boolea
 
 /** Compile a tree (its own dist/). Throws with tsc's output when it does not compile. */
 export function buildTree(dest: string): void {
-  const tsc = path.join(dest, 'node_modules', 'typescript', 'bin', 'tsc');
+  // the tree's own link to node_modules, or (learn/ on a share that refused the link) ours
+  const linked = path.join(dest, 'node_modules', 'typescript', 'bin', 'tsc');
+  const tsc = existsSync(linked) ? linked : createRequire(import.meta.url).resolve('typescript/bin/tsc');
   try {
     execFileSync(process.execPath, [tsc, '-p', path.join(dest, 'tsconfig.json')], { cwd: dest, stdio: 'pipe' });
   } catch (e) {
