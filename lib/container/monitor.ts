@@ -98,10 +98,17 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   phase('the container ran');
   stopForwarding();
   await Promise.all(logged); // the last lines reach the log before the exit is recorded
-  const oomKilled = runtime.oomKilled(root, id);
+  // State.Error says why OOMKilled could not be read (a learner's unwritten stage-2 exercise).
+  let oomKilled = false;
+  let exitError = '';
+  try {
+    oomKilled = runtime.oomKilled(root, id);
+  } catch (e) {
+    exitError = `reading the OOM kill: ${oneLine(e)}`;
+  }
   cleanUp(p, sys, c, { runtime: true });
   phase('cleanup: cgroup, network, rootfs mount, bundle');
-  updateState(p, id, { Status: 'exited', Running: false, Pid: 0, ExitCode: status, OOMKilled: oomKilled, FinishedAt: new Date().toISOString() });
+  updateState(p, id, { Status: 'exited', Running: false, Pid: 0, ExitCode: status, OOMKilled: oomKilled, Error: exitError, FinishedAt: new Date().toISOString() });
   trace(`container ${id.slice(0, 12)} exited with status ${status}${oomKilled ? ' (OOM killed)' : ''}`);
   if (hc.AutoRemove) removeContainerFiles(p, sys, id, false, true); // cleaned up just above
   phase('exit recorded' + (hc.AutoRemove ? ', container removed (--rm)' : ''));

@@ -428,6 +428,7 @@ function finishDirectory(dir: string, pending: PendingDirectory): void {
  * Both walk to `dir` with insideLayer, so a whiteout never acts through a symlinked parent.
  */
 async function applyWhiteout(x: Extraction, parts: string[], header: Header): Promise<void> {
+  // #region exercise 3.whiteout
   const name = header.name;
   const base = parts[parts.length - 1];
   const dirParts = parts.slice(0, -1);
@@ -450,6 +451,7 @@ async function applyWhiteout(x: Extraction, parts: string[], header: Header): Pr
   if (x.asRoot) lchownSync(target, header.uid ?? 0, header.gid ?? 0);
   // the whiteout keeps the entry's time, so packing this layer again gives the same bytes
   lutimesSync(target, header.mtime ?? new Date(0), header.mtime ?? new Date(0));
+  // #endregion
 }
 // #endregion
 

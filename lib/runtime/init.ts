@@ -42,7 +42,12 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
   //    was chosen by the parent before it spawned us; the cgroup namespace comes at step 5.
   joinNamespaces(sys, spec);
   const create = spec.linux.namespaces.filter((n) => !n.path).map((n) => kindOf(n.type)).filter((k) => k !== 'cgroup' && k !== 'pid');
-  if (create.length > 0) sys.unshare(cloneFlags(create));
+  if (create.length > 0) {
+    // #region exercise 1.unshare
+    // One unshare(2) for every kind at once: the OR of their CLONE_NEW* flags (namespaces.ts).
+    sys.unshare(cloneFlags(create));
+    // #endregion
+  }
 
   // 4. Tell the parent we exist in our namespaces, and wait while it puts us in our cgroup and
   //    runs the createRuntime hooks (the engine plugs in our network there).
@@ -65,7 +70,11 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
   }
 
   // 7. The hostname, in our own UTS namespace (never the host's).
-  if (spec.hostname && created('uts')) sys.sethostname(spec.hostname);
+  if (spec.hostname && created('uts')) {
+    // #region exercise 1.hostname
+    sys.sethostname(spec.hostname);
+    // #endregion
+  }
 
   // 8. The working directory (created when the image lacks it, as docker does) and the command.
   enterWorkingDir(sys, spec.process.cwd);

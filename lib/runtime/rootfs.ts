@@ -60,15 +60,8 @@ export type RootfsSpec = Pick<Spec, 'mounts' | 'root'> & { linux: Pick<Spec['lin
 
 /** Mount everything the container needs, then make `rootfs` the root. */
 export function enterRootfs(sys: Sys, rootfs: string, spec: RootfsSpec, noPivot: boolean, beforeProtect: () => void = () => {}): void {
-  // 1. Before any other mount: make every mount in our new namespace private (or slave),
-  //    recursively. A fresh mount namespace is a copy of the host's, with the same propagation:
-  //    on a systemd host "/" is shared, so without this our mounts would propagate back.
-  sys.mount('', '/', '', MS.REC | (spec.linux.rootfsPropagation?.endsWith('slave') ? MS.SLAVE : MS.PRIVATE));
-
-  // 2. The root filesystem: bind-mount the directory onto itself, because pivot_root(2) wants
-  //    new_root to be a mount point and a plain directory is not one. (With overlay2 the engine
-  //    has already mounted the container's layers there, on the host, as Docker does.)
-  sys.mount(rootfs, rootfs, '', MS.BIND | MS.REC);
+  // 1–2. "/" private, then the rootfs a mount point of its own (privateRoot, below).
+  privateRoot(sys, rootfs, spec.linux.rootfsPropagation);
 
   // 3. config.json's mounts, in order: /proc, /dev, /dev/pts, /sys, volumes, /etc/hosts …
   //    after the rootfs exists, before pivot_root, while the host's paths can still be named.
@@ -95,6 +88,21 @@ export function enterRootfs(sys: Sys, rootfs: string, spec: RootfsSpec, noPivot:
 
   // 7. root.readonly: the whole rootfs read-only, last, after everything was mounted into it.
   if (spec.root.readonly) sys.mount('', '/', '', MS.BIND | MS.REMOUNT | MS.RDONLY);
+}
+
+/** enterRootfs's steps 1 and 2: nothing we mount may leak to the host, and rootfs becomes a mount. */
+export function privateRoot(sys: Sys, rootfs: string, rootfsPropagation: string | undefined): void {
+  // #region exercise 1.private-root
+  // 1. Before any other mount: make every mount in our new namespace private (or slave),
+  //    recursively. A fresh mount namespace is a copy of the host's, with the same propagation:
+  //    on a systemd host "/" is shared, so without this our mounts would propagate back.
+  sys.mount('', '/', '', MS.REC | (rootfsPropagation?.endsWith('slave') ? MS.SLAVE : MS.PRIVATE));
+
+  // 2. The root filesystem: bind-mount the directory onto itself, because pivot_root(2) wants
+  //    new_root to be a mount point and a plain directory is not one. (With overlay2 the engine
+  //    has already mounted the container's layers there, on the host, as Docker does.)
+  sys.mount(rootfs, rootfs, '', MS.BIND | MS.REC);
+  // #endregion
 }
 // #endregion
 
@@ -153,12 +161,22 @@ export function mountInto(sys: Sys, rootfs: string, m: Mount): void {
     }
     sys.mount(m.source, dest, '', MS.BIND | (flags & MS.REC));
     const perMount = flags & ~(MS.BIND | MS.REC);
-    if (perMount !== 0) sys.mount('', dest, '', MS.BIND | MS.REMOUNT | perMount);
+    if (perMount !== 0) {
+      // #region exercise 4.bind-readonly
+      // The first bind mount(2) ignored ro (and nosuid, nodev, noexec): set them on the new
+      // mount with a second call, MS_REMOUNT|MS_BIND plus the flags.
+      sys.mount('', dest, '', MS.BIND | MS.REMOUNT | perMount);
+      // #endregion
+    }
   } else if (m.type === 'cgroup' || m.type === 'cgroup2') {
     mountCgroupfs(sys, dest, flags);
   } else {
+    // #region exercise 1.mount
+    // A filesystem of its own (proc, sysfs, tmpfs, devpts, mqueue): a mount point, then
+    // mount(2) with the type, the flags and the data string parseMountOptions made.
     mkdirSync(dest, { recursive: true });
     sys.mount(m.source, dest, m.type, flags, data);
+    // #endregion
   }
   if (propagation !== 0) sys.mount('', dest, '', propagation);
 }
@@ -245,10 +263,12 @@ function isLink(p: string): boolean {
  * read-only rootfs works too) and nothing is left behind to remove. runc does the same.
  */
 export function pivotRoot(sys: Sys, rootfs: string): void {
+  // #region exercise 1.pivot-root
   sys.chdir(rootfs);
-  sys.pivotRoot('.', '.');
-  sys.umount2('.', MNT.DETACH);
+  sys.pivotRoot('.', '.'); // the old root now sits on top of the new one, at "/"
+  sys.umount2('.', MNT.DETACH); // "." resolves to the old root: detach it, lazily
   sys.chdir('/');
+  // #endregion
 }
 // #endregion
 

@@ -52,6 +52,7 @@ export function mountRootfs(p: Paths, driver: GraphDriver, sys: Sys): string {
   if (driver.Name !== OVERLAY2) return driver.Data.MergedDir ?? driver.Data.Dir;
   const { home, mountId, merged } = ownOverlayParts(p, driver);
   if (mountedOnHost(merged)) return merged;
+  // #region exercise 3.mount-overlay
   const data = overlayMountData(lowerOf(home, mountId), mountId);
   const cwd = process.cwd();
   process.chdir(home);
@@ -61,6 +62,7 @@ export function mountRootfs(p: Paths, driver: GraphDriver, sys: Sys): string {
   } finally {
     process.chdir(cwd);
   }
+  // #endregion
   return merged;
 }
 

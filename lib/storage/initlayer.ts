@@ -30,6 +30,7 @@ export const INIT_LAYER_ENTRIES: readonly (readonly [string, 'dir' | 'file' | { 
  * Modes are Docker's (0755 for everything it makes, parents included).
  */
 export function setupInitLayer(diffDir: string): void {
+  // #region exercise 3.init-layer
   for (const [rel, kind] of INIT_LAYER_ENTRIES) {
     const target = path.join(diffDir, rel);
     mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
@@ -38,6 +39,7 @@ export function setupInitLayer(diffDir: string): void {
     else if (kind === 'file') closeSync(openSync(target, 'wx', 0o755));
     else symlinkSync(kind.symlink, target);
   }
+  // #endregion
   trace(`init layer ${diffDir}: ${INIT_LAYER_ENTRIES.map(([p]) => '/' + p).join(' ')}`);
 }
 // #endregion

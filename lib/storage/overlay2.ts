@@ -90,6 +90,7 @@ export function makeLayerDir(home: string, id: string, parent: string | null, op
 
 /** Steps 1 (the short name) and 2 (lower, work/, committed) for a layer directory at `dir`. */
 function linkLayerDir(home: string, id: string, dir: string, parent: string | null): void {
+  // #region exercise 3.short-link
   const lowers = lowersFor(home, parent);
   mkdirSync(path.join(home, 'l'), { recursive: true, mode: 0o700 });
   const link = newLinkId();
@@ -101,6 +102,7 @@ function linkLayerDir(home: string, id: string, dir: string, parent: string | nu
     mkdirSync(path.join(dir, 'work'), { mode: 0o700 });
     writeFileSync(path.join(home, parent, 'committed'), '', { mode: 0o600 });
   }
+  // #endregion
 }
 
 /** The `lower` of a new layer on `parent`: the parent's short link, then the parent's `lower`. */
@@ -247,11 +249,13 @@ export function graphDriverData(home: string, mountId: string): Record<string, s
  * the first upper directory it was mounted with, and image layers are shared by many containers.
  */
 export function overlayMountData(lowers: readonly string[], mountId: string): string {
+  // #region exercise 3.lowerdir
   const data = `index=off,lowerdir=${lowers.join(':')},upperdir=${mountId}/diff,workdir=${mountId}/work`;
   if (data.length > MOUNT_DATA_MAX) {
     throw new EngineError(`overlay mount options are ${data.length} bytes, more than one page (${MOUNT_DATA_MAX}): too many layers`);
   }
   return data;
+  // #endregion
 }
 
 // #endregion

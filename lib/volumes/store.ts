@@ -106,12 +106,14 @@ export function createVolumeLocked(p: Paths, name: string | undefined, labels: R
   checkVolumeName(volumeName);
   const existing = findVolume(p, volumeName);
   if (existing) return { volume: existing, created: false };
+  // #region exercise 4.create-volume
   mkdirSync(p.volumes, { recursive: true, mode: 0o701 });
   mkdirSync(dataDir(p, volumeName), { recursive: true, mode: 0o755 });
   const meta: VolumeMetadata = { Name: volumeName, Driver: 'local', Labels: labels, Options: options, CreatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
   writeJsonAtomic(metadataFile(p, volumeName), meta);
   trace(`volume ${volumeName}${name ? '' : ' (anonymous)'}: mkdir ${dataDir(p, volumeName)}`);
   return { volume: volumeOf(p, meta), created: true };
+  // #endregion
 }
 // #endregion
 

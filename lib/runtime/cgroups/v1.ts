@@ -43,8 +43,14 @@ const V1_UNLIMITED = 9223372036854771712n;
  * now, which decides the order of the two memory writes.
  */
 export function v1LimitWrites(r: LinuxResources, swapAccounting: boolean, currentMemoryLimit: bigint = V1_UNLIMITED): LimitWrite[] {
+  return [...v1ResourceWrites(r, swapAccounting, currentMemoryLimit), ...v1DeviceWrites(r)];
+}
+
+/** v1LimitWrites's memory, cpu, cpuset and pids files, in the order they must be written. */
+function v1ResourceWrites(r: LinuxResources, swapAccounting: boolean, currentMemoryLimit: bigint): LimitWrite[] {
   const w: LimitWrite[] = [];
 
+  // #region exercise 2.limits-v1
   // Memory. memsw ("memory + swap", the spec's memory.swap) must never be below the memory
   // limit, and the kernel checks that on every single write. Raising memsw first is safe when it
   // stays above today's memory limit; otherwise lower memory first. (runc orders them the same.)
@@ -73,7 +79,13 @@ export function v1LimitWrites(r: LinuxResources, swapAccounting: boolean, curren
   // pids: a positive limit, or "max" for the spec's -1 (0 means: not set)
   const pids = r.pids?.limit;
   if (pids) w.push(['pids.max', pids > 0 ? String(pids) : 'max']);
+  // #endregion
+  return w;
+}
 
+/** v1LimitWrites's devices rules: devices.allow / devices.deny, one write per rule, in order. */
+function v1DeviceWrites(r: LinuxResources): LimitWrite[] {
+  const w: LimitWrite[] = [];
   // devices: each rule in order, "a" (all), "c" or "b", major:minor ("*" for any), access rwm
   for (const d of r.devices ?? []) {
     const rule = `${d.type ?? 'a'} ${d.major ?? '*'}:${d.minor ?? '*'} ${d.access ?? 'rwm'}`;
@@ -147,8 +159,10 @@ export class CgroupV1 implements Cgroup {
 
   // #region v1-join
   addProcess(pid: number): void {
+    // #region exercise 2.join-v1
     // Writing to cgroup.procs moves the whole process (every thread); `tasks` would move one thread.
     for (const dir of this.paths) cgWrite(path.join(dir, 'cgroup.procs'), pid);
+    // #endregion
   }
   // #endregion
 
@@ -161,12 +175,14 @@ export class CgroupV1 implements Cgroup {
   // #region oom
   oomKilled(): boolean {
     if (!this.dirs.memory) return false;
+    // #region exercise 2.oom-v1
     // Since Linux 4.13 memory.oom_control counts the group's OOM kills in its oom_kill line.
     const kills = cgKeyValues(path.join(this.dirs.memory, 'memory.oom_control')).get('oom_kill');
     if (kills !== undefined) return kills > 0n;
     // Older kernels: only "the limit was hit" (failcnt) is recorded. A guess: hitting the limit
     // can also just mean the kernel reclaimed page cache and carried on.
     return BigInt(cgRead(path.join(this.dirs.memory, 'memory.failcnt'), '0')) > 0n;
+    // #endregion
   }
   // #endregion
 

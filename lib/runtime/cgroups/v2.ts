@@ -66,6 +66,7 @@ export function sharesToWeight(shares: number): number {
 export function v2LimitWrites(r: LinuxResources, swapAccounting: boolean): LimitWrite[] {
   const w: LimitWrite[] = [];
 
+  // #region exercise 2.limits-v2
   const { limit, swap, reservation } = r.memory ?? {};
   if (limit) w.push(['memory.max', String(limit)]);
   // The spec's memory.swap is memory + swap (the v1 memsw idea); v2 limits swap on its own.
@@ -90,6 +91,7 @@ export function v2LimitWrites(r: LinuxResources, swapAccounting: boolean): Limit
 
   const pids = r.pids?.limit;
   if (pids) w.push(['pids.max', pids > 0 ? String(pids) : 'max']);
+  // #endregion
   return w;
 }
 
@@ -155,8 +157,10 @@ export class CgroupV2 implements Cgroup {
   }
 
   addProcess(pid: number): void {
+    // #region exercise 2.join-v2
     // One tree, one write; cgroup.procs moves every thread of the process.
     cgWrite(path.join(this.dir, 'cgroup.procs'), pid);
+    // #endregion
   }
 
   procs(): number[] {
@@ -165,8 +169,10 @@ export class CgroupV2 implements Cgroup {
 
   // #region v2-oom
   oomKilled(): boolean {
+    // #region exercise 2.oom-v2
     // memory.events counts, among others, how many tasks the OOM killer killed in this group.
     return (cgKeyValues(path.join(this.dir, 'memory.events')).get('oom_kill') ?? 0n) > 0n;
+    // #endregion
   }
   // #endregion
 
