@@ -30,6 +30,7 @@ export function checkConsistency(repo: string, stages: StageExercises[], checkNa
     if (!names) problems.push(`${at}: no checks/stage-${stage.n}.ts to grade it`);
     if (!ex.checks?.length) problems.push(`${at}: names no check`);
     for (const c of ex.checks ?? []) if (names && !names.includes(c)) problems.push(`${at}: no check named ${JSON.stringify(c)} in checks/stage-${stage.n}.ts`);
+    if (ex.cgroup !== undefined && ex.cgroup !== 1 && ex.cgroup !== 2) problems.push(`${at}: "cgroup" is ${JSON.stringify(ex.cgroup)}, want 1 or 2`);
     if ((ex.hints?.length ?? 0) < 3) problems.push(`${at}: ${ex.hints?.length ?? 0} hint(s), want at least 3 rungs`);
   }
   return problems;

@@ -21,6 +21,8 @@ export interface Exercise {
   checks: string[];
   /** the hint ladder: the notes, then the calls and files, then pseudo code */
   hints: string[];
+  /** its code runs only on a host with this cgroup version (stage 2's v1 and v2 twins) */
+  cgroup?: 1 | 2;
 }
 
 export interface StageExercises {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkConsistency } from './consistency.js';
+import { hostCgroupVersion, provableHere } from './proof.js';
 import { loadExercises, type Exercise } from './tree.js';
 import { typecheckStages } from './typecheck.js';
 
@@ -62,5 +63,19 @@ describe('learn:verify (b): the stubbed trees typecheck', { timeout: 60_000 }, (
     repo = fixture(['  const n = 42;'], ['  return n;'], [exercise()]);
     const [r] = typecheckStages(repo, [1]);
     expect(r.errors.join('\n')).toMatch(/lib\/answer\.ts\(\d+,\d+\): error TS2304: Cannot find name 'n'/);
+  });
+});
+
+describe('learn:verify (c): what this host can grade', () => {
+  it('reads the host’s cgroup version from the unified tree at /sys/fs/cgroup', () => {
+    expect(hostCgroupVersion((f) => f === '/sys/fs/cgroup/cgroup.controllers')).toBe(2);
+    expect(hostCgroupVersion(() => false)).toBe(1);
+  });
+
+  it('skips a cgroup-v2-only exercise on a v1 host, and the reverse, and tries every other one', () => {
+    expect(provableHere({ cgroup: 2 }, 1)).toBe(false);
+    expect(provableHere({ cgroup: 1 }, 2)).toBe(false);
+    expect(provableHere({ cgroup: 2 }, 2)).toBe(true);
+    expect(provableHere({}, 1)).toBe(true);
   });
 });

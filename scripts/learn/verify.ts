@@ -72,7 +72,7 @@ export function verifyRun(repo: string, below: boolean, log: (s: string) => void
   try {
     for (const s of stages) {
       log(`(c) stage ${s.n}: each exercise alone a stub, at MINIDOCK_STAGE=${s.n}`);
-      for (const p of proveExercises(repo, tree, s, log)) p.ok ? t.passed++ : t.failed++;
+      for (const p of proveExercises(repo, tree, s, log)) if (!p.skipped) p.ok ? t.passed++ : t.failed++;
       if (below && s.n > 0) proveBelow(repo, tree, s.n, log).ok ? t.passed++ : t.failed++;
     }
   } finally {
