@@ -9,6 +9,7 @@
 // A stub that is reached throws todo()'s one line, "not implemented yet: exercise 3.lowerdir
 // (stages/03-overlay2/README.md, "…")": that line is a better hint than the check's own.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -47,6 +48,18 @@ export function chooseEngine(repo: string, env: NodeJS.ProcessEnv, exists: (p: s
     env: vars,
     learnDir,
   };
+}
+
+/**
+ * Compile the learner's tree before checking it (tsc --incremental: only what changed), so a
+ * check always runs the code the learner saved last — `learn solution --apply` or an edit in
+ * an editor is never graded from a stale learn/dist. Undefined when it compiles, else tsc's
+ * output, which the runner prints once instead of a column of ✘.
+ */
+export function compileLearner(repo: string, learnDir: string): string | undefined {
+  const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', path.join(learnDir, 'tsconfig.json'), '--incremental', '--pretty', 'false'], { cwd: learnDir, encoding: 'utf8' });
+  return r.status === 0 ? undefined : (r.stdout + r.stderr).trim() || `tsc exited ${r.status}`;
 }
 
 const NOT_IMPLEMENTED = /not implemented yet: exercise (\d+\.[a-z0-9-]+) \(([^)\n]*)\)/;

@@ -20,7 +20,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { chooseEngine, hintFor, recordResults } from './learner.js';
+import { chooseEngine, compileLearner, hintFor, recordResults } from './learner.js';
 import { CheckFailure, PREFIX, removeOurContainers, type Check, type Context, type Stage } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -152,6 +152,14 @@ async function main(argv: string[]): Promise<number> {
   const choice = chooseEngine(path.resolve(here, '..', '..'), process.env);
   console.log(chalk.bold(choice.banner));
   Object.assign(process.env, choice.env);
+  if (choice.learnDir) {
+    const error = compileLearner(path.resolve(here, '..', '..'), choice.learnDir);
+    if (error !== undefined) {
+      console.log(`your engine in learn/ does not compile; no check ran:\n${error}`);
+      console.log('0 passed, 1 failed');
+      return 1;
+    }
+  }
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return forwardOrExplain(argv);
 
   const all = await availableStages();

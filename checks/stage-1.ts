@@ -22,21 +22,23 @@ function queueIds(table: string): string[] {
   return table.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/)[1]);
 }
 
-/** Build the chroot-escape demo image (stages/01-namespaces/chroot-escape.c, static) once. */
-async function escapeImage(ctx: Context): Promise<string> {
-  const image = 'mdcheck-escape:latest';
+/**
+ * The chroot-escape demo (stages/01-namespaces/chroot-escape.c), compiled static, as base64: the
+ * check hands it to a busybox container on stdin. (Not as an image of its own: `import` writes
+ * layers, stage 3's code, which a learner at stage 1 has not written yet.)
+ */
+function escapeProgram(): string {
   const dir = mkdtempSync('/tmp/mdcheck-escape-');
   try {
     execFileSync('cc', ['-static', '-O2', '-o', path.join(dir, 'chroot-escape'), path.join(repo, 'stages/01-namespaces/chroot-escape.c')]);
-    mkdirSync(path.join(dir, 'tmp'));
-    // a deterministic tar: the same image ID every time, so repeated runs add nothing new
-    const r = await exec('sh', ['-c', `tar -C ${dir} --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - . | ${engine()} import - ${image}`], { env: ctx.env });
-    if (r.code !== 0) throw new CheckFailure(`minidock import of the escape image failed: ${r.stderr.trim()}`);
+    return readFileSync(path.join(dir, 'chroot-escape')).toString('base64');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return image;
 }
+
+/** The script that unpacks the program from stdin inside the container and runs it. */
+const runEscape = (marker: string) => `mkdir -p /tmp && base64 -d > /chroot-escape && chmod +x /chroot-escape && /chroot-escape ${marker}`;
 
 export const stage: Stage = {
   n: 1,
@@ -149,13 +151,13 @@ export const stage: Stage = {
       name: 'the chroot-escape program gets out of a plain chroot (stage 0) and stays in under pivot_root',
       hint: 'stages/01-namespaces/chroot-escape.c; pivot_root leaves no "outside" for `cd ..` to reach',
       async run(ctx) {
-        const image = await escapeImage(ctx);
+        const program = escapeProgram();
         const marker = `/tmp/${ctx.name('marker')}`;
         writeFileSync(marker, 'the host\n');
         try {
-          const jail = await exec(engine(), ['run', '--rm', image, '/chroot-escape', marker], { env: { ...ctx.env, MINIDOCK_STAGE: '0' } });
-          assertEqual(jail.stdout.trim(), 'escaped: the host', 'under chroot (MINIDOCK_STAGE=0) the demo must escape');
-          const contained = await mdOk(ctx, ['run', '--rm', image, '/chroot-escape', marker]);
+          const jail = await exec(engine(), ['run', '--rm', '-i', 'busybox', 'sh', '-c', runEscape(marker)], { env: { ...ctx.env, MINIDOCK_STAGE: '0' }, input: program });
+          assertEqual(jail.stdout.trim(), 'escaped: the host', `under chroot (MINIDOCK_STAGE=0) the demo must escape (${jail.stderr.trim()})`);
+          const contained = await mdOk(ctx, ['run', '--rm', '-i', 'busybox', 'sh', '-c', runEscape(marker)], { input: program });
           assert(contained.startsWith('contained:'), `under pivot_root the program printed "${contained.trim()}"`);
         } finally {
           rmSync(marker, { force: true });
