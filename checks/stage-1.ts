@@ -1,7 +1,7 @@
 // Stage 1 — namespaces and the container's root (pivot_root).
 // Each check observes from the host unless it says "inside". See stages/01-namespaces/README.md.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,28 @@ function escapeProgram(): string {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `minidock ARGS` with `input` on its stdin. Not through zx: when the engine fails before the
+ * container reads its stdin (a learner's stub), writing the rest of the program fails with
+ * EPIPE, and that error must end this run, not the whole check runner.
+ */
+function mdWithInput(env: NodeJS.ProcessEnv, args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(engine(), args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.on('error', () => {}); // EPIPE: the engine stopped reading; its exit says why
+    child.stdin.end(input);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stdout, stderr });
+    });
+  });
 }
 
 /** The script that unpacks the program from stdin inside the container and runs it. */
@@ -155,9 +177,12 @@ export const stage: Stage = {
         const marker = `/tmp/${ctx.name('marker')}`;
         writeFileSync(marker, 'the host\n');
         try {
-          const jail = await exec(engine(), ['run', '--rm', '-i', 'busybox', 'sh', '-c', runEscape(marker)], { env: { ...ctx.env, MINIDOCK_STAGE: '0' }, input: program });
+          const args = ['run', '--rm', '-i', 'busybox', 'sh', '-c', runEscape(marker)];
+          const jail = await mdWithInput({ ...ctx.env, MINIDOCK_STAGE: '0' }, args, program);
           assertEqual(jail.stdout.trim(), 'escaped: the host', `under chroot (MINIDOCK_STAGE=0) the demo must escape (${jail.stderr.trim()})`);
-          const contained = await mdOk(ctx, ['run', '--rm', '-i', 'busybox', 'sh', '-c', runEscape(marker)], { input: program });
+          const inside = await mdWithInput(ctx.env, args, program);
+          if (inside.code !== 0) throw new CheckFailure(`minidock ${args.slice(0, 5).join(' ')} … exited ${inside.code}: ${inside.stderr.trim().split('\n').pop()}`);
+          const contained = inside.stdout;
           assert(contained.startsWith('contained:'), `under pivot_root the program printed "${contained.trim()}"`);
         } finally {
           rmSync(marker, { force: true });
