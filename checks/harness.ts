@@ -1,6 +1,6 @@
 // The check harness: what a stage's checks are made of, and the helpers they share.
 //
-// Checks are black-box (DESIGN.md, principle 8): they drive the `minidock` command (or a
+// Checks are black-box (docs/design.md, principle 8): they drive the `minidock` command (or a
 // learner's own engine, through MINIDOCK_BIN) and read the kernel's state from the host:
 // /proc/<pid>/ns/*, mountinfo, cgroupfs, the state directory. They never import lib/.
 // Everything a check creates is named with PREFIX, so it removes only what it made and

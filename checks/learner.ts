@@ -2,7 +2,7 @@
 //
 // `npm run learn -- start N` writes the learner's tree to learn/ (scripts/learn/). From then on
 // `npm run check:stage-N` drives learn/bin/minidock instead of bin/minidock — the checks are the
-// same black-box checks (DESIGN.md, principle 8), only MINIDOCK_BIN changes — and MINIDOCK_STAGE:
+// same black-box checks (docs/design.md, principle 8), only MINIDOCK_BIN changes — and MINIDOCK_STAGE:
 // the learner's engine runs at their stage (learn/.learn.json), and a check that adapts to the
 // stage (stage 1 asks for --cap-add SYS_ADMIN only from stage 8 on) must know it. MINIDOCK_REFERENCE=1
 // checks the reference engine again; an explicit MINIDOCK_BIN always wins.

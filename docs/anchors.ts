@@ -1,4 +1,4 @@
-// Code anchors: how the notes embed engine code without pasting it (DESIGN.md, principle 7).
+// Code anchors: how the notes embed engine code without pasting it (docs/design.md, principle 7).
 //
 // A line `<<< lib/storage/overlay2.ts#mount` in a markdown file is replaced by a fenced code
 // block holding the lines between `// #region mount` and `// #endregion` in that file (the

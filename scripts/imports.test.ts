@@ -1,4 +1,4 @@
-// The house's rules, checked on the code itself (DESIGN.md, "The house"): no import cycles in
+// The house's rules, checked on the code itself (docs/design.md, "The house"): no import cycles in
 // lib/ (madge reads the TypeScript imports, type-only ones included), and the runtime wing knows
 // nothing of the engine — lib/runtime imports no code of containers, images, networks, volumes
 // or storage, so it can run any OCI bundle, as runc does.

@@ -1,5 +1,5 @@
 // Removing a container: everything it made on the host goes, in reverse order of creation.
-// Cleanup is part of every feature (DESIGN.md, principle 9): no mount, cgroup, rootfs or state
+// Cleanup is part of every feature (docs/design.md, principle 9): no mount, cgroup, rootfs or state
 // file may outlive `minidock rm`, nor a failed `minidock run`.
 
 import { existsSync, readFileSync, rmSync } from 'node:fs';

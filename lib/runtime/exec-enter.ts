@@ -4,7 +4,7 @@
 // exec.ts spawns this file with node, already in the container's PID namespace and cgroup. It
 // reads what to run on fd 3, joins the other namespaces of the container's PID 1 (exec.ts,
 // JOIN_ORDER), and execve(2)s. Like init, it is synchronous from the first setns on: only this
-// thread is in the container, libuv's pool threads are not (DESIGN.md, process model).
+// thread is in the container, libuv's pool threads are not (docs/design.md, process model).
 
 import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
 import { EngineError, EXIT, oneLine, SyscallError } from '../errors.js';

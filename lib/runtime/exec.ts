@@ -3,7 +3,7 @@
 //
 // A container is nothing but its processes' namespaces and cgroup, so a second process joins
 // them: it opens the container PID 1's /proc/<pid>/ns/* links and setns(2)s into each, enters
-// the cgroup, and execve(2)s. In a Node process the order is forced (DESIGN.md, process model):
+// the cgroup, and execve(2)s. In a Node process the order is forced (docs/design.md, process model):
 //
 //   parent (host)                                    exec-enter (exec-enter.ts)
 //     │ setns(pid ns of PID 1) → our pid_for_children   │

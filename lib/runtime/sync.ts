@@ -27,7 +27,7 @@
 //
 // Messages are JSON, one per line. Init speaks it with synchronous reads and writes: after
 // unshare(2) only its main thread is in the new namespaces, so it must not hand work to libuv's
-// thread pool (DESIGN.md, process model).
+// thread pool (docs/design.md, process model).
 
 import { readSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';

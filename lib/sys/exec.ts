@@ -1,6 +1,6 @@
 // External commands: `ip`, `nft`, `cp`, `mount` … run the way a learner would type them.
 //
-// The engine shells out where a standard tool already does the job (DESIGN.md, principle 10), so
+// The engine shells out where a standard tool already does the job (docs/design.md, principle 10), so
 // that every step can be repeated by hand. Under MINIDOCK_TRACE=1 each command is printed as a
 // shell line first.
 

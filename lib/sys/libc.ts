@@ -1,5 +1,5 @@
 // The real Sys: glibc's functions called through ffi-rs. This is the ONLY file that imports
-// ffi-rs (DESIGN.md, principle 2); everything else gets a `Sys`.
+// ffi-rs (docs/design.md, principle 2); everything else gets a `Sys`.
 //
 // Each call checks the C convention (-1 and errno), turns a failure into a SyscallError that
 // names the errno, and, under MINIDOCK_TRACE=1, prints the call as C would show it.
