@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keyValuePairs, parseDockerfile, shellWords } from './dockerfile.js';
+import { keyValuePairs, parseDockerfile } from './dockerfile.js';
+import { shellWords } from './words.js';
 
 describe('parseDockerfile', () => {
   it('reads instructions with their lines, joins continuations and skips comments', () => {
@@ -55,5 +56,13 @@ describe('dockerignore', () => {
     expect(ignored('a/b/c.log')).toBe(true);
     expect(ignored('keep.log')).toBe(false);
     expect(ignored('www/index.html')).toBe(false);
+  });
+});
+
+describe('shellWords (lib/image/words.ts)', () => {
+  it('refuses an unterminated quote, and the Dockerfile parser says on which line', () => {
+    expect(() => shellWords('a "b')).toThrow(/^unterminated double quote$/);
+    expect(() => shellWords("a 'b")).toThrow(/^unterminated single quote$/);
+    expect(() => keyValuePairs('A="x y', 3)).toThrow(/^dockerfile line 3: unterminated double quote$/);
   });
 });

@@ -6,6 +6,7 @@
 
 import path from 'node:path';
 import { EngineError } from '../errors.js';
+import { shellWords } from './words.js';
 
 export interface Instruction {
   /** upper case: FROM, RUN, … */
@@ -64,7 +65,12 @@ export function parseDockerfile(text: string): Instruction[] {
 
 /** `K=v K2="a b"` or the old `K value` form (ENV, LABEL). */
 export function keyValuePairs(args: string, line: number): [string, string][] {
-  const tokens = shellWords(args);
+  let tokens: string[];
+  try {
+    tokens = shellWords(args);
+  } catch (e) {
+    throw new EngineError(`dockerfile line ${line}: ${(e as Error).message}`);
+  }
   if (tokens.length > 0 && !tokens[0].includes('=')) {
     const [key, ...rest] = args.trim().split(/\s+/);
     if (rest.length === 0) throw new EngineError(`dockerfile line ${line}: want KEY=VALUE or KEY VALUE`);
@@ -77,36 +83,6 @@ export function keyValuePairs(args: string, line: number): [string, string][] {
   });
 }
 
-/** Split on blanks, honouring quotes and backslashes. */
-export function shellWords(s: string): string[] {
-  const out: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: string | null = null;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < s.length) word += s[++i];
-      else word += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < s.length) {
-      word += s[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (inWord) out.push(word);
-  return out;
-}
 
 // #region expand
 /**

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { EngineError } from '../errors.js';
+import { shellWords } from './words.js';
 import type { Digest } from './digest.js';
 import { applyLayerTar } from './layer-tar.js';
 import { parseReference } from './reference.js';
@@ -129,7 +130,12 @@ function commandForm(args: string): string[] {
 
 /** ENV/LABEL arguments: `K=v K2="two words"`, or the old one-pair form `K value with spaces`. */
 function keyValues(args: string, change: string): [string, string][] {
-  const tokens = words(args, change);
+  let tokens: string[];
+  try {
+    tokens = shellWords(args);
+  } catch (e) {
+    throw new EngineError(`invalid change ${JSON.stringify(change)}: ${(e as Error).message}`);
+  }
   if (!tokens[0].includes('=')) {
     const [key, ...rest] = args.split(/\s+/);
     if (rest.length === 0) throw new EngineError(`invalid change ${JSON.stringify(change)}: want KEY=VALUE or KEY VALUE`);
@@ -142,37 +148,6 @@ function keyValues(args: string, change: string): [string, string][] {
   });
 }
 
-/** Split on blanks, honoring "double" and 'single' quotes and backslash escapes, like a shell. */
-function words(s: string, change: string): string[] {
-  const out: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quote !== null) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < s.length) word += s[++i];
-      else word += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < s.length) {
-      word += s[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (quote !== null) throw new EngineError(`invalid change ${JSON.stringify(change)}: unterminated quote`);
-  if (inWord) out.push(word);
-  return out;
-}
 
 /** Set KEY=value in an Env list, replacing an earlier value of the same key. */
 function setEnv(env: string[], key: string, value: string): void {
