@@ -1,6 +1,6 @@
 // The volume flags of `run`, exactly as docker reads them: `-v SRC:DST[:OPTS]` (moby
 // volume/mounts/linux_parser.go), `--mount key=value,…` (docker's opts/mount.go, CSV), and
-// `--volumes-from`. docker-run(1). Stage 4 notes: stages/04-volumes/README.md, "three flags".
+// `--volumes-from`. docker-run(1). Stage 4 notes: stages/04-volumes/README.md, "Three kinds of -v".
 //
 // Parsing only: nothing is created here. `run` parses each flag once (splitVolumeFlags) and hands
 // the parsed mount points to `create`, which plans the container's mounts (plan.ts).
