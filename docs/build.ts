@@ -9,7 +9,12 @@
 // missing file or region fails the build with exit status 1 and a line per broken anchor, e.g.
 // `minidock: docs: stages/03-overlay2/README.md:42: <<< lib/storage/overlay2.ts#mount: no region "mount" in …`.
 //
-// Usage: node dist/docs/build.js [--root DIR] [--out DIR]
+// Every anchor carries a generated copy of its code under it, so the raw markdown reads whole
+// (docs/excerpts.ts); the build fails when one is stale, and `--write` rewrites them first. It
+// also fails on an anchor embedded twice, an oversized region, a link to a missing file or heading,
+// and a quoted section title no heading has (docs/references.ts).
+//
+// Usage: node dist/docs/build.js [--root DIR] [--out DIR] [--write]
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,6 +34,9 @@ import {
 } from './anchors.js';
 
 import { loadExercises, whereTaught } from '../scripts/learn/tree.js';
+import { updateExcerptFiles } from './excerpts.js';
+import { manifestGoals, withGoals } from './goals.js';
+import { checkReferences, oversizedWarnings } from './references.js';
 
 export { checkAnchors } from './anchors.js';
 
@@ -47,6 +55,7 @@ const CSS = `
   table { border-collapse: collapse; } th, td { border: 1px solid #d0d7de; padding: .3rem .7rem; text-align: left; }
   blockquote { margin: 0; padding: 0 1rem; color: #57606a; border-left: .25rem solid #d0d7de; }
   ol.stages li { margin: .3rem 0; } .muted { color: #57606a; }
+  div.goals { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0 1rem; }
 `;
 
 interface Page {
@@ -128,18 +137,6 @@ function indexPage(stages: Page[], docs: Page[], readme: Page | undefined): stri
   return layout({ src: '', out: 'index.html', title: 'minidock', markdown: '' }, body, {});
 }
 
-/** Warn (not fail) about relative links to markdown files that do not exist. */
-function brokenLinks(page: Page, rootDir: string): string[] {
-  const warnings: string[] = [];
-  for (const m of page.markdown.matchAll(/\]\(([^)\s]+\.md)(?:#[^)\s]*)?(?:\s+"[^"]*")?\)/gi)) {
-    const href = m[1];
-    if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith('/')) continue;
-    const target = path.join(rootDir, path.dirname(page.src), decodeURIComponent(href));
-    if (!fs.existsSync(target)) warnings.push(`minidock: docs: warning: ${page.src}: link to missing ${href}`);
-  }
-  return warnings;
-}
-
 export interface BuildResult {
   pages: string[];
   errors: AnchorError[];
@@ -154,8 +151,10 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
   const exercises = fs.existsSync(path.join(rootDir, 'stages')) ? loadExercises(rootDir) : [];
   const where = (id: string) => whereTaught(exercises, id);
 
+  const raws: Array<{ mdFile: string; markdown: string }> = [];
   const load = (src: string, out: string, fallbackTitle: string): Page => {
     const raw = read(src) ?? '';
+    raws.push({ mdFile: src, markdown: raw });
     const expanded = expandAnchors(raw, src, read, where);
     errors.push(...expanded.errors);
     return { src, out, title: firstHeading(raw) ?? fallbackTitle, markdown: expanded.markdown };
@@ -164,7 +163,11 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
     load(src, src.replace(/\.md$/, '.html'), path.posix.basename(path.posix.dirname(src))));
   const docs = sources.docs.map((src) => load(src, src.replace(/\.md$/, '.html'), path.posix.basename(src, '.md')));
   const readme = sources.readme ? load(sources.readme, 'README.html', 'README') : undefined;
+  errors.push(...checkReferences(rootDir, raws, where));
+  for (const w of oversizedWarnings(rootDir, raws)) console.error(formatAnchorError(w).replace('docs: ', 'docs: warning: '));
   if (errors.length) return { pages: [], errors };
+  // a chapter opens with its manifest's goals
+  for (const page of stages) page.markdown = withGoals(page.markdown, manifestGoals(read(path.posix.join(path.posix.dirname(page.src), 'manifest.json'))));
 
   const md = markdownRenderer();
   // empty site/ rather than remove it: in the lab VM it is a mount point (vagrant/provision.sh)
@@ -181,7 +184,6 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
     ...(readme ? [{ page: readme, next: stages[0] }] : []),
   ];
   for (const { page, prev, next } of all) {
-    for (const w of brokenLinks(page, rootDir)) console.error(w);
     write(page.out, layout(page, md.render(page.markdown), { prev, next }));
   }
   write('index.html', indexPage(stages, docs, readme));
@@ -193,6 +195,13 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
   return { pages: ['index.html', ...all.map((p) => p.page.out)], errors };
 }
 
+/** `--write`: bring the excerpts under the anchors up to date in the notes themselves. */
+function writeExcerpts(rootDir: string): void {
+  const exercises = fs.existsSync(path.join(rootDir, 'stages')) ? loadExercises(rootDir) : [];
+  const changed = updateExcerptFiles(rootDir, (id) => whereTaught(exercises, id));
+  for (const f of changed) console.log(`docs: excerpts rewritten in ${f}`);
+}
+
 /** The repository root: the nearest folder above this file that holds package.json. */
 function findRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
@@ -202,9 +211,10 @@ function findRoot(from: string): string {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { root: { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({ options: { root: { type: 'string' }, out: { type: 'string' }, write: { type: 'boolean' } } });
   const rootDir = path.resolve(values.root ?? findRoot(path.dirname(fileURLToPath(import.meta.url))));
   const outDir = path.resolve(values.out ?? path.join(rootDir, 'site'));
+  if (values.write) writeExcerpts(rootDir);
   const { pages, errors } = buildSite(rootDir, outDir);
   if (errors.length) {
     for (const e of errors) console.error(formatAnchorError(e));
