@@ -85,7 +85,8 @@ export function markdownLinks(markdown: string): Array<{ index: number; href: st
   const found: Array<{ index: number; href: string }> = [];
   for (const { text, index } of proseLines(markdown)) {
     const prose = text.replace(/(`+)[^`]*?\1/g, ''); // a link inside `code` is only text
-    for (const m of prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) found.push({ index, href: m[1] });
+    // `](href)`, `](href "title")`, or `](<href with spaces>)`
+    for (const m of prose.matchAll(/\]\(\s*(?:<([^>]*)>|([^)\s]+))(?:\s+"[^"]*")?\s*\)/g)) found.push({ index, href: m[1] ?? m[2] });
   }
   return found;
 }
