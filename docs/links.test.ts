@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkLink,
   checkMarkdownLinks,
+  checkPathMentions,
   checkSectionReferences,
   formatLinkError,
   headingIds,
@@ -89,5 +90,18 @@ describe('quoted section titles', () => {
       { file: 'lib/x.ts', line: 2, message: 'stages/01-ns/README.md has no section "Why not chroot"' },
       { file: 'lib/x.ts', line: 3, message: 'names a missing file: stages/09-x/README.md' },
     ]);
+  });
+});
+
+describe('checkPathMentions', () => {
+  it('refuses a source path in a code span that does not exist; accepts folders, built .js names and patterns', () => {
+    const md = [
+      'See `lib/a.ts`, `lib/`, `dist/lib/a.js` and `lib/a.js`.',
+      'Moved: `lib/rootfs.ts`, and `stages/NN-topic/README.md` is a pattern.',
+      '```',
+      '`lib/in-a-fence.ts`',
+      '```',
+    ].join('\n');
+    expect(checkPathMentions('docs/x.md', md, repo)).toEqual([{ file: 'docs/x.md', line: 2, message: 'names a missing file: lib/rootfs.ts' }]);
   });
 });

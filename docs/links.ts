@@ -1,14 +1,15 @@
 // Cross-references that cannot go stale: the docs build fails on a link to a missing file or
 // heading inside the repository, and on a quoted section title that no heading has.
 //
-// Two kinds of reference are checked:
+// Three kinds of reference are checked:
 //   - markdown links in the notes, `[text](../03-overlay2/README.md#why-short-links-exist)`: the
 //     file must exist; a `#fragment` on a markdown file must be one of its headings' ids (GitHub's
 //     rule, the one the site uses too: docs/anchors.ts, slugify); `#L10-L20` on another file must
 //     stay inside it. Links that leave the repository (http:, mailto:) are not followed.
 //   - section titles quoted after a path, as code comments and notes write them:
 //     `stages/01-namespaces/README.md, "Why pivot_root, not chroot"`. The quote must begin a
-//     heading of that file (case and backticks aside), so a renamed section shows up here.
+//     heading of that file (case and backticks aside), so a renamed section shows up here;
+//   - source paths the notes name in code spans, `lib/runtime/rootfs.ts`: they must exist.
 //
 // Pure functions over text; the caller reads the files (docs/build.ts).
 
@@ -156,6 +157,26 @@ export function checkSectionReferences(file: string, text: string, repo: Repo): 
     const want = headingText(ref.title).toLowerCase();
     if (!headings(target).some((h) => h.toLowerCase().startsWith(want))) {
       errors.push({ file, line: ref.index + 1, message: `${ref.target} has no section "${ref.title}"` });
+    }
+  }
+  return errors;
+}
+
+// a code span that is a path of this repository's own source: `lib/runtime/rootfs.ts`, `lib/volumes/`
+const PATH_SPAN = /`((?:lib|checks|scripts|docs|stages|vagrant|bin)\/[\w./-]*(?:\.(?:ts|js|md|sh|c|json)|\/))`/g;
+
+/**
+ * Every source path a markdown text names in a code span (outside fenced code) that does not
+ * exist: a file moved or renamed under the notes. `dist/…/x.js` names the built `x.ts`.
+ */
+export function checkPathMentions(file: string, markdown: string, repo: Repo): LinkError[] {
+  const errors: LinkError[] = [];
+  for (const { text, index } of proseLines(markdown)) {
+    for (const m of text.matchAll(PATH_SPAN)) {
+      if (/\bNN\b/.test(m[1])) continue; // a pattern (`stages/NN-topic/`), not a path
+      const rel = m[1].replace(/\/$/, '');
+      const exists = repo.isDir(rel) || repo.read(rel) !== undefined || (rel.endsWith('.js') && repo.read(rel.replace(/\.js$/, '.ts')) !== undefined);
+      if (!exists) errors.push({ file, line: index + 1, message: `names a missing file: ${m[1]}` });
     }
   }
   return errors;

@@ -1,14 +1,14 @@
 // What the docs build refuses besides a broken anchor (docs/anchors.ts): a stale or missing
 // excerpt under an anchor and an anchor embedded twice (docs/excerpts.ts), a link to a missing
-// file or heading and a quoted section title that no heading has (docs/links.ts). One entry point
-// for the build, so each rule lives in its module. A region too long to read as one listing is
-// only a warning (oversizedWarnings).
+// file or heading, a quoted section title that no heading has and a source path that does not
+// exist (docs/links.ts). One entry point for the build, so each rule lives in its module. A
+// region too long to read as one listing is only a warning (oversizedWarnings).
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileReader, type AnchorError } from './anchors.js';
 import { duplicateEmbeds, embedsOf, oversizedEmbeds, syncExcerpts } from './excerpts.js';
-import { checkMarkdownLinks, checkSectionReferences, type LinkError, type Repo } from './links.js';
+import { checkMarkdownLinks, checkPathMentions, checkSectionReferences, type LinkError, type Repo } from './links.js';
 
 // where code comments and notes quote section titles; tests are left out (their fixtures name
 // made-up stages)
@@ -57,6 +57,7 @@ export function checkReferences(
   for (const p of pages) {
     errors.push(...syncExcerpts(p.markdown, p.mdFile, read, exerciseWhere).stale);
     errors.push(...checkMarkdownLinks(p.mdFile, p.markdown, repo).map(asAnchorError));
+    errors.push(...checkPathMentions(p.mdFile, p.markdown, repo).map(asAnchorError));
   }
   errors.push(...duplicateEmbeds(embedsOf(pages)));
   for (const file of scannedFiles(rootDir)) {
