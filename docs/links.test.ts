@@ -105,3 +105,15 @@ describe('checkPathMentions', () => {
     expect(checkPathMentions('docs/x.md', md, repo)).toEqual([{ file: 'docs/x.md', line: 2, message: 'names a missing file: lib/rootfs.ts' }]);
   });
 });
+
+describe('quoted titles after "stage N"', () => {
+  const withStages: Repo = { ...repo, stageReadme: (n) => (n === 1 ? 'stages/01-ns/README.md' : undefined) };
+
+  it('resolves the stage to its README and checks the title there', () => {
+    const text = 'see stage 1, "The sync protocol" and stage 1 "Exercise list"; stage 7, "Whatever" has no README here';
+    expect(sectionReferences(text, withStages.stageReadme)).toHaveLength(2);
+    expect(checkSectionReferences('docs/x.md', text, withStages)).toEqual([
+      { file: 'docs/x.md', line: 1, message: 'stages/01-ns/README.md has no section "Exercise list"' },
+    ]);
+  });
+});

@@ -7,7 +7,7 @@
 //     rule, the one the site uses too: docs/anchors.ts, slugify); `#L10-L20` on another file must
 //     stay inside it. Links that leave the repository (http:, mailto:) are not followed.
 //   - section titles quoted after a path, as code comments and notes write them:
-//     `stages/01-namespaces/README.md, "Why pivot_root, not chroot"`. The quote must begin a
+//     `stages/01-namespaces/README.md, "Why pivot_root, not chroot"`, or after `stage 1,`. The quote must begin a
 //     heading of that file (case and backticks aside), so a renamed section shows up here;
 //   - source paths the notes name in code spans, `lib/runtime/rootfs.ts`: they must exist.
 //
@@ -30,6 +30,8 @@ export interface Repo {
   read(rel: string): string | undefined;
   /** true for a directory (a link to a folder is fine) */
   isDir(rel: string): boolean;
+  /** the README of stage n (`stages/NN-topic/README.md`), when there is one */
+  stageReadme?(n: number): string | undefined;
 }
 
 /** Each line of a markdown text outside fenced code, with its 0-based index. */
@@ -133,13 +135,26 @@ export function checkMarkdownLinks(file: string, markdown: string, repo: Repo): 
 // or nothing, then the title in double quotes
 const SECTION_REF = /\b((?:stages\/[\w.-]+\/README|docs\/[\w.-]+|README)\.md)[,:]?\s+"([^"]{2,100})"/g;
 
-/** Quoted section titles after a path, in any text file: 0-based line, path and title. */
-export function sectionReferences(text: string): Array<{ index: number; target: string; title: string }> {
+// the notes' own short form: stage 1, "The PID namespace is a tree"
+const STAGE_REF = /\b[Ss]tage (\d+)[,:]?\s+"([^"]{2,100})"/g;
+
+/**
+ * Quoted section titles after a path (or after "stage N", which `stageReadme` turns into that
+ * stage's README), in any text file: 0-based line, path and title.
+ */
+export function sectionReferences(
+  text: string,
+  stageReadme: (n: number) => string | undefined = () => undefined,
+): Array<{ index: number; target: string; title: string }> {
   const found: Array<{ index: number; target: string; title: string }> = [];
+  const template = (title: string) => /[${}<>]/.test(title); // `"${e.section}"`, `"<section>"`: not a title
   text.split('\n').forEach((line, index) => {
     for (const m of line.matchAll(SECTION_REF)) {
-      if (/[${}<>]/.test(m[2])) continue; // a template (`"${e.section}"`, `"<section>"`), not a title
-      found.push({ index, target: m[1], title: m[2] });
+      if (!template(m[2])) found.push({ index, target: m[1], title: m[2] });
+    }
+    for (const m of line.matchAll(STAGE_REF)) {
+      const target = stageReadme(Number(m[1]));
+      if (target !== undefined && !template(m[2])) found.push({ index, target, title: m[2] });
     }
   });
   return found;
@@ -148,7 +163,7 @@ export function sectionReferences(text: string): Array<{ index: number; target: 
 /** Every quoted section title of `file` that begins no heading of the file it names. */
 export function checkSectionReferences(file: string, text: string, repo: Repo): LinkError[] {
   const errors: LinkError[] = [];
-  for (const ref of sectionReferences(text)) {
+  for (const ref of sectionReferences(text, repo.stageReadme)) {
     const target = repo.read(ref.target);
     if (target === undefined) {
       errors.push({ file, line: ref.index + 1, message: `names a missing file: ${ref.target}` });

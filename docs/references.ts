@@ -6,7 +6,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileReader, type AnchorError } from './anchors.js';
+import { fileReader, listSources, stageNumber, type AnchorError } from './anchors.js';
 import { duplicateEmbeds, embedsOf, oversizedEmbeds, syncExcerpts } from './excerpts.js';
 import { checkMarkdownLinks, checkPathMentions, checkSectionReferences, type LinkError, type Repo } from './links.js';
 
@@ -43,8 +43,10 @@ export function checkReferences(
   exerciseWhere?: (id: string) => string,
 ): AnchorError[] {
   const read = fileReader(rootDir);
+  const stageReadmes = new Map(listSources(rootDir).stages.map((md) => [stageNumber(md.split('/')[1]), md]));
   const repo: Repo = {
     read,
+    stageReadme: (n) => stageReadmes.get(n),
     isDir: (rel) => {
       try {
         return fs.statSync(path.join(rootDir, rel)).isDirectory();
