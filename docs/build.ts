@@ -29,6 +29,7 @@ import {
 } from './anchors.js';
 
 import { loadExercises, whereTaught } from '../scripts/learn/tree.js';
+import { checkDiagrams } from './diagrams.js';
 
 export { checkAnchors } from './anchors.js';
 
@@ -164,6 +165,8 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
     load(src, src.replace(/\.md$/, '.html'), path.posix.basename(path.posix.dirname(src))));
   const docs = sources.docs.map((src) => load(src, src.replace(/\.md$/, '.html'), path.posix.basename(src, '.md')));
   const readme = sources.readme ? load(sources.readme, 'README.html', 'README') : undefined;
+  // the pictures: well-formed, each one shown, each one shown exists (docs/diagrams.ts)
+  errors.push(...checkDiagrams(rootDir, [...sources.stages, ...sources.docs, ...(sources.readme ? [sources.readme] : [])]));
   if (errors.length) return { pages: [], errors };
 
   const md = markdownRenderer();
