@@ -4,12 +4,14 @@
 //   docs/<name>.md             →  site/docs/<name>.html  (and docs/*.svg copied beside them)
 //   README.md (when present)   →  site/README.html
 //   the stages in order        →  site/index.html
+//   each page's `code` link    →  /code/, the code browser that `--serve` adds (docs/serve.ts)
 //
 // Code anchors (`<<< lib/file.ts#region`) are expanded first (docs/anchors.ts); one that names a
 // missing file or region fails the build with exit status 1 and a line per broken anchor, e.g.
 // `minidock: docs: stages/03-overlay2/README.md:42: <<< lib/storage/overlay2.ts#mount: no region "mount" in …`.
 //
-// Usage: node dist/docs/build.js [--root DIR] [--out DIR]
+// Usage: node dist/docs/build.js [--root DIR] [--out DIR] [--serve [--port N]]
+//        (npm run docs -- --serve: build, then serve on http://localhost:8000/, docs/serve.ts)
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +32,7 @@ import {
 
 import { loadExercises, whereTaught } from '../scripts/learn/tree.js';
 import { checkDiagrams } from './diagrams.js';
+import { DOCS_PORT, serveSite } from './serve.js';
 
 export { checkAnchors } from './anchors.js';
 
@@ -48,6 +51,7 @@ const CSS = `
   table { border-collapse: collapse; } th, td { border: 1px solid #d0d7de; padding: .3rem .7rem; text-align: left; }
   blockquote { margin: 0; padding: 0 1rem; color: #57606a; border-left: .25rem solid #d0d7de; }
   ol.stages li { margin: .3rem 0; } .muted { color: #57606a; }
+  img { max-width: 100%; height: auto; }
 `;
 
 interface Page {
@@ -102,7 +106,7 @@ function layout(page: Page, body: string, nav: { prev?: Page; next?: Page }): st
 <style>${CSS}</style>
 </head>
 <body>
-<nav><a href="${up}/index.html"><strong>minidock</strong></a>${prev}<span class="spacer"></span>${next}</nav>
+<nav><a href="${up}/index.html"><strong>minidock</strong></a><a href="${up}/code/">code</a>${prev}<span class="spacer"></span>${next}</nav>
 <main>
 ${body}
 </main>
@@ -204,8 +208,10 @@ function findRoot(from: string): string {
   }
 }
 
-function main(): void {
-  const { values } = parseArgs({ options: { root: { type: 'string' }, out: { type: 'string' } } });
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { root: { type: 'string' }, out: { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' } },
+  });
   const rootDir = path.resolve(values.root ?? findRoot(path.dirname(fileURLToPath(import.meta.url))));
   const outDir = path.resolve(values.out ?? path.join(rootDir, 'site'));
   const { pages, errors } = buildSite(rootDir, outDir);
@@ -214,13 +220,19 @@ function main(): void {
     process.exit(1);
   }
   console.log(`docs: ${pages.length} pages → ${path.relative(process.cwd(), outDir) || '.'}/index.html`);
+  // --serve [--port N]: then serve what was built, the code beside it (docs/serve.ts)
+  if (values.serve) {
+    const port = Number(values.port ?? DOCS_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${JSON.stringify(values.port)}`);
+    const server = await serveSite(outDir, rootDir, port);
+    const address = server.address();
+    console.log(`docs: serving on http://localhost:${typeof address === 'object' && address ? address.port : port}/ (Ctrl-C stops)`);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  try {
-    main();
-  } catch (e) {
+  main().catch((e) => {
     console.error(`minidock: docs: ${(e as Error).message}`);
     process.exit(1);
-  }
+  });
 }
