@@ -78,6 +78,23 @@ export const stage: Stage = {
       },
     },
     {
+      name: "minidock explain (minidock's own verb) draws the namespaces of the container's PID 1 as /proc/<pid>/ns links them",
+      hint: 'lib/container/explain.ts reads readlink /proc/<pid>/ns/<kind> beside /proc/self/ns/<kind>; lib/cli/explain-picture.ts draws one line per kind',
+      async run(ctx) {
+        const name = ctx.name('explain');
+        const { pid } = await startDetached(ctx, name);
+        const out = await mdOk(ctx, ['explain', name]);
+        for (const kind of KINDS) {
+          // "│ net    net:[4026532181]     net:[4026531833]     ≠ its own │"
+          const m = new RegExp(`^│ ${kind} +(\\S+) +(\\S+) +(.+?) +│$`, 'm').exec(out);
+          assert(m, `explain prints no line for the ${kind} namespace:\n${out}`);
+          assertEqual(m[1], nsLink(pid, kind), `explain's ${kind} namespace of the container`);
+          assertEqual(m[2], nsLink('self', kind), `explain's ${kind} namespace of the host`);
+          assertEqual(m[3], '≠ its own', `explain's verdict on the ${kind} namespace`);
+        }
+      },
+    },
+    {
       name: '--pid/--ipc/--uts/--network host keep exactly that namespace of the host',
       hint: 'planNamespaces in lib/container/namespaces.ts: "host" means no entry for that kind in config.json’s linux.namespaces',
       async run(ctx) {

@@ -4,6 +4,7 @@
 //   docs/<name>.md             →  site/docs/<name>.html  (and docs/*.svg copied beside them)
 //   README.md (when present)   →  site/README.html
 //   the stages in order        →  site/index.html
+//   each page's `code` link    →  /code/, the code browser that `--serve` adds (docs/serve.ts)
 //
 // Code anchors (`<<< lib/file.ts#region`) are expanded first (docs/anchors.ts); one that names a
 // missing file or region fails the build with exit status 1 and a line per broken anchor, e.g.
@@ -14,7 +15,8 @@
 // also fails on an anchor embedded twice, an oversized region, a link to a missing file or heading,
 // and a quoted section title no heading has (docs/references.ts).
 //
-// Usage: node dist/docs/build.js [--root DIR] [--out DIR] [--write]
+// Usage: node dist/docs/build.js [--root DIR] [--out DIR] [--write] [--serve [--port N]]
+//        (npm run docs -- --serve: build, then serve on http://localhost:8000/, docs/serve.ts)
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,6 +39,8 @@ import { loadExercises, whereTaught } from '../scripts/learn/tree.js';
 import { updateExcerptFiles } from './excerpts.js';
 import { manifestGoals, withGoals } from './goals.js';
 import { checkReferences, oversizedWarnings } from './references.js';
+import { checkDiagrams } from './diagrams.js';
+import { DOCS_PORT, serveSite } from './serve.js';
 
 export { checkAnchors } from './anchors.js';
 
@@ -56,6 +60,7 @@ const CSS = `
   blockquote { margin: 0; padding: 0 1rem; color: #57606a; border-left: .25rem solid #d0d7de; }
   ol.stages li { margin: .3rem 0; } .muted { color: #57606a; }
   div.goals { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0 1rem; }
+  img { max-width: 100%; height: auto; }
 `;
 
 interface Page {
@@ -110,7 +115,7 @@ function layout(page: Page, body: string, nav: { prev?: Page; next?: Page }): st
 <style>${CSS}</style>
 </head>
 <body>
-<nav><a href="${up}/index.html"><strong>minidock</strong></a>${prev}<span class="spacer"></span>${next}</nav>
+<nav><a href="${up}/index.html"><strong>minidock</strong></a><a href="${up}/code/">code</a>${prev}<span class="spacer"></span>${next}</nav>
 <main>
 ${body}
 </main>
@@ -165,6 +170,8 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
   const readme = sources.readme ? load(sources.readme, 'README.html', 'README') : undefined;
   errors.push(...checkReferences(rootDir, raws, where));
   for (const w of oversizedWarnings(rootDir, raws)) console.error(formatAnchorError(w).replace('docs: ', 'docs: warning: '));
+  // the pictures: well-formed, each one shown, each one shown exists (docs/diagrams.ts)
+  errors.push(...checkDiagrams(rootDir, [...sources.stages, ...sources.docs, ...(sources.readme ? [sources.readme] : [])]));
   if (errors.length) return { pages: [], errors };
   // a chapter opens with its manifest's goals
   for (const page of stages) page.markdown = withGoals(page.markdown, manifestGoals(read(path.posix.join(path.posix.dirname(page.src), 'manifest.json'))));
@@ -210,8 +217,13 @@ function findRoot(from: string): string {
   }
 }
 
-function main(): void {
-  const { values } = parseArgs({ options: { root: { type: 'string' }, out: { type: 'string' }, write: { type: 'boolean' } } });
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      root: { type: 'string' }, out: { type: 'string' }, write: { type: 'boolean' },
+      serve: { type: 'boolean' }, port: { type: 'string' },
+    },
+  });
   const rootDir = path.resolve(values.root ?? findRoot(path.dirname(fileURLToPath(import.meta.url))));
   const outDir = path.resolve(values.out ?? path.join(rootDir, 'site'));
   if (values.write) writeExcerpts(rootDir);
@@ -221,13 +233,19 @@ function main(): void {
     process.exit(1);
   }
   console.log(`docs: ${pages.length} pages → ${path.relative(process.cwd(), outDir) || '.'}/index.html`);
+  // --serve [--port N]: then serve what was built, the code beside it (docs/serve.ts)
+  if (values.serve) {
+    const port = Number(values.port ?? DOCS_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${JSON.stringify(values.port)}`);
+    const server = await serveSite(outDir, rootDir, port);
+    const address = server.address();
+    console.log(`docs: serving on http://localhost:${typeof address === 'object' && address ? address.port : port}/ (Ctrl-C stops)`);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  try {
-    main();
-  } catch (e) {
+  main().catch((e) => {
     console.error(`minidock: docs: ${(e as Error).message}`);
     process.exit(1);
-  }
+  });
 }
