@@ -62,6 +62,12 @@ function makeBundle(work: string): { bundle: string; rootfs: string } {
   spec.process.terminal = false;
   spec.process.args = ['true'];
   spec.root.readonly = false;
+  // Two things of runc's default spec that minidock-runtime does not do as runc does yet: runc
+  // adds the standard devices (/dev/null …) to a deny-all device cgroup, ours denies their mknod;
+  // ambient capabilities without inheritable ones are refused (EPERM). Both runtimes get the
+  // same bundle without them.
+  delete spec.linux.resources.devices;
+  delete spec.process.capabilities.ambient;
   writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
   return { bundle, rootfs };
 }
@@ -72,6 +78,9 @@ interface Result {
   mean: number;
   stddev: number;
   median: number;
+  /** CPU seconds, mean per run: what the command costs, even when other work shares the CPUs */
+  user: number;
+  system: number;
 }
 
 /** All the start-up commands in one hyperfine run; the results in the order given. */
@@ -91,6 +100,32 @@ function timeStartups(bundle: string, rootfs: string, work: string): Result[] {
   if (r.status !== 0) process.exit(1);
   return JSON.parse(readFileSync(json, 'utf8')).results as Result[];
 }
+
+// #region phases
+/**
+ * Where the time of one `run --rm` goes: MINIDOCK_TRACE=phases prints one line per phase
+ * ("[cli] phase   12.3 ms  name"); the median of each over `runs` runs.
+ */
+function phases(args: string[], runs = 7): [string, number][] {
+  const seen = new Map<string, number[]>();
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(minidock, args, { encoding: 'utf8', env: { ...process.env, MINIDOCK_TRACE: 'phases' } });
+    for (const m of r.stderr.replace(/\x1b\[[0-9;]*m/g, '').matchAll(/^\[(\w+)\] phase\s+([\d.]+) ms\s+(.*)$/gm)) {
+      const name = `${m[1]}: ${m[3]}`;
+      seen.set(name, [...(seen.get(name) ?? []), Number(m[2])]);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return [...seen].map(([name, xs]) => [name, median(xs)]);
+}
+
+function printPhases(title: string, args: string[]): void {
+  const rows = phases(args);
+  console.log(`\n${title} (MINIDOCK_TRACE=phases, median of 7)`);
+  for (const [name, ms] of rows) console.log(`  ${ms.toFixed(1).padStart(7)} ms  ${name}`);
+  console.log(`  ${rows.reduce((s, [, ms]) => s + ms, 0).toFixed(1).padStart(7)} ms  in all`);
+}
+// #endregion
 
 // #region detached
 /** The host memory of one container, from /proc: its shim (Node) and its PID 1 (the command). */
@@ -145,11 +180,19 @@ try {
   const { bundle, rootfs } = makeBundle(work);
   const results = timeStartups(bundle, rootfs, work);
   const runc = results.find((x) => x.command === 'runc run')!;
-  console.log('\ncommand                          mean ± σ        median   / runc');
+  // wall time is what a user waits; CPU time (user + system) is what the start-up costs, and
+  // stays meaningful when other work shares the machine's cores
+  const cpu = (x: Result) => x.user + x.system;
+  console.log('\ncommand                          wall: mean ± σ   median   / runc   CPU: user+sys  / runc');
   for (const x of results) {
     const ms = (v: number) => `${(v * 1000).toFixed(0)} ms`;
-    console.log(`${x.command.padEnd(32)} ${`${ms(x.mean)} ± ${(x.stddev * 1000).toFixed(0)}`.padEnd(15)} ${ms(x.median).padEnd(8)} ${(x.mean / runc.mean).toFixed(1)}×`);
+    console.log(
+      `${x.command.padEnd(32)} ${`${ms(x.mean)} ± ${(x.stddev * 1000).toFixed(0)}`.padEnd(16)} ${ms(x.median).padEnd(8)} ${`${(x.mean / runc.mean).toFixed(1)}×`.padEnd(8)} ` +
+        `${ms(cpu(x)).padEnd(14)} ${(cpu(x) / cpu(runc)).toFixed(1)}×`,
+    );
   }
+  printPhases('minidock run --rm busybox true', ['run', '--rm', 'busybox', 'true']);
+  printPhases('minidock run --rm --network none busybox true', ['run', '--rm', '--network', 'none', 'busybox', 'true']);
   console.log('');
   await detached(false);
   await detached(true);
