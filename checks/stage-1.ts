@@ -221,6 +221,24 @@ export const stage: Stage = {
       },
     },
     {
+      name: 'inside, /dev is the container’s own: null, zero, full, random, urandom and tty are the right character devices, usable by anyone (0666)',
+      hint: 'init makes the default devices in a fresh /dev tmpfs with mknod, under umask 0 (lib/runtime/rootfs.ts createDevices); a 0644 /dev/null cannot be written by a non-root user',
+      async run(ctx) {
+        const want: Record<string, string> = { null: '1,3', zero: '1,5', full: '1,7', random: '1,8', urandom: '1,9', tty: '5,0' };
+        const out = await inside(ctx, `for d in ${Object.keys(want).join(' ')}; do stat -c "%n %F %a %t,%T" /dev/$d 2>&1; done; grep " /dev " /proc/self/mountinfo`);
+        const lines = out.trim().split('\n');
+        for (const [name, dev] of Object.entries(want)) {
+          const line = lines.find((l) => l.startsWith(`/dev/${name} `) || l.includes(`'/dev/${name}'`)) ?? '(nothing)';
+          const [, kind, mode, numbers] = /^\S+ (.+) (\d+) ([0-9a-f]+,[0-9a-f]+)$/.exec(line) ?? [];
+          assertEqual(kind, 'character special file', `/dev/${name}'s type (stat said "${line}")`);
+          assertEqual(mode, '666', `/dev/${name}'s mode`);
+          // stat prints major,minor in hex
+          assertEqual(numbers.split(',').map((h) => parseInt(h, 16)).join(','), dev, `/dev/${name}'s major,minor`);
+        }
+        assert(lines.some((l) => l.split(' ')[4] === '/dev' && l.split(' - ')[1]?.startsWith('tmpfs ')), 'the container’s /dev is not a tmpfs of its own (the host’s /dev would hand it every disk)');
+      },
+    },
+    {
       name: 'a System V message queue made on the host is invisible inside (and visible with --ipc host)',
       hint: 'the IPC namespace: CLONE_NEWIPC; compare /proc/sysvipc/msg on the host and inside',
       async run(ctx) {
