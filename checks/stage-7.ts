@@ -5,7 +5,7 @@
 
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cpuUsageUs } from './cgroupfs.js';
+import { cgroupDir, cpuUsageUs, readCg } from './cgroupfs.js';
 import { assert, assertEqual, assertFailures, engine, exec, hostMountinfo, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
 import { cgroupDirs, makeBundle, runtimeBin, startContainerd, stopContainerd } from './runtime.js';
 
@@ -99,6 +99,18 @@ export const stage: Stage = {
           { argv: ['exec', name, '/etc'], code: 126, says: /is a directory|permission denied/ },
           { argv: ['exec', stopped, 'true'], code: 1, says: /container [0-9a-f]{64} is not running/ },
         ]);
+      },
+    },
+    {
+      name: 'exec works under --pids-limit 8: exec-enter’s Node threads (counted in the container’s pids limit) fit beside PID 1',
+      hint: 'lib/runtime/exec.ts FEW_THREADS: node --v8-pool-size=1 with UV_THREADPOOL_SIZE=1 (5 threads, not 11); without them node aborts in pthread_create',
+      async run(ctx) {
+        const name = ctx.name('pids8');
+        const { pid } = await startDetached(ctx, name, ['sleep', '600'], [...NONE, '--pids-limit', '8']);
+        assertEqual(readCg(cgroupDir(pid, 'pids'), 'pids.max'), '8', 'pids.max of the container');
+        const r = await md(ctx, ['exec', name, 'sh', '-c', 'echo in $(echo a subshell) && exit 4']);
+        assertEqual(r.code, 4, `exec under --pids-limit 8: exit status${r.code === 4 ? '' : ` (it said "${r.stderr.trim().split('\n').pop()}")`}`);
+        assertEqual(r.stdout, 'in a subshell\n', 'what the exec’d shell printed (it forks a subshell, also within the limit)');
       },
     },
     {

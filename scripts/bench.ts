@@ -1,7 +1,8 @@
 // npm run bench: how long does `minidock run --rm busybox true` take, next to runc on the same
 // root filesystem, measured by hyperfine in one run (so both see the same machine state).
 // Prints the ratio. Results go in the README ("Benchmarks"); they are numbers, not tests.
-// `npm run bench -- import` runs scripts/bench-import.ts (import of a 100k-file layer vs tar -x).
+// `npm run bench -- import` runs scripts/bench-import.ts (import of a 100k-file layer vs tar -x),
+// `npm run bench -- exec` scripts/bench-exec.ts (exec-enter's threads and start-up).
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,12 @@ function need(cmd: string, pkg: string): void {
 // `npm run bench -- import` measures `minidock import` of a 100k-file layer instead.
 if (process.argv[2] === 'import') {
   await import('./bench-import.js');
+  process.exit(0);
+}
+
+// `npm run bench -- exec`: exec-enter's threads and start-up, a whole exec (stage 7).
+if (process.argv[2] === 'exec') {
+  await import('./bench-exec.js');
   process.exit(0);
 }
 

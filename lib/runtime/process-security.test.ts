@@ -54,4 +54,11 @@ describe('signals ignored by Node go back to default before execve', () => {
     defaultIgnoredSignals(sys);
     expect(sys.calls).toEqual([{ op: 'ignoredSignals', args: [] }, { op: 'resetSignal', args: [13] }, { op: 'resetSignal', args: [25] }]);
   });
+
+  it('leaves glibc’s reserved 32 and 33 alone (signal(3) refuses them: EINVAL)', () => {
+    const sys = new RecordingSys();
+    sys.ignored = [13, 32, 33];
+    defaultIgnoredSignals(sys);
+    expect(sys.calls).toEqual([{ op: 'ignoredSignals', args: [] }, { op: 'resetSignal', args: [13] }]);
+  });
 });

@@ -82,8 +82,12 @@ function writeOomScoreAdj(value: number): void {
  * resets them.
  */
 export function defaultIgnoredSignals(sys: Sys): void {
-  for (const sig of sys.ignoredSignals()) sys.resetSignal(sig);
+  // 32 and 33 are glibc's own (its threads' cancel and setxid signals): signal(3) refuses them
+  // with EINVAL, so one a parent left ignored (hyperfine does) stays as it is.
+  for (const sig of sys.ignoredSignals()) if (!GLIBC_RESERVED.includes(sig)) sys.resetSignal(sig);
 }
+
+const GLIBC_RESERVED = [32, 33];
 
 /**
  * The filter, as the very last step before execve (with no_new_privs): every system call init
