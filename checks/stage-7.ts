@@ -3,7 +3,7 @@
 // Observed from the host (/proc/<pid>/ns, /proc/<pid>/cgroup, cgroupfs, the log file). See
 // stages/07-exec/README.md. Black-box: never imports lib/.
 
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cgroupDir, cpuUsageUs, readCg } from './cgroupfs.js';
 import { assert, assertEqual, assertFailures, engine, exec, hostMountinfo, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
@@ -200,6 +200,39 @@ export const stage: Stage = {
         assertEqual(entries.map((e) => `${e.stream}:${e.log}`), ['stdout:o1\n', 'stderr:e1\n', 'stdout:o2\n', 'stderr:e2\n', 'stdout:last\n'], 'the entries, in order');
         assert(entries.every((e) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(e.time)), 'every time is RFC 3339 in UTC');
         assert(entries.some((e) => /\.\d{7,9}Z$/.test(e.time)), 'no time has more than microsecond digits: docker writes nanoseconds');
+      },
+    },
+    {
+      name: 'logs rotate with --log-opt max-size/max-file: at most max-file files, none past max-size by more than one entry; logs, --tail and -f read across them in order',
+      hint: 'lib/container/logrotate.ts (parseHumanSize: decimal, rotationOf, rotate, logWriter in the shim), lib/container/logs.ts readLog / readSince (the renamed file by its inode)',
+      async run(ctx) {
+        const name = ctx.name('rotate');
+        await mdOk(ctx, ['run', '-d', '--name', name, ...NONE, '--log-opt', 'max-size=10k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', 'seq 2000 | sed "s/^/line /"']);
+        assertEqual((await mdOk(ctx, ['wait', name], { timeoutMs: 20_000 })).trim(), '0', 'exit status of the printing container');
+        const file = (await mdOk(ctx, ['inspect', '-f', '{{.LogPath}}', name])).trim();
+        const base = path.basename(file);
+        const files = readdirSync(path.dirname(file)).filter((f) => f.startsWith(base)).sort();
+        assertEqual(files, [base, `${base}.1`, `${base}.2`], 'the log files after 2000 lines with max-size=10k, max-file=3');
+        const longest = Math.max(...files.flatMap((f) => readFileSync(path.join(path.dirname(file), f), 'utf8').split('\n').map((l) => l.length + 1)));
+        for (const f of files) {
+          const size = statSync(path.join(path.dirname(file), f)).size;
+          assert(size <= 10_000 + longest, `${f} is ${size} bytes: more than max-size (10k = 10000 bytes, docker’s decimal units) plus one entry`);
+        }
+        const numbers = (text: string) => text.trim().split('\n').map((l) => Number(l.replace('line ', '')));
+        const shown = numbers(await mdOk(ctx, ['logs', name]));
+        assertEqual(shown[shown.length - 1], 2000, 'the last line logs shows');
+        assertEqual(shown, shown.map((_, i) => 2001 - shown.length + i), 'logs: the kept lines, oldest file first, with no gap');
+        assert(shown.length > 20_000 / longest, `logs shows ${shown.length} lines: fewer than the two rotated files alone hold`);
+        assertEqual(numbers(await mdOk(ctx, ['logs', '--tail', '3', name])), [1998, 1999, 2000], '--tail 3');
+        // -f while the files rotate under it (about 27 entries per 2k file, ten rotations)
+        const slow = ctx.name('rotatef');
+        await mdOk(ctx, ['run', '-d', '--name', slow, ...NONE, '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c', 'for i in $(seq 300); do echo "line $i"; [ $((i % 10)) = 0 ] && sleep 0.05; done; true']);
+        const followed = await md(ctx, ['logs', '-f', slow], { timeoutMs: 20_000 });
+        assertEqual(followed.code, 0, `logs -f exit status${followed.code === 0 ? '' : `; it said "${followed.stderr.trim()}"`}`);
+        const got = numbers(followed.stdout);
+        assertEqual(got[got.length - 1], 300, 'the last line logs -f shows');
+        assertEqual(got, got.map((_, i) => 301 - got.length + i), 'logs -f across rotations: every line once, in order');
+        assert(got.length >= 150, `logs -f showed only ${got.length} lines of 300: it did not follow the rotations`);
       },
     },
     {
