@@ -364,6 +364,35 @@ export const stage: Stage = {
       },
     },
     {
+      name: 'ps --filter and --format: status, label, name, exited; same key OR, different keys AND; a status filter lists stopped containers without -a',
+      hint: 'lib/container/psfilter.ts (parseFilters, matchesFilters, impliesAll), lib/cli/ps.ts selectContainers and the table format',
+      async run(ctx) {
+        const mark = `mdcheck=${process.pid}`; // this check's containers only, whatever else the store holds
+        const created = ctx.name('pscreated');
+        const running = ctx.name('psrunning');
+        const exited = ctx.name('psexited');
+        await mdOk(ctx, ['create', '--name', created, ...NONE, '--label', mark, 'busybox', 'true']);
+        await mdOk(ctx, ['run', '-d', '--name', running, ...NONE, '--label', mark, '--label', 'tier=front', 'busybox', 'sleep', '600']);
+        const r = await md(ctx, ['run', '--name', exited, ...NONE, '--label', mark, 'busybox', 'sh', '-c', 'exit 3']);
+        assertEqual(r.code, 3, 'exit status of the container that exits 3');
+        const ps = async (...args: string[]) => (await mdOk(ctx, ['ps', '--filter', `label=${mark}`, ...args, '--format', '{{.Names}} {{.State}}'])).trim().split('\n').filter(Boolean);
+        assertEqual(await ps(), [`${running} running`], 'ps (no -a): the running one');
+        assertEqual(await ps('-a'), [`${exited} exited`, `${running} running`, `${created} created`], 'ps -a: all three, newest first');
+        assertEqual(await ps('--filter', 'status=exited'), [`${exited} exited`], 'status=exited (without -a)');
+        assertEqual(await ps('--filter', 'status=exited', '--filter', 'status=created'), [`${exited} exited`, `${created} created`], 'status=exited OR status=created');
+        assertEqual(await ps('--filter', 'status=running', '--filter', 'label=tier=front'), [`${running} running`], 'status=running AND label=tier=front');
+        assertEqual(await ps('--filter', 'status=created', '--filter', 'label=tier=front'), [], 'status=created AND label=tier=front');
+        assertEqual(await ps('-a', '--filter', 'exited=3'), [`${exited} exited`], 'exited=3');
+        assertEqual(await ps('-a', '--filter', `name=^/?${running}$`), [`${running} running`], 'name= as a regular expression');
+        const q = (await mdOk(ctx, ['ps', '-aq', '--filter', `label=${mark}`])).trim().split('\n');
+        assert(q.length === 3 && q.every((id) => /^[0-9a-f]{12}$/.test(id)), `ps -aq: three short IDs, got ${JSON.stringify(q)}`);
+        const tableOut = (await mdOk(ctx, ['ps', '-a', '--filter', `label=${mark}`, '--filter', 'status=created', '--format', 'table {{.Names}}\\t{{.State}}'])).split('\n');
+        assert(/^NAMES\s+STATE$/.test(tableOut[0]), `the header of --format 'table {{.Names}}\\t{{.State}}': ${JSON.stringify(tableOut[0])}`);
+        assert(new RegExp(`^${created}\\s+created$`).test(tableOut[1]), `the row of --format table: ${JSON.stringify(tableOut[1])}`);
+        await assertFailures(ctx, [{ argv: ['ps', '--filter', 'status=sleeping'], code: 1, says: /invalid filter 'status=sleeping'/ }]);
+      },
+    },
+    {
       name: 'after exec, stop and rm nothing is left: no process of the container, no mount, cgroup, runtime state or bundle',
       hint: 'PID 1’s death kills its PID namespace (exec’d processes too); lib/container/remove.ts cleanUp; lib/runtime/container.ts remove',
       async run(ctx) {

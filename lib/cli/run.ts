@@ -28,6 +28,7 @@ const OPTIONS = {
   init: { type: 'boolean' },
   restart: { type: 'string' },
   'log-opt': { type: 'string', multiple: true },
+  label: { type: 'string', short: 'l', multiple: true },
   'stop-signal': { type: 'string' },
   'stop-timeout': { type: 'string' },
   name: { type: 'string' },
@@ -213,6 +214,7 @@ export async function createFromArgs(argv: string[]): Promise<{ req: RunRequest;
     stage,
     volumes,
     bindPoints,
+    labels: Object.fromEntries((req.values.label ?? []).map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, '']))),
     ...stopFlags(req.values),
   });
   return { req, c };
