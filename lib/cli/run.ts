@@ -214,7 +214,7 @@ export async function createFromArgs(argv: string[]): Promise<{ req: RunRequest;
     stage,
     volumes,
     bindPoints,
-    labels: Object.fromEntries((req.values.label ?? []).map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, '']))),
+    labels: parseLabels(req.values.label ?? []),
     ...stopFlags(req.values),
   });
   return { req, c };
@@ -231,6 +231,14 @@ export default async function run(argv: string[]): Promise<number> {
     return 0;
   }
   return runContainer(p, c.ID, { output: 'terminal', stdin: !!req.values.interactive });
+}
+
+/** -l, --label KEY=VALUE, repeated; a bare KEY is a label with an empty value, as docker keeps it. */
+function parseLabels(flags: readonly string[]): Record<string, string> {
+  return Object.fromEntries(flags.map((l) => {
+    const at = l.indexOf('=');
+    return at < 0 ? [l, ''] : [l.slice(0, at), l.slice(at + 1)];
+  }));
 }
 
 /** --stop-signal and --stop-timeout, checked (stage 7). */
