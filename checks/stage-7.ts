@@ -3,9 +3,9 @@
 // Observed from the host (/proc/<pid>/ns, /proc/<pid>/cgroup, cgroupfs, the log file). See
 // stages/07-exec/README.md. Black-box: never imports lib/.
 
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cpuUsageUs } from './cgroupfs.js';
+import { cgroupDir, cpuUsageUs, readCg } from './cgroupfs.js';
 import { assert, assertEqual, assertFailures, engine, exec, hostMountinfo, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
 import { cgroupDirs, makeBundle, runtimeBin, startContainerd, stopContainerd } from './runtime.js';
 
@@ -102,6 +102,18 @@ export const stage: Stage = {
       },
     },
     {
+      name: 'exec works under --pids-limit 8: exec-enter’s Node threads (counted in the container’s pids limit) fit beside PID 1',
+      hint: 'lib/runtime/exec.ts FEW_THREADS: node --v8-pool-size=1 with UV_THREADPOOL_SIZE=1 (5 threads, not 11); without them node aborts in pthread_create',
+      async run(ctx) {
+        const name = ctx.name('pids8');
+        const { pid } = await startDetached(ctx, name, ['sleep', '600'], [...NONE, '--pids-limit', '8']);
+        assertEqual(readCg(cgroupDir(pid, 'pids'), 'pids.max'), '8', 'pids.max of the container');
+        const r = await md(ctx, ['exec', name, 'sh', '-c', 'echo in $(echo a subshell) && exit 4']);
+        assertEqual(r.code, 4, `exec under --pids-limit 8: exit status${r.code === 4 ? '' : ` (it said "${r.stderr.trim().split('\n').pop()}")`}`);
+        assertEqual(r.stdout, 'in a subshell\n', 'what the exec’d shell printed (it forks a subshell, also within the limit)');
+      },
+    },
+    {
       name: 'PID 1 and an exec’d process start with no ignored signal (SigIgn 0): Node’s ignored SIGPIPE does not leak into the container',
       hint: 'an ignored signal survives execve: init and exec-enter reset them just before execve (lib/runtime/process-security.ts defaultIgnoredSignals, Sys.resetSignal)',
       async run(ctx) {
@@ -188,6 +200,39 @@ export const stage: Stage = {
         assertEqual(entries.map((e) => `${e.stream}:${e.log}`), ['stdout:o1\n', 'stderr:e1\n', 'stdout:o2\n', 'stderr:e2\n', 'stdout:last\n'], 'the entries, in order');
         assert(entries.every((e) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(e.time)), 'every time is RFC 3339 in UTC');
         assert(entries.some((e) => /\.\d{7,9}Z$/.test(e.time)), 'no time has more than microsecond digits: docker writes nanoseconds');
+      },
+    },
+    {
+      name: 'logs rotate with --log-opt max-size/max-file: at most max-file files, none past max-size by more than one entry; logs, --tail and -f read across them in order',
+      hint: 'lib/container/logrotate.ts (parseHumanSize: decimal, rotationOf, rotate, logWriter in the shim), lib/container/logs.ts readLog / readSince (the renamed file by its inode)',
+      async run(ctx) {
+        const name = ctx.name('rotate');
+        await mdOk(ctx, ['run', '-d', '--name', name, ...NONE, '--log-opt', 'max-size=10k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', 'seq 2000 | sed "s/^/line /"']);
+        assertEqual((await mdOk(ctx, ['wait', name], { timeoutMs: 20_000 })).trim(), '0', 'exit status of the printing container');
+        const file = (await mdOk(ctx, ['inspect', '-f', '{{.LogPath}}', name])).trim();
+        const base = path.basename(file);
+        const files = readdirSync(path.dirname(file)).filter((f) => f.startsWith(base)).sort();
+        assertEqual(files, [base, `${base}.1`, `${base}.2`], 'the log files after 2000 lines with max-size=10k, max-file=3');
+        const longest = Math.max(...files.flatMap((f) => readFileSync(path.join(path.dirname(file), f), 'utf8').split('\n').map((l) => l.length + 1)));
+        for (const f of files) {
+          const size = statSync(path.join(path.dirname(file), f)).size;
+          assert(size <= 10_000 + longest, `${f} is ${size} bytes: more than max-size (10k = 10000 bytes, docker’s decimal units) plus one entry`);
+        }
+        const numbers = (text: string) => text.trim().split('\n').map((l) => Number(l.replace('line ', '')));
+        const shown = numbers(await mdOk(ctx, ['logs', name]));
+        assertEqual(shown[shown.length - 1], 2000, 'the last line logs shows');
+        assertEqual(shown, shown.map((_, i) => 2001 - shown.length + i), 'logs: the kept lines, oldest file first, with no gap');
+        assert(shown.length > 20_000 / longest, `logs shows ${shown.length} lines: fewer than the two rotated files alone hold`);
+        assertEqual(numbers(await mdOk(ctx, ['logs', '--tail', '3', name])), [1998, 1999, 2000], '--tail 3');
+        // -f while the files rotate under it (about 27 entries per 2k file, ten rotations)
+        const slow = ctx.name('rotatef');
+        await mdOk(ctx, ['run', '-d', '--name', slow, ...NONE, '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c', 'for i in $(seq 300); do echo "line $i"; [ $((i % 10)) = 0 ] && sleep 0.05; done; true']);
+        const followed = await md(ctx, ['logs', '-f', slow], { timeoutMs: 20_000 });
+        assertEqual(followed.code, 0, `logs -f exit status${followed.code === 0 ? '' : `; it said "${followed.stderr.trim()}"`}`);
+        const got = numbers(followed.stdout);
+        assertEqual(got[got.length - 1], 300, 'the last line logs -f shows');
+        assertEqual(got, got.map((_, i) => 301 - got.length + i), 'logs -f across rotations: every line once, in order');
+        assert(got.length >= 150, `logs -f showed only ${got.length} lines of 300: it did not follow the rotations`);
       },
     },
     {
@@ -316,6 +361,35 @@ export const stage: Stage = {
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
+      },
+    },
+    {
+      name: 'ps --filter and --format: status, label, name, exited; same key OR, different keys AND; a status filter lists stopped containers without -a',
+      hint: 'lib/container/psfilter.ts (parseFilters, matchesFilters, impliesAll), lib/cli/ps.ts selectContainers and the table format',
+      async run(ctx) {
+        const mark = `mdcheck=${process.pid}`; // this check's containers only, whatever else the store holds
+        const created = ctx.name('pscreated');
+        const running = ctx.name('psrunning');
+        const exited = ctx.name('psexited');
+        await mdOk(ctx, ['create', '--name', created, ...NONE, '--label', mark, 'busybox', 'true']);
+        await mdOk(ctx, ['run', '-d', '--name', running, ...NONE, '--label', mark, '--label', 'tier=front', 'busybox', 'sleep', '600']);
+        const r = await md(ctx, ['run', '--name', exited, ...NONE, '--label', mark, 'busybox', 'sh', '-c', 'exit 3']);
+        assertEqual(r.code, 3, 'exit status of the container that exits 3');
+        const ps = async (...args: string[]) => (await mdOk(ctx, ['ps', '--filter', `label=${mark}`, ...args, '--format', '{{.Names}} {{.State}}'])).trim().split('\n').filter(Boolean);
+        assertEqual(await ps(), [`${running} running`], 'ps (no -a): the running one');
+        assertEqual(await ps('-a'), [`${exited} exited`, `${running} running`, `${created} created`], 'ps -a: all three, newest first');
+        assertEqual(await ps('--filter', 'status=exited'), [`${exited} exited`], 'status=exited (without -a)');
+        assertEqual(await ps('--filter', 'status=exited', '--filter', 'status=created'), [`${exited} exited`, `${created} created`], 'status=exited OR status=created');
+        assertEqual(await ps('--filter', 'status=running', '--filter', 'label=tier=front'), [`${running} running`], 'status=running AND label=tier=front');
+        assertEqual(await ps('--filter', 'status=created', '--filter', 'label=tier=front'), [], 'status=created AND label=tier=front');
+        assertEqual(await ps('-a', '--filter', 'exited=3'), [`${exited} exited`], 'exited=3');
+        assertEqual(await ps('-a', '--filter', `name=^/?${running}$`), [`${running} running`], 'name= as a regular expression');
+        const q = (await mdOk(ctx, ['ps', '-aq', '--filter', `label=${mark}`])).trim().split('\n');
+        assert(q.length === 3 && q.every((id) => /^[0-9a-f]{12}$/.test(id)), `ps -aq: three short IDs, got ${JSON.stringify(q)}`);
+        const tableOut = (await mdOk(ctx, ['ps', '-a', '--filter', `label=${mark}`, '--filter', 'status=created', '--format', 'table {{.Names}}\\t{{.State}}'])).split('\n');
+        assert(/^NAMES\s+STATE$/.test(tableOut[0]), `the header of --format 'table {{.Names}}\\t{{.State}}': ${JSON.stringify(tableOut[0])}`);
+        assert(new RegExp(`^${created}\\s+created$`).test(tableOut[1]), `the row of --format table: ${JSON.stringify(tableOut[1])}`);
+        await assertFailures(ctx, [{ argv: ['ps', '--filter', 'status=sleeping'], code: 1, says: /invalid filter 'status=sleeping'/ }]);
       },
     },
     {

@@ -13,7 +13,8 @@
 //   unshare (floor)     unshare(1) + chroot(1): the namespaces and nothing else
 //   docker              `docker run --rm --network none busybox true`, only if a daemon answers
 //
-// `npm run bench -- import` runs scripts/bench-import.ts (import of a 100k-file layer vs tar -x).
+// `npm run bench -- import` runs scripts/bench-import.ts (import of a 100k-file layer vs tar -x),
+// `npm run bench -- exec` scripts/bench-exec.ts (exec-enter's threads and start-up).
 // Set BENCH_RUNS (default 20) for more or fewer runs per command.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -38,6 +39,12 @@ function need(cmd: string, pkg: string): void {
 // `npm run bench -- import` measures `minidock import` of a 100k-file layer instead.
 if (process.argv[2] === 'import') {
   await import('./bench-import.js');
+  process.exit(0);
+}
+
+// `npm run bench -- exec`: exec-enter's threads and start-up, a whole exec (stage 7).
+if (process.argv[2] === 'exec') {
+  await import('./bench-exec.js');
   process.exit(0);
 }
 

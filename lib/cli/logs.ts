@@ -4,7 +4,7 @@
 
 import { writeSync } from 'node:fs';
 import { ArgumentsError } from '../errors.js';
-import { followLog, formatTime, parseSince, parseTail, parseTime, readEntries, selectEntries, type LogEntry } from '../container/logs.js';
+import { followLog, formatTime, parseSince, parseTail, parseTime, readLog, selectEntries, type LogEntry } from '../container/logs.js';
 import { findContainer, initAlive } from '../container/state.js';
 import { paths } from '../paths.js';
 import { parseFlags } from './args.js';
@@ -33,7 +33,7 @@ export default async function logs(argv: string[]): Promise<number> {
     const prefix = values.timestamps ? formatTime(parseTime(e.time), true) + ' ' : '';
     writeSync(e.stream === 'stdout' ? 1 : 2, prefix + e.log);
   };
-  const { entries, offset } = readEntries(c.LogPath);
+  const { entries, position } = readLog(c.LogPath); // the rotated files too (--log-opt max-file)
   selectEntries(entries, filter).forEach(show);
   if (values.follow) {
     const running = () => {
@@ -44,7 +44,7 @@ export default async function logs(argv: string[]): Promise<number> {
         return false; // removed
       }
     };
-    await followLog(c.LogPath, offset, running, show, filter.until);
+    await followLog(c.LogPath, position, running, show, filter.until);
   }
   return 0;
 }

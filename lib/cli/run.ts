@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { ArgumentsError, EngineError, UsageError } from '../errors.js';
 import { signalNumber } from '../container/lifecycle.js';
 import { parseRestartPolicy } from '../container/restart.js';
+import { logConfigFrom } from '../container/logrotate.js';
 import { RESOURCE_FLAG_OPTIONS, parseResources, type ResourceFlags } from '../container/resources.js';
 import { createContainer, parseEnv } from '../container/create.js';
 import { runContainer } from '../container/monitor.js';
@@ -26,6 +27,8 @@ const OPTIONS = {
   rm: { type: 'boolean' },
   init: { type: 'boolean' },
   restart: { type: 'string' },
+  'log-opt': { type: 'string', multiple: true },
+  label: { type: 'string', short: 'l', multiple: true },
   'stop-signal': { type: 'string' },
   'stop-timeout': { type: 'string' },
   name: { type: 'string' },
@@ -101,6 +104,7 @@ function requireStages(values: RunRequest['values'], stage: number): void {
   if ((values['stop-signal'] !== undefined || values['stop-timeout'] !== undefined) && stage < 7) throw new EngineError(`--stop-signal/--stop-timeout need stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   if (values.restart !== undefined && stage < 7) throw new EngineError(`--restart needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   if (values.restart !== undefined && values.restart !== 'no' && values.rm) throw new EngineError('conflicting options: cannot specify both --restart and --rm');
+  if (values['log-opt'] !== undefined && stage < 7) throw new EngineError(`--log-opt needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   if (values.init && stage < 7) throw new EngineError(`--init needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   if (volumeFlags.length > 0 && stage < 4) throw new EngineError(`--${volumeFlags[0]} needs stage 4 (volumes); this engine runs at stage ${stage}`);
   const securityFlags = SECURITY_FLAGS.filter((k) => values[k] !== undefined);
@@ -140,6 +144,7 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
     AutoRemove: !!values.rm,
     ...(values.init ? { Init: true } : {}),
     ...(values.restart !== undefined ? { RestartPolicy: parseRestartPolicy(values.restart) } : {}),
+    LogConfig: logConfigFrom(values['log-opt'] ?? []),
     ...modes,
     CgroupnsMode: modes.CgroupnsMode as HostConfig['CgroupnsMode'],
     Memory: r.Memory ?? 0,
@@ -209,6 +214,7 @@ export async function createFromArgs(argv: string[]): Promise<{ req: RunRequest;
     stage,
     volumes,
     bindPoints,
+    labels: parseLabels(req.values.label ?? []),
     ...stopFlags(req.values),
   });
   return { req, c };
@@ -225,6 +231,14 @@ export default async function run(argv: string[]): Promise<number> {
     return 0;
   }
   return runContainer(p, c.ID, { output: 'terminal', stdin: !!req.values.interactive });
+}
+
+/** -l, --label KEY=VALUE, repeated; a bare KEY is a label with an empty value, as docker keeps it. */
+function parseLabels(flags: readonly string[]): Record<string, string> {
+  return Object.fromEntries(flags.map((l) => {
+    const at = l.indexOf('=');
+    return at < 0 ? [l, ''] : [l.slice(0, at), l.slice(at + 1)];
+  }));
 }
 
 /** --stop-signal and --stop-timeout, checked (stage 7). */

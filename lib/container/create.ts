@@ -40,6 +40,8 @@ export interface CreateRequest {
   bindPoints?: MountPoint[];
   /** --expose and -p: ExposedPorts keys, "80/tcp" (stage 5) */
   exposed?: string[];
+  /** -l, --label KEY=VALUE: over the image's labels (Config.Labels; ps --filter label=) */
+  labels?: Record<string, string>;
   /** --stop-signal, --stop-timeout (stage 7) */
   stopSignal?: string;
   stopTimeout?: number;
@@ -101,7 +103,8 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
       Hostname: hostname, Domainname: '', User: req.user ?? (req.stage >= 8 ? imgConfig.User ?? '' : ''),
       AttachStdin: req.stdin, AttachStdout: true, AttachStderr: true, Tty: false, OpenStdin: req.stdin, StdinOnce: req.stdin,
       Env: mergeEnv(imgConfig.Env ?? [], req.env),
-      Cmd: cmd, Image: req.image, WorkingDir: req.workdir ?? imgConfig.WorkingDir ?? '', Entrypoint: entrypoint, Labels: {},
+      Cmd: cmd, Image: req.image, WorkingDir: req.workdir ?? imgConfig.WorkingDir ?? '', Entrypoint: entrypoint,
+      Labels: { ...(imgConfig.Labels ?? {}), ...(req.labels ?? {}) },
       ...exposedPorts(imgConfig, req.exposed ?? []),
       Volumes: volumes.length > 0 ? Object.fromEntries(volumes.map((v) => [v, {}])) : null,
       // stage 7: what `stop` sends (the image's STOPSIGNAL unless --stop-signal) and how long it waits

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { followLog, formatEntry, formatTime, parseEntry, parseSince, parseTail, parseTime, pipeToLog, readEntries, selectEntries, type LogEntry } from './logs.js';
+import { followLog, formatEntry, formatTime, parseEntry, parseSince, parseTail, parseTime, pipeToLog, readEntries, readLog, selectEntries, type LogEntry } from './logs.js';
 
 const T0 = 1_764_547_200_000_000_000n; // 2025-12-01T00:00:00Z in ns
 
@@ -77,7 +77,7 @@ describe('the log file', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'logs-'));
     const file = path.join(dir, 'x-json.log');
     const s = new PassThrough();
-    const done = pipeToLog(s, file, 'stdout');
+    const done = pipeToLog(s, (entry) => appendFileSync(file, entry), 'stdout');
     s.write('one\ntw');
     s.write('o\nthree');
     s.end();
@@ -103,7 +103,7 @@ describe('the log file', () => {
     writeFileSync(file, '');
     const seen: string[] = [];
     let polls = 0;
-    await followLog(file, 0, () => {
+    await followLog(file, readLog(file).position, () => {
       polls++;
       if (polls === 2) appendFileSync(file, formatEntry('last\n', 'stdout', T0));
       return polls < 2;

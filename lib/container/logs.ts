@@ -4,9 +4,10 @@
 // The shim writes it (pipeToLog); `minidock logs` reads it back (readLog, followLog).
 // Stage 7 notes, "logs on disk".
 
-import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { EngineError } from '../errors.js';
+import { logFiles } from './logrotate.js';
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -58,10 +59,13 @@ export function formatEntry(log: string, stream: StreamName, ns: bigint = nowNs(
   return JSON.stringify({ log, stream, time: formatTime(ns) }) + '\n';
 }
 
-/** Copy a stream into the log, one entry per line (a partial last line is flushed at the end). */
-export function pipeToLog(stream: Readable, file: string, name: StreamName): Promise<void> {
+/**
+ * Copy a stream into the log, one entry per line (a partial last line is flushed at the end).
+ * `writeEntry` appends to the live file and rotates it (logrotate.ts logWriter).
+ */
+export function pipeToLog(stream: Readable, writeEntry: (entry: string) => void, name: StreamName): Promise<void> {
   let pending = '';
-  const write = (text: string) => appendFileSync(file, formatEntry(text, name));
+  const write = (text: string) => writeEntry(formatEntry(text, name));
   return new Promise((resolve) => {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -153,15 +157,77 @@ export function readEntries(file: string, offset = 0): { entries: LogEntry[]; of
   // #endregion
 }
 
+/** Where `logs -f` has read to: the live file (by inode, since rotation renames it) and the offset in it. */
+export interface LogPosition {
+  ino: number;
+  offset: number;
+}
+
+// #region log-read-rotated
+/** Every entry of the log, the rotated files first, oldest to newest; and where the live file ends. */
+export function readLog(file: string): { entries: LogEntry[]; position: LogPosition } {
+  for (;;) {
+    const before = inode(file);
+    const entries: LogEntry[] = [];
+    let offset = 0;
+    for (const f of logFiles(file)) {
+      const got = readEntries(f);
+      entries.push(...got.entries);
+      offset = got.offset; // the live file is the last one
+    }
+    // a rotation in between renamed the files under us: read them again
+    if (inode(file) === before) return { entries, position: { ino: before, offset: before === 0 ? 0 : offset } };
+  }
+}
+
 /**
- * logs -f: after the entries already shown, poll the file for new ones until `running()` says
+ * The entries written after `pos`, across rotations: when the live file has another inode, ours
+ * was renamed to <file>.N: the rest of it, then .N-1 … .1 whole, then the new live file. If ours
+ * was dropped meanwhile (more rotations than max-file), what it still held is lost, as with
+ * docker. With max-file=1 the live file keeps its inode and is emptied: read it from the start.
+ */
+export function readSince(file: string, pos: LogPosition): { entries: LogEntry[]; position: LogPosition } {
+  const live = inode(file);
+  if (live === 0) return { entries: [], position: pos }; // between a rotation's rename and the new file
+  if (live === pos.ino) {
+    const offset = statSync(file).size < pos.offset ? 0 : pos.offset; // emptied (max-file=1)
+    const got = readEntries(file, offset);
+    return { entries: got.entries, position: { ino: live, offset: got.offset } };
+  }
+  const files = logFiles(file);
+  const older = files.slice(0, -1);
+  const ours = older.findIndex((f) => inode(f) === pos.ino);
+  const entries: LogEntry[] = [];
+  if (ours >= 0) entries.push(...readEntries(older[ours], pos.offset).entries);
+  for (const f of older.slice(ours + 1)) entries.push(...readEntries(f).entries);
+  const got = readEntries(file);
+  entries.push(...got.entries);
+  // renamed again while we read: nothing of this round counts, the next poll starts over
+  if (inode(file) !== live) return { entries: [], position: pos };
+  return { entries, position: { ino: live, offset: got.offset } };
+}
+// #endregion
+
+/** The inode of a file, 0 if there is none (the position of a log not written yet). */
+function inode(file: string): number {
+  return existsSync(file) ? statSync(file).ino : 0;
+}
+
+/**
+ * logs -f: after the entries already shown, poll the log for new ones until `running()` says
  * the container has exited — then read once more, so its last lines are not lost.
  */
-export async function followLog(file: string, offset: number, running: () => boolean, show: (e: LogEntry) => void, until?: bigint): Promise<void> {
+export async function followLog(file: string, pos: LogPosition, running: () => boolean, show: (e: LogEntry) => void, until?: bigint): Promise<void> {
   for (;;) {
     const alive = running();
-    const got = readEntries(file, offset);
-    offset = got.offset;
+    let got: ReturnType<typeof readSince> = { entries: [], position: pos };
+    try {
+      got = readSince(file, pos);
+    } catch (e) {
+      // a file renamed or emptied between our stat and our read: the next poll reads it again
+      if (!alive) throw e;
+    }
+    pos = got.position;
     for (const e of got.entries) if (until === undefined || parseTime(e.time) <= until) show(e);
     if (!alive) return;
     await new Promise((r) => setTimeout(r, 100));

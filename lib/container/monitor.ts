@@ -21,6 +21,7 @@ import { volumeMounts } from '../volumes/plan.js';
 import { buildSpec, writeBundle } from './bundle.js';
 import { plugIn } from './network.js';
 import { logPath, pipeToLog } from './logs.js';
+import { logWriter, rotationOf } from './logrotate.js';
 import { cleanUp, removeContainerFiles } from './remove.js';
 import { containerLock, loadContainer, loadHostConfig, saveContainer, ZERO_TIME, type Container, type State } from './state.js';
 
@@ -69,8 +70,9 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   const stopForwarding = opts.output === 'terminal' ? forwardSignals(child.pid!) : () => {};
   const logged: Promise<void>[] = [];
   if (opts.output === 'log') {
-    const file = logPath(p.container(id), id);
-    logged.push(pipeToLog(child.stdout!, file, 'stdout'), pipeToLog(child.stderr!, file, 'stderr'));
+    // one writer for both streams: it counts the live file's size for --log-opt max-size
+    const write = logWriter(logPath(p.container(id), id), rotationOf(hc.LogConfig?.Config ?? {}));
+    logged.push(pipeToLog(child.stdout!, write, 'stdout'), pipeToLog(child.stderr!, write, 'stderr'));
   }
 
   // 3. Start: init execve()s the user's command.

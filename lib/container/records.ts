@@ -60,6 +60,8 @@ export interface HostConfig {
   AutoRemove: boolean;
   /** --init: docker-init (tini) runs as PID 1 (stage 7) */
   Init?: boolean;
+  /** --log-opt max-size=…, max-file=… for the json-file log (stage 7; absent on older records) */
+  LogConfig?: { Type: 'json-file'; Config: Record<string, string> };
   /** --restart no|on-failure[:N]|always|unless-stopped (stage 7; the shim honours it) */
   RestartPolicy?: RestartPolicy;
   NetworkMode: string;

@@ -148,6 +148,19 @@ export function setWindowSize(sys: Sys, fd: number, size: { rows: number; column
   sys.ioctlBuffer(fd, TIOC.SWINSZ, ws);
 }
 
+// #region exec-enter-threads
+/**
+ * exec-enter's threads count in the container's `pids` limit (cgroup.procs moved the whole
+ * thread group). A plain Node starts 11 here: the main thread, V8's pool (4), libuv's pool (4,
+ * for the module loader's reads), the platform's timer thread and the inspector's SIGUSR1
+ * thread. V8's pool goes down to one worker (0 would mean "one per core, less one"), libuv's
+ * to one (UV_THREADPOOL_SIZE, below): 5 threads, so `exec` works under `--pids-limit 8`.
+ * exec-enter is synchronous and short: neither pool has work to share out, and its start-up
+ * takes no longer (stage 7 notes, "exec under a low pids limit").
+ */
+const FEW_THREADS = ['--v8-pool-size=1'];
+// #endregion
+
 /** Spawn exec-enter in the PID namespace of `pid`, then give our own pid_for_children back. */
 function spawnInPidNamespace(sys: Sys, pid: number, stdio: unknown[]): ChildProcess {
   const ours = openSync('/proc/self/ns/pid_for_children', 'r');
@@ -155,11 +168,14 @@ function spawnInPidNamespace(sys: Sys, pid: number, stdio: unknown[]): ChildProc
   try {
     sys.setns(theirs, CLONE.NEWPID);
     try {
-      trace(`$ node ${EXEC_ENTER_JS}   # exec-enter, in the PID namespace of ${pid}`);
-      const child = spawn(process.execPath, [EXEC_ENTER_JS], {
+      trace(`$ UV_THREADPOOL_SIZE=1 node ${FEW_THREADS.join(' ')} ${EXEC_ENTER_JS}   # exec-enter, in the PID namespace of ${pid}`);
+      const child = spawn(process.execPath, [...FEW_THREADS, EXEC_ENTER_JS], {
         detached: true, // its own session, as init's: a terminal's Ctrl-C reaches the parent, which forwards it
         stdio: [...stdio.slice(0, 3), 'pipe'] as StdioOptions,
-        env: Object.fromEntries(['MINIDOCK_TRACE', 'MINIDOCK_STAGE'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
+        env: {
+          ...Object.fromEntries(['MINIDOCK_TRACE', 'MINIDOCK_STAGE'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
+          UV_THREADPOOL_SIZE: '1',
+        },
       });
       if (child.pid === undefined) throw new EngineError(`cannot start exec-enter: ${process.execPath} ${EXEC_ENTER_JS}`);
       return child;
