@@ -10,7 +10,7 @@ import net from 'node:net';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assert, assertEqual, assertFailures, CheckFailure, eventually, exec, md, mdOk, sleep, type Context, type Stage } from './harness.js';
+import { assert, assertEqual, assertFailures, CheckFailure, engine, eventually, exec, md, mdOk, sleep, type Context, type Stage } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -254,6 +254,40 @@ export const stage: Stage = {
             await md(ctx, ['rmi', '-f', name]);
           }
         });
+      },
+    },
+    {
+      name: 'pull on a terminal (a pty made by script(1)) redraws each layer\'s line in place with a bar; piped it prints plain lines; -q prints only the name',
+      hint: 'lib/cli/progress.ts TerminalProgress (ESC[nA up, ESC[2K clear, ESC[nB down), lib/image/progress.ts plainProgress, lib/image/pull.ts progress events; stages/06-images "progress on a terminal"',
+      async run(ctx) {
+        const dir = mkdtempSync('/tmp/mdcheck-tty-');
+        await withRegistry(async (reg) => {
+          const name = `${reg.host}/${ctx.name('tty')}:v1`;
+          try {
+            // layers the store does not have (busybox's own would be "Already exists")
+            const { layout } = await foreignLayout(ctx, dir);
+            await ok('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${name}`]);
+            // script -qec CMD /dev/null: CMD runs with a pty as its stdout; we read what it drew
+            const quoted = [engine(), 'pull', name].map((w) => `'${w.replace(/'/g, "'\\''")}'`).join(' ');
+            const tty = await exec('script', ['-qec', quoted, '/dev/null'], { env: ctx.env, timeoutMs: 30_000 });
+            assertEqual(tty.code, 0, `pull under script(1) exit status (output ${JSON.stringify(tty.stdout.slice(-300))})`);
+            const id = /([0-9a-f]{12}): Pulling fs layer/.exec(tty.stdout)?.[1];
+            assert(id, `no "<id>: Pulling fs layer" line on the terminal: ${JSON.stringify(tty.stdout.slice(0, 400))}`);
+            const inPlace = (status: string) => new RegExp(`\\x1b\\[\\d+A\\r\\x1b\\[2K${id}: ${status}`).test(tty.stdout);
+            assert(inPlace('(Downloading|Extracting) \\[[=> ]{50}\\] +[\\d.]+[kM]?B/[\\d.]+[kM]?B'), `no bar redrawn in place (ESC[nA ESC[2K "${id}: Downloading [===>  ] 1.2MB/2.1MB"): ${JSON.stringify(tty.stdout.slice(0, 600))}`);
+            assert(inPlace('Pull complete'), `"${id}: Pull complete" was not drawn over the layer's line: ${JSON.stringify(tty.stdout.slice(0, 600))}`);
+
+            await mdOk(ctx, ['rmi', name]);
+            const piped = await mdOk(ctx, ['pull', name]);
+            assert(!piped.includes('\x1b'), `pull into a pipe wrote escape sequences: ${JSON.stringify(piped.slice(0, 300))}`);
+            assert(piped.includes(`${id}: Pull complete\n`) && !piped.includes('Downloading'), `pull into a pipe printed ${JSON.stringify(piped)}`);
+            await mdOk(ctx, ['rmi', name]);
+            assertEqual(await mdOk(ctx, ['pull', '-q', name]), `${name}\n`, 'pull -q output');
+          } finally {
+            await md(ctx, ['rmi', '-f', name]);
+          }
+        });
+        rmSync(dir, { recursive: true, force: true });
       },
     },
     {

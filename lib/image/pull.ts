@@ -18,6 +18,7 @@ import { choosePlatform, isIndex, type OciIndex, type OciManifest } from './mani
 import { familiarName, familiarString, fullString, parseReference } from './reference.js';
 import { RegistryClient } from './registry.js';
 import type { ImageStore } from './store.js';
+import { plainProgress, type Progress } from './progress.js';
 import { DigestStream } from './verify.js';
 
 /** Layers downloaded at once (docker's default is 3). */
@@ -31,7 +32,9 @@ export interface PullResult {
 }
 
 // #region pull
-export async function pullImage(p: Paths, store: ImageStore, name: string, log: (line: string) => void = () => {}): Promise<PullResult> {
+export async function pullImage(p: Paths, store: ImageStore, name: string, out: Progress | ((line: string) => void) = () => {}): Promise<PullResult> {
+  const progress = typeof out === 'function' ? plainProgress(out) : out;
+  const log = (line: string) => progress.line(line);
   const ref = parseReference(name);
   const client = new RegistryClient(ref, 'pull');
   const meta = new DistributionMetadata(p);
@@ -50,7 +53,7 @@ export async function pullImage(p: Paths, store: ImageStore, name: string, log: 
     // 3. Download the missing layers, a few at a time, each into its own temp file.
     const files: (string | null)[] = manifest.layers.map(() => null);
     const missing = manifest.layers.map((_, i) => i).filter((i) => !store.hasLayer(chains[i]));
-    for (const [i, l] of manifest.layers.entries()) if (!missing.includes(i)) log(`${short(l.digest)}: Already exists`);
+    for (const [i, l] of manifest.layers.entries()) progress.layer(short(l.digest), missing.includes(i) ? 'Pulling fs layer' : 'Already exists');
     let next = 0;
     const worker = async () => {
       while (next < missing.length) {
@@ -62,11 +65,12 @@ export async function pullImage(p: Paths, store: ImageStore, name: string, log: 
         // whose bytes do not hash to the digest that named it fails the pipeline
         const file = path.join(work, hexOf(desc.digest));
         const body = await client.getBlob(desc.digest);
-        await pipeline(body, new DigestStream(desc.digest, `blob ${desc.digest}`), createWriteStream(file, { mode: 0o600 }));
+        const shown = (bytes: number) => progress.layer(short(desc.digest), bytes === desc.size ? 'Verifying Checksum' : 'Downloading', bytes === desc.size ? undefined : { current: bytes, total: desc.size });
+        await pipeline(body, new DigestStream(desc.digest, `blob ${desc.digest}`, undefined, shown), createWriteStream(file, { mode: 0o600 }));
         files[i] = file;
         // #endregion
         downloaded++;
-        log(`${short(desc.digest)}: Download complete`);
+        progress.layer(short(desc.digest), 'Download complete');
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENT_DOWNLOADS, missing.length) }, worker));
@@ -74,13 +78,18 @@ export async function pullImage(p: Paths, store: ImageStore, name: string, log: 
     // 4. Unpack them bottom up; each must have the DiffID the config promises.
     for (const i of missing) {
       const want = diffIds[i];
+      const desc = manifest.layers[i];
       await store.createLayer(i === 0 ? null : chains[i - 1], async (dir) => {
-        const applied = await applyLayerTar(createReadStream(files[i]!), dir);
+        // the bar counts the compressed bytes read from the temp file, as docker's does
+        const input = createReadStream(files[i]!);
+        let read = 0;
+        input.on('data', (chunk) => progress.layer(short(desc.digest), 'Extracting', { current: (read += chunk.length), total: desc.size }));
+        const applied = await applyLayerTar(input, dir);
         if (applied.diffId !== want) throw new EngineError(`layer ${manifest.layers[i].digest}: its tar has diff id ${applied.diffId}, the config says ${want}`);
         return applied;
       });
       meta.record(want as Digest, manifest.layers[i].digest as Digest, `${ref.domain}/${ref.path}`);
-      log(`${short(manifest.layers[i].digest)}: Pull complete`);
+      progress.layer(short(desc.digest), 'Pull complete');
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
