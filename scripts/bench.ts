@@ -24,6 +24,11 @@ if (process.argv[2] === 'import') {
   await import('./bench-import.js');
   process.exit(0);
 }
+// `npm run bench -- pull`: `minidock pull` from a local registry vs `skopeo copy` (bench-pull.ts).
+if (process.argv[2] === 'pull') {
+  await import('./bench-pull.js');
+  process.exit(0);
+}
 
 need('hyperfine', 'hyperfine');
 need('runc', 'runc');
