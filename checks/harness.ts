@@ -118,6 +118,20 @@ export async function removeOurContainers(env: NodeJS.ProcessEnv): Promise<void>
   if (ours.length > 0) await exec(engine(), ['rm', '-f', ...ours], { env });
 }
 
+/** Try `probe` until it resolves (a container's server needs a moment to listen), then give up with its last error. */
+export async function eventually<T>(what: string, probe: () => Promise<T>, tries = 15, pauseMs = 200): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < tries; i++) {
+    try {
+      return await probe();
+    } catch (e) {
+      last = e;
+      await sleep(pauseMs);
+    }
+  }
+  throw new CheckFailure(`${what}: ${(last as Error)?.message ?? last}`);
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

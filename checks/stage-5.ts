@@ -13,7 +13,7 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { assert, assertEqual, assertFailures, CheckFailure, engine, exec, md, mdOk, nsLink, sleep, startDetached, type Context, type Stage } from './harness.js';
+import { assert, assertEqual, assertFailures, CheckFailure, engine, exec, md, mdOk, eventually, nsLink, sleep, startDetached, type Context, type Stage } from './harness.js';
 
 const BRIDGE = 'minidock0';
 const SUBNET = '172.17.0.0/16';
@@ -118,20 +118,6 @@ function freeTcpPort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/** Retry a probe a bounded number of times (a server inside takes a moment to listen). */
-async function eventually<T>(what: string, probe: () => Promise<T>, tries = 15, pauseMs = 200): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < tries; i++) {
-    try {
-      return await probe();
-    } catch (e) {
-      last = e;
-      await sleep(pauseMs);
-    }
-  }
-  throw new CheckFailure(`${what}: ${(last as Error)?.message ?? last}`);
 }
 
 // ---------------------------------------------------------------------------------------------

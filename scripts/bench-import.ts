@@ -9,21 +9,20 @@
 // Honors MINIDOCK_ROOT / MINIDOCK_RUN and MINIDOCK_BIN (another engine to measure). Peak RSS comes
 // from GNU time (`/usr/bin/time -f %M`, package `time`). Removes the images and directories it makes.
 
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
+import { median, printProfile, timed } from './bench-util.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const minidock = process.env.MINIDOCK_BIN || path.join(repo, 'bin', 'minidock');
 const FILES = Number(process.env.BENCH_FILES || 100_000);
 const RUNS = Number(process.env.BENCH_RUNS || 3);
 const PER_DIR = 1000;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * The tar, generated once and kept in /tmp for the next run: directories d000/ …, each with up
@@ -48,35 +47,13 @@ async function benchTar(): Promise<string> {
   return file;
 }
 
-/** Run a command under GNU time: wall seconds and peak RSS in MB. Throws when the command fails. */
-function timed(cmd: string, args: string[]): { seconds: number; rssMb: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr.trim()}`);
-  const [seconds, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { seconds, rssMb: kb / 1024 };
-}
-
 /** One `minidock import` under node --cpu-prof; prints where the CPU time went (self time). */
 function profile(file: string, work: string): void {
   const dir = path.join(work, 'prof');
   const tag = 'minidock-bench-import:profile';
   execFileSync('node', ['--cpu-prof', `--cpu-prof-dir=${dir}`, path.join(repo, 'dist', 'lib', 'cli', 'main.js'), 'import', file, tag], { stdio: 'ignore' });
   execFileSync(minidock, ['rmi', tag], { stdio: 'ignore' });
-  const prof = JSON.parse(readFileSync(path.join(dir, readdirSync(dir)[0]), 'utf8')) as {
-    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
-    samples: number[];
-    timeDeltas: number[];
-  };
-  const perNode = new Map<number, number>();
-  prof.samples.forEach((id, i) => perNode.set(id, (perNode.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
-  const perFunction = new Map<string, number>();
-  for (const n of prof.nodes) {
-    const where = n.callFrame.url ? ` ${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber + 1}` : '';
-    const key = `${n.callFrame.functionName || '(anonymous)'}${where}`;
-    perFunction.set(key, (perFunction.get(key) ?? 0) + (perNode.get(n.id) ?? 0));
-  }
-  console.log('\nprofile of one import, self time (µs → ms); "(idle)" is waiting, e.g. on the thread pool:');
-  for (const [fn, us] of [...perFunction].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${(us / 1000).toFixed(0).padStart(8)} ms  ${fn}`);
+  printProfile(dir, 'profile of one import');
 }
 
 async function main(): Promise<void> {

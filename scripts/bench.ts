@@ -41,6 +41,11 @@ if (process.argv[2] === 'import') {
   await import('./bench-import.js');
   process.exit(0);
 }
+// `npm run bench -- pull`: `minidock pull` from a local registry vs `skopeo copy` (bench-pull.ts).
+if (process.argv[2] === 'pull') {
+  await import('./bench-pull.js');
+  process.exit(0);
+}
 
 // `npm run bench -- exec`: exec-enter's threads and start-up, a whole exec (stage 7).
 if (process.argv[2] === 'exec') {

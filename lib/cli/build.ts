@@ -1,4 +1,4 @@
-// minidock build [-t NAME]... [-f Dockerfile] [--no-cache] [-q] CONTEXT — docker build with the
+// minidock build [-t NAME]... [-f Dockerfile] [--no-cache] [--target STAGE] [-q] CONTEXT — docker build with the
 // classic builder: `Step N/M : …` per instruction, `Using cache`, `Successfully built`.
 // Stage 6 notes, "minidock build".
 
@@ -17,11 +17,12 @@ const OPTIONS = {
   'no-cache': { type: 'boolean' },
   'build-arg': { type: 'string', multiple: true },
   quiet: { type: 'boolean', short: 'q' },
+  target: { type: 'string' },
 } as const;
 
 export default async function build(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, OPTIONS);
-  if (positionals.length !== 1) throw new EngineError('"build" requires exactly 1 argument; usage: minidock build [-t NAME] [-f Dockerfile] [--no-cache] CONTEXT');
+  if (positionals.length !== 1) throw new EngineError('"build" requires exactly 1 argument; usage: minidock build [-t NAME] [-f Dockerfile] [--no-cache] [--target STAGE] CONTEXT');
   requireImagesStage('build');
   const context = positionals[0];
   const file = values.file ? path.resolve(values.file) : path.join(context, 'Dockerfile');
@@ -39,7 +40,7 @@ export default async function build(argv: string[]): Promise<number> {
   }
   const p = paths();
   const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
-  const id = await buildImage(p, new ImageStore(p), { context, dockerfile: text, tags: values.tag ?? [], noCache: !!values['no-cache'], buildArgs, log });
+  const id = await buildImage(p, new ImageStore(p), { context, dockerfile: text, tags: values.tag ?? [], noCache: !!values['no-cache'], buildArgs, target: values.target, log });
   if (values.quiet) process.stdout.write(`${id}\n`);
   return 0;
 }

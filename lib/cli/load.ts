@@ -6,6 +6,7 @@ import { loadImages, openInput } from '../image/archive.js';
 import { ImageStore } from '../image/store.js';
 import { paths } from '../paths.js';
 import { parseFlags } from './args.js';
+import { TerminalProgress } from './progress.js';
 import { requireImagesStage } from './stage6.js';
 
 export default async function load(argv: string[]): Promise<number> {
@@ -14,7 +15,8 @@ export default async function load(argv: string[]): Promise<number> {
   requireImagesStage('load');
   if (!values.input && process.stdin.isTTY) throw new EngineError('requested load from stdin, but stdin is empty');
   const p = paths();
-  const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+  // a bar per layer on a terminal, a line per finished step otherwise, nothing with -q
+  const log = values.quiet ? () => {} : process.stdout.isTTY ? new TerminalProgress(process.stdout) : (line: string) => process.stdout.write(`${line}\n`);
   const lines = await loadImages(p, new ImageStore(p), openInput(values.input), log);
   process.stdout.write(lines.map((l) => `${l}\n`).join(''));
   return 0;

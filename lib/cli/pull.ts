@@ -6,6 +6,7 @@ import { pullImage } from '../image/pull.js';
 import { ImageStore } from '../image/store.js';
 import { paths } from '../paths.js';
 import { parseFlags } from './args.js';
+import { TerminalProgress } from './progress.js';
 import { requireImagesStage } from './stage6.js';
 
 export default async function pull(argv: string[]): Promise<number> {
@@ -14,8 +15,9 @@ export default async function pull(argv: string[]): Promise<number> {
   requireImagesStage('pull');
   const p = paths();
   const lines: string[] = [];
-  const log = (line: string) => (values.quiet ? lines.push(line) : process.stdout.write(`${line}\n`));
-  await pullImage(p, new ImageStore(p), positionals[0], log);
+  // a bar per layer on a terminal, a line per finished step otherwise, nothing but the name with -q
+  const out = values.quiet ? (line: string) => lines.push(line) : process.stdout.isTTY ? new TerminalProgress(process.stdout) : (line: string) => process.stdout.write(`${line}\n`);
+  await pullImage(p, new ImageStore(p), positionals[0], out);
   if (values.quiet) process.stdout.write(`${lines.at(-1)}\n`); // -q prints the full name only
   return 0;
 }

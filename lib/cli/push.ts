@@ -6,6 +6,7 @@ import { pushImage } from '../image/push.js';
 import { ImageStore } from '../image/store.js';
 import { paths } from '../paths.js';
 import { parseFlags } from './args.js';
+import { TerminalProgress } from './progress.js';
 import { requireImagesStage } from './stage6.js';
 
 export default async function push(argv: string[]): Promise<number> {
@@ -13,7 +14,8 @@ export default async function push(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new EngineError('"push" requires exactly 1 argument; usage: minidock push [-q] NAME[:TAG]');
   requireImagesStage('push');
   const p = paths();
-  const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+  // a bar per layer on a terminal, a line per finished step otherwise, nothing with -q
+  const log = values.quiet ? () => {} : process.stdout.isTTY ? new TerminalProgress(process.stdout) : (line: string) => process.stdout.write(`${line}\n`);
   const res = await pushImage(p, new ImageStore(p), positionals[0], log);
   if (values.quiet) process.stdout.write(`${res.digest}\n`);
   return 0;

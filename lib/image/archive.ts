@@ -26,6 +26,7 @@ import { decompressStages } from './compression.js';
 import { hexOf, isDigest, nextChainId, sha256, type Digest } from './digest.js';
 import { writeLayer } from './layer-export.js';
 import { applyLayerTar } from './layer-tar.js';
+import type { Progress } from './progress.js';
 import { MEDIA, type Descriptor, type OciIndex, type OciManifest, choosePlatform } from './manifest.js';
 import { familiarString, fullString, parseReference } from './reference.js';
 import type { ImageStore } from './store.js';
@@ -173,7 +174,9 @@ interface FoundImage {
  * with the same ChainID is there already), check its DiffID against the config, and store the
  * config and names. Returns the lines docker prints.
  */
-export async function loadImages(p: Paths, store: ImageStore, input: Readable, log: (line: string) => void = () => {}): Promise<string[]> {
+export async function loadImages(p: Paths, store: ImageStore, input: Readable, out: Progress | ((line: string) => void) = () => {}): Promise<string[]> {
+  // a terminal gets a bar per layer; a log, the line docker's classic load printed
+  const bars = typeof out === 'function' ? null : out;
   const work = tmpDir(p, 'load');
   try {
     await unpackArchive(input, work);
@@ -191,10 +194,15 @@ export async function loadImages(p: Paths, store: ImageStore, input: Readable, l
         if (!isDigest(want)) throw new EngineError(`invalid archive: bad diff id ${JSON.stringify(want)}`);
         const chain = nextChainId(parent, want);
         if (!store.hasLayer(chain)) {
-          log(`Loading layer ${hexOf(want).slice(0, 12)}`);
+          const id = hexOf(want).slice(0, 12);
           const file = img.layerFiles[i];
+          if (typeof out === 'function') out(`Loading layer ${id}`);
           const layer = await store.createLayer(parent, async (dir) => {
-            const applied = await applyLayerTar(createReadStream(file), dir);
+            const stream = createReadStream(file);
+            const total = statSync(file).size;
+            let read = 0;
+            if (bars) stream.on('data', (chunk) => bars.layer(id, 'Loading layer', { current: (read += chunk.length), total }));
+            const applied = await applyLayerTar(stream, dir);
             if (applied.diffId !== want) throw new EngineError(`invalid archive: layer ${i + 1} has diff id ${applied.diffId}, the config says ${want}`);
             return applied;
           });

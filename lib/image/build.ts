@@ -11,7 +11,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,10 @@ import { tmpDir } from './archive.js';
 import { hexOf, type Digest } from './digest.js';
 import { dockerignore, expand, keyValuePairs, parseDockerfile, type Instruction } from './dockerfile.js';
 import { shellWords } from './words.js';
+import { copyOut, mergedPath } from './image-files.js';
+import { parseCopyFlags, resolveStageRef, splitStages, stagesToBuild, type BuildStage, type StagePlan } from './stages.js';
+import { realSys } from '../sys/index.js';
+import type { Sys } from '../sys/sys.js';
 import { decompressStages, detectCompression, MAGIC_LENGTH } from './compression.js';
 import { DEFAULT_PATH, goArch, rfc3339 } from './import.js';
 import { applyLayerTar } from './layer-tar.js';
@@ -38,6 +42,8 @@ export interface BuildOptions {
   noCache?: boolean;
   /** --build-arg NAME=VALUE: values for the Dockerfile's ARGs */
   buildArgs?: Record<string, string>;
+  /** --target: build up to this stage (by name) instead of the last one */
+  target?: string;
   /** the engine to run RUN steps with (default: this checkout's bin/minidock) */
   engine?: string;
   log?: (line: string) => void;
@@ -57,40 +63,83 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
   const log = opts.log ?? (() => {});
   for (const t of opts.tags) parseReference(t); // a bad name fails before any step runs
   if (!existsSync(opts.context)) throw new EngineError(`unable to prepare context: path ${JSON.stringify(opts.context)} not found`);
-  const steps = parseDockerfile(opts.dockerfile);
+  const plan = splitStages(parseDockerfile(opts.dockerfile));
+  // only the stages the target needs (the last stage by default) are built, as BuildKit does
+  const chosen = stagesToBuild(plan, opts.target);
   const ignoreFile = path.join(opts.context, '.dockerignore');
-  const ignored = dockerignore(existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8') : '');
-  let cur: Current | null = null;
+  const b: Builder = {
+    p,
+    store,
+    opts,
+    log,
+    ignored: dockerignore(existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8') : ''),
+    plan,
+    built: new Map(),
+    globalArgs: {},
+    step: 0,
+    steps: plan.globalArgs.length + chosen.reduce((n, s) => n + 1 + s.body.length, 0),
+  };
+  // ARGs before the first FROM are global: seen by every FROM line, and inside a stage only
+  // where that stage declares them again (a bare `ARG NAME`)
+  for (const ins of plan.globalArgs) {
+    log(`Step ${++b.step}/${b.steps} : ${ins.original}`);
+    b.globalArgs = declareArg(ins, b.globalArgs, {}, opts.buildArgs);
+  }
+  for (const stage of chosen) b.built.set(stage.index, await buildStage(b, stage));
+
+  const id = b.built.get(chosen.at(-1)!.index)!.id;
+  if (id === null) throw new EngineError('the build made no image: a FROM scratch with no step after it');
+  for (const t of opts.tags) store.tag(id, t);
+  log(`Successfully built ${hexOf(id).slice(0, 12)}`);
+  for (const t of opts.tags) log(`Successfully tagged ${t.includes(':') ? t : `${t}:latest`}`);
+  return id;
+}
+// #endregion
+
+/** What a build carries from one stage to the next. */
+interface Builder {
+  p: Paths;
+  store: ImageStore;
+  opts: BuildOptions;
+  log: (line: string) => void;
+  ignored: (rel: string) => boolean;
+  plan: StagePlan;
+  /** the image each stage built so far ended with, by stage index */
+  built: Map<number, Current>;
+  globalArgs: Record<string, string>;
+  step: number;
+  steps: number;
+}
+
+/**
+ * `ARG NAME[=default]`: its value in scope from here on — a --build-arg wins, then the default,
+ * then (for a bare `ARG NAME` inside a stage) the global ARG of that name.
+ */
+function declareArg(ins: Instruction, args: Record<string, string>, globalArgs: Record<string, string>, buildArgs: Record<string, string> = {}): Record<string, string> {
+  const [name, ...rest] = ins.args.split('=');
+  const key = name.trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new EngineError(`dockerfile line ${ins.line}: invalid ARG name ${JSON.stringify(name)}`);
+  const value = buildArgs[key] ?? (rest.length > 0 ? expand(rest.join('='), args).replace(/^"(.*)"$/, '$1') : globalArgs[key]);
+  return value === undefined ? args : { ...args, [key]: value };
+}
+
+// #region build-stage
+/** One stage: its FROM (an image, scratch, or an earlier stage's result), then each instruction. */
+async function buildStage(b: Builder, stage: BuildStage): Promise<Current> {
+  const { store, opts, log } = b;
+  log(`Step ${++b.step}/${b.steps} : ${stage.from.original}`);
+  const baseName = expand(stage.base, b.globalArgs);
+  const baseStage = resolveStageRef(b.plan.stages, baseName, stage, stage.from.line);
+  let cur: Current = baseStage ? b.built.get(baseStage.index)! : await from(b.p, store, baseName, stage.from.line, log);
+  log(` ---> ${cur.id ? hexOf(cur.id).slice(0, 12) : 'scratch'}`);
+  let args: Record<string, string> = {};
   let cmdSetHere = false;
 
-  // ARG values in scope: those declared so far (a --build-arg overrides the default)
-  // (an ARG before the first FROM is global: seen by FROM, and inside a stage only when declared again)
-  let args: Record<string, string> = {};
-  let globalArgs: Record<string, string> = {};
-  const declare = (ins: Instruction) => {
-    const [name, ...rest] = ins.args.split('=');
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name.trim())) throw new EngineError(`dockerfile line ${ins.line}: invalid ARG name ${JSON.stringify(name)}`);
-    const value = opts.buildArgs?.[name.trim()] ?? (rest.length > 0 ? expand(rest.join('='), args).replace(/^"(.*)"$/, '$1') : globalArgs[name.trim()]);
-    if (value !== undefined) args = { ...args, [name.trim()]: value };
-  };
-
-  for (const [i, raw] of steps.entries()) {
+  for (const raw of stage.body) {
     const started = Date.now();
-    log(`Step ${i + 1}/${steps.length} : ${raw.original}`);
-    if (raw.keyword === 'ARG' && cur === null) {
-      declare(raw); // an ARG before FROM: usable in FROM only
-      continue;
-    }
-    if (raw.keyword === 'FROM') {
-      if (cur === null) globalArgs = args;
-      cur = await from(p, store, { ...raw, args: expand(raw.args, globalArgs) }, log);
-      args = {};
-      cmdSetHere = false;
-      log(` ---> ${cur.id ? hexOf(cur.id).slice(0, 12) : 'scratch'}`);
-      continue;
-    }
-    if (raw.keyword === 'ARG') declare(raw);
-    const base: Current = cur!;
+    log(`Step ${++b.step}/${b.steps} : ${raw.original}`);
+    if (raw.keyword === 'ARG') args = declareArg(raw, args, b.globalArgs, opts.buildArgs);
+    const base: Current = cur;
     // $NAME in the arguments: the image's Env wins over ARGs; the shell expands RUN/CMD/ENTRYPOINT
     const ins = SHELL_EXPANDS.has(raw.keyword) ? raw : expandInstruction(raw, { ...args, ...envMap(base.config.config?.Env ?? []) });
     let createdBy: string;
@@ -98,10 +147,10 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
     let work: string | null = null;
     try {
       if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
-        work = tmpDir(p, 'build');
-        const { file, checksum, dest } = await copyLayerTar(opts.context, ins, base.config.config?.WorkingDir ?? '/', work, ignored);
-        copyTar = file;
-        createdBy = `/bin/sh -c #(nop) ${ins.keyword} ${checksum} in ${dest} `;
+        work = tmpDir(b.p, 'build');
+        const copy = await prepareCopy(b, stage, base, ins, work);
+        copyTar = copy.file;
+        createdBy = `/bin/sh -c #(nop) ${ins.keyword} ${copy.chown ? `--chown=${copy.chown} ` : ''}${copy.checksum} in ${copy.dest} `;
       } else if (ins.keyword === 'RUN') {
         // the ARG values are part of the step (docker's "|N K=V …" prefix), so they key the cache
         const pairs = Object.entries(args).map(([k, v]) => `${k}=${v}`);
@@ -111,7 +160,7 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
       }
 
       // The cache: a child of the current image made by the same step.
-      const hit = opts.noCache || base.id === null ? undefined : cached(store, base.id, createdBy);
+      const hit = opts.noCache ? undefined : cached(store, base.id, createdBy);
       if (hit) {
         log(' ---> Using cache');
         cur = { id: hit, config: store.get(hit).config };
@@ -129,13 +178,7 @@ export async function buildImage(p: Paths, store: ImageStore, opts: BuildOptions
     if (ins.keyword === 'CMD') cmdSetHere = true;
     log(` ---> ${hexOf(cur.id!).slice(0, 12)} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   }
-
-  const id = cur!.id;
-  if (id === null) throw new EngineError('the build made no image: a FROM scratch with no step after it');
-  for (const t of opts.tags) store.tag(id, t);
-  log(`Successfully built ${hexOf(id).slice(0, 12)}`);
-  for (const t of opts.tags) log(`Successfully tagged ${t.includes(':') ? t : `${t}:latest`}`);
-  return id;
+  return cur;
 }
 // #endregion
 
@@ -151,9 +194,8 @@ function envMap(env: readonly string[]): Record<string, string> {
   return Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 }
 
-/** FROM: the image, pulled first when the store lacks it (as docker build does). */
-async function from(p: Paths, store: ImageStore, ins: Instruction, log: (line: string) => void): Promise<Current> {
-  const name = shellWords(ins.args)[0];
+/** FROM (or COPY --from) an image: pulled first when the store lacks it (as docker build does). */
+async function from(p: Paths, store: ImageStore, name: string, line: number, log: (line: string) => void, what = 'FROM'): Promise<Current> {
   if (name === 'scratch') {
     return { id: null, config: { architecture: goArch(), os: 'linux', config: { Env: [DEFAULT_PATH] }, rootfs: { type: 'layers', diff_ids: [] }, history: [] } };
   }
@@ -162,16 +204,21 @@ async function from(p: Paths, store: ImageStore, ins: Instruction, log: (line: s
     const img = store.resolve(name);
     return { id: img.id, config: img.config };
   } catch (err) {
-    throw new EngineError(`dockerfile line ${ins.line}: FROM ${name}: ${(err as Error).message}`);
+    throw new EngineError(`dockerfile line ${line}: ${what} ${name}: ${(err as Error).message}`);
   }
 }
 
 // #region build-cache
-/** The image whose parent is `parent` and whose last history entry is `createdBy`, if any. */
-function cached(store: ImageStore, parent: Digest, createdBy: string): Digest | undefined {
+/**
+ * The image whose parent is `parent` and whose last history entry is `createdBy`, if any. After
+ * `FROM scratch` there is no parent: then the image must also be the first step of its own
+ * history (a pulled image has no parent either, but a longer history).
+ */
+function cached(store: ImageStore, parent: Digest | null, createdBy: string): Digest | undefined {
   for (const id of store.images.ids()) {
     if (store.parentOf(id) !== parent) continue;
     const history = store.get(id).config.history ?? [];
+    if (parent === null && history.length !== 1) continue;
     if (history.at(-1)?.created_by === createdBy) return id;
   }
   return undefined;
@@ -270,22 +317,88 @@ async function runStep(store: ImageStore, base: Current, ins: Instruction, creat
 }
 // #endregion
 
+// #region copy-from
+/**
+ * COPY and ADD before their tar is packed: the flags read, `--chown` turned into numbers (names
+ * looked up in the base image's /etc/passwd and /etc/group), and for `COPY --from` the sources
+ * copied out of that stage's (or image's) layers into `work`, which then serves as the context.
+ * The tar's checksum covers what is copied, so a changed artifact in the builder stage misses the
+ * cache of this step even though the instruction's text is the same.
+ */
+async function prepareCopy(b: Builder, stage: BuildStage, base: Current, ins: Instruction, work: string): Promise<{ file: string; checksum: string; dest: string; chown?: string }> {
+  const flags = parseCopyFlags(ins);
+  if (flags.words.length < 2) throw new EngineError(`dockerfile line ${ins.line}: ${ins.keyword} requires at least two arguments`);
+  const sources = flags.words.slice(0, -1);
+  const dest = flags.words.at(-1)!;
+  const sys = await realSys();
+  const owner = flags.chown === undefined ? undefined : resolveChown(flags.chown, base.id ? b.store.layerDirsTopDown(b.store.get(base.id)) : [], ins.line, sys);
+  const workdir = base.config.config?.WorkingDir || '/';
+  const into = { keyword: ins.keyword, line: ins.line, dest, workdir, owner };
+  if (flags.from === undefined) return { ...(await copyLayerTar(b.opts.context, sources, into, work, b.ignored)), chown: owner && `${owner.uid}:${owner.gid}` };
+
+  // --from: an earlier stage, or any image (pulled if need be)
+  const fromStage = resolveStageRef(b.plan.stages, flags.from, stage, ins.line);
+  const source = fromStage ? b.built.get(fromStage.index)! : await from(b.p, b.store, flags.from, ins.line, b.log, 'COPY --from');
+  const layers = source.id ? b.store.layerDirsTopDown(b.store.get(source.id)) : [];
+  const context = path.join(work, 'from');
+  mkdirSync(context);
+  const copied = sources.map((src, i) => {
+    // a source is a path in that image; relative ones start at its root, as docker reads them
+    const rel = path.posix.resolve('/', src).slice(1);
+    const local = path.join(String(i), path.posix.basename(rel) || 'root');
+    mkdirSync(path.join(context, String(i)));
+    if (!copyOut(layers, rel, path.join(context, local), sys)) throw new EngineError(`dockerfile line ${ins.line}: COPY --from=${flags.from} failed: ${src}: no such file or directory in that ${fromStage ? 'stage' : 'image'}`);
+    return local;
+  });
+  return { ...(await copyLayerTar(context, copied, into, work, () => false)), chown: owner && `${owner.uid}:${owner.gid}` };
+}
+
+/** `--chown=USER[:GROUP]`: numbers as they are, names from the image's /etc/passwd and /etc/group. */
+function resolveChown(spec: string, layersTopDown: readonly string[], line: number, sys: Sys): { uid: number; gid: number } {
+  const [user, group] = spec.split(':');
+  const lookup = (file: string, name: string): string[] | undefined => {
+    const found = mergedPath(layersTopDown, file, sys);
+    const text = found.length === 1 ? readFileSync(found[0], 'utf8') : '';
+    return text.split('\n').map((l) => l.split(':')).find((f) => f[0] === name);
+  };
+  const number = (value: string, file: string, field: number, what: string): number => {
+    if (/^\d+$/.test(value)) return Number(value);
+    const entry = lookup(file, value);
+    if (!entry) throw new EngineError(`dockerfile line ${line}: --chown=${spec}: unable to find ${what} ${value}: no matching entries in ${file}`);
+    return Number(entry[field]);
+  };
+  const uid = number(user, 'etc/passwd', 2, 'user');
+  // no group: the user's primary group (a numeric user alone keeps its number as the group)
+  const gid = group !== undefined ? number(group, 'etc/group', 2, 'group') : /^\d+$/.test(user) ? uid : Number(lookup('etc/passwd', user)![3]);
+  return { uid, gid };
+}
+// #endregion
+
 // #region copy-step
+/** Where and how a COPY or ADD puts what it copies. */
+interface CopyInto {
+  keyword: string;
+  line: number;
+  /** the destination as written (relative ones start at the WORKDIR) */
+  dest: string;
+  workdir: string;
+  /** --chown, as numbers; root otherwise */
+  owner?: { uid: number; gid: number };
+}
+
 /**
  * COPY SRC... DEST: the sources (files or directories of the context, never outside it) packed as
- * a tar at DEST, owned by root. The checksum covers names, modes and contents, not times, so an
- * unchanged file hits the cache.
+ * a tar at DEST, owned by root (or --chown's owner). The checksum covers names, modes, owners and
+ * contents, not times, so an unchanged file hits the cache.
  */
-async function copyLayerTar(context: string, ins: Instruction, workdir: string, work: string, ignored: (rel: string) => boolean): Promise<{ file: string; checksum: string; dest: string }> {
-  const what = ins.keyword;
-  const words = ins.json ?? shellWords(ins.args);
-  if (words.some((w) => w.startsWith('--'))) throw new EngineError(`dockerfile line ${ins.line}: ${what} flags (${words.find((w) => w.startsWith('--'))}) are not supported`);
-  if (words.length < 2) throw new EngineError(`dockerfile line ${ins.line}: ${what} requires at least two arguments`);
-  if (words.slice(0, -1).some((w) => /^https?:\/\//.test(w))) throw new EngineError(`dockerfile line ${ins.line}: ${what} from a URL is not supported (the builder has no network)`);
-  const sources = words.slice(0, -1);
-  const rawDest = words.at(-1)!;
-  const dest = path.posix.resolve(workdir, rawDest);
+async function copyLayerTar(context: string, sources: readonly string[], into: CopyInto, work: string, ignored: (rel: string) => boolean): Promise<{ file: string; checksum: string; dest: string }> {
+  const what = into.keyword;
+  const ins = { line: into.line };
+  if (sources.some((w) => /^https?:\/\//.test(w))) throw new EngineError(`dockerfile line ${ins.line}: ${what} from a URL is not supported (the builder has no network)`);
+  const rawDest = into.dest;
+  const dest = path.posix.resolve(into.workdir, rawDest);
   const intoDir = rawDest.endsWith('/') || sources.length > 1;
+  const { uid, gid } = into.owner ?? { uid: 0, gid: 0 };
   const root = path.resolve(context);
   // every source is checked before anything is written
   const resolved = sources.map((s) => {
@@ -305,7 +418,7 @@ async function copyLayerTar(context: string, ins: Instruction, workdir: string, 
       const name = parts.slice(0, i).join('/');
       if (!dirs.has(name)) {
         dirs.add(name);
-        pack.entry({ name: `${name}/`, type: 'directory', mode: 0o755, mtime: new Date(0) });
+        pack.entry({ name: `${name}/`, type: 'directory', mode: 0o755, mtime: new Date(0), uid, gid });
       }
     }
   };
@@ -313,20 +426,20 @@ async function copyLayerTar(context: string, ins: Instruction, workdir: string, 
     if (src !== root && ignored(path.relative(root, src))) return; // .dockerignore
     const st = lstatSync(src);
     const name = target.replace(/^\/+/, '');
-    hash.update(`${name}\0${st.mode}\0`);
+    hash.update(`${name}\0${st.mode}\0${uid}:${gid}\0`);
     if (st.isDirectory()) {
       ensureDir(name);
       for (const child of readdirSync(src).sort()) await add(path.join(src, child), `${target}/${child}`);
     } else if (st.isSymbolicLink()) {
       const link = readlinkSync(src);
       hash.update(link);
-      pack.entry({ name, type: 'symlink', linkname: link, mode: st.mode & 0o7777, mtime: st.mtime });
+      pack.entry({ name, type: 'symlink', linkname: link, mode: st.mode & 0o7777, mtime: st.mtime, uid, gid });
     } else if (st.isFile() && what === 'ADD' && (await isArchive(src))) {
       hash.update(readFileSync(src));
       await addArchive(src);
     } else if (st.isFile()) {
       hash.update(readFileSync(src));
-      const entry = pack.entry({ name, size: st.size, mode: st.mode & 0o7777, mtime: st.mtime });
+      const entry = pack.entry({ name, size: st.size, mode: st.mode & 0o7777, mtime: st.mtime, uid, gid });
       await pipeline(createReadStream(src), entry as unknown as NodeJS.WritableStream);
     }
   };
@@ -346,7 +459,7 @@ async function copyLayerTar(context: string, ins: Instruction, workdir: string, 
       const h = entry.header;
       const name = under(h.name);
       if (h.type === 'directory') dirs.add(name);
-      const header = { ...h, name: h.type === 'directory' ? `${name}/` : name, ...(h.type === 'link' && h.linkname ? { linkname: under(h.linkname) } : {}) };
+      const header = { ...h, name: h.type === 'directory' ? `${name}/` : name, ...(into.owner ? { uid, gid } : {}), ...(h.type === 'link' && h.linkname ? { linkname: under(h.linkname) } : {}) };
       await pipeline(entry as unknown as NodeJS.ReadableStream, pack.entry(header) as unknown as NodeJS.WritableStream);
     }
     await feeding;

@@ -18,6 +18,7 @@ import { choosePlatform, isIndex, type OciIndex, type OciManifest } from './mani
 import { familiarName, familiarString, fullString, parseReference } from './reference.js';
 import { RegistryClient } from './registry.js';
 import type { ImageStore } from './store.js';
+import { plainProgress, type Progress } from './progress.js';
 import { DigestStream } from './verify.js';
 
 /** Layers downloaded at once (docker's default is 3). */
@@ -31,7 +32,9 @@ export interface PullResult {
 }
 
 // #region pull
-export async function pullImage(p: Paths, store: ImageStore, name: string, log: (line: string) => void = () => {}): Promise<PullResult> {
+export async function pullImage(p: Paths, store: ImageStore, name: string, out: Progress | ((line: string) => void) = () => {}): Promise<PullResult> {
+  const progress = typeof out === 'function' ? plainProgress(out) : out;
+  const log = (line: string) => progress.line(line);
   const ref = parseReference(name);
   const client = new RegistryClient(ref, 'pull');
   const meta = new DistributionMetadata(p);
@@ -46,43 +49,73 @@ export async function pullImage(p: Paths, store: ImageStore, name: string, log: 
 
   const work = tmpDir(p, 'pull');
   let downloaded = 0;
+  let downloading: Promise<unknown> = Promise.resolve();
   try {
-    // 3. Download the missing layers, a few at a time, each into its own temp file.
-    const files: (string | null)[] = manifest.layers.map(() => null);
+    // 3. Download the missing layers, a few at a time, each into its own temp file; each layer's
+    //    promise settles when its file is complete (or its download failed).
     const missing = manifest.layers.map((_, i) => i).filter((i) => !store.hasLayer(chains[i]));
-    for (const [i, l] of manifest.layers.entries()) if (!missing.includes(i)) log(`${short(l.digest)}: Already exists`);
+    for (const [i, l] of manifest.layers.entries()) progress.layer(short(l.digest), missing.includes(i) ? 'Pulling fs layer' : 'Already exists');
+    const files = new Map(missing.map((i) => [i, promised<string>()]));
+    for (const f of files.values()) f.promise.catch(() => {}); // awaited below, unless an earlier layer failed
     let next = 0;
     const worker = async () => {
       while (next < missing.length) {
         const i = missing[next++];
         const desc = manifest.layers[i];
-        if (!isDigest(desc.digest)) throw new EngineError(`manifest: bad layer digest ${JSON.stringify(desc.digest)}`);
-        // #region exercise 6.pull-blob
-        // GET /v2/<name>/blobs/<digest>, streamed through a sha256 check into work/<hex>: a blob
-        // whose bytes do not hash to the digest that named it fails the pipeline
-        const file = path.join(work, hexOf(desc.digest));
-        const body = await client.getBlob(desc.digest);
-        await pipeline(body, new DigestStream(desc.digest, `blob ${desc.digest}`), createWriteStream(file, { mode: 0o600 }));
-        files[i] = file;
-        // #endregion
+        try {
+          files.get(i)!.resolve(await download(desc));
+        } catch (err) {
+          files.get(i)!.reject(err);
+          throw err;
+        }
         downloaded++;
-        log(`${short(desc.digest)}: Download complete`);
+        progress.layer(short(desc.digest), 'Download complete');
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENT_DOWNLOADS, missing.length) }, worker));
+    const download = async (desc: OciManifest['layers'][number]): Promise<string> => {
+      if (!isDigest(desc.digest)) throw new EngineError(`manifest: bad layer digest ${JSON.stringify(desc.digest)}`);
+      // the layer's line: a bar while bytes arrive, then "Verifying Checksum" at the last one
+      const shown = (bytes: number) => progress.layer(short(desc.digest), bytes === desc.size ? 'Verifying Checksum' : 'Downloading', bytes === desc.size ? undefined : { current: bytes, total: desc.size });
+      // #region exercise 6.pull-blob
+      // GET /v2/<name>/blobs/<digest>, streamed through a sha256 check into work/<hex>: a blob
+      // whose bytes do not hash to the digest that named it fails the pipeline
+      const file = path.join(work, hexOf(desc.digest));
+      const body = await client.getBlob(desc.digest);
+      await pipeline(body, new DigestStream(desc.digest, `blob ${desc.digest}`, undefined, shown), createWriteStream(file, { mode: 0o600 }));
+      return file;
+      // #endregion
+    };
+    downloading = Promise.all(Array.from({ length: Math.min(CONCURRENT_DOWNLOADS, missing.length) }, worker));
+    downloading.catch(() => {}); // its failure reaches us through the layer's promise
 
-    // 4. Unpack them bottom up; each must have the DiffID the config promises.
-    for (const i of missing) {
-      const want = diffIds[i];
-      await store.createLayer(i === 0 ? null : chains[i - 1], async (dir) => {
-        const applied = await applyLayerTar(createReadStream(files[i]!), dir);
-        if (applied.diffId !== want) throw new EngineError(`layer ${manifest.layers[i].digest}: its tar has diff id ${applied.diffId}, the config says ${want}`);
-        return applied;
-      });
-      meta.record(want as Digest, manifest.layers[i].digest as Digest, `${ref.domain}/${ref.path}`);
-      log(`${short(manifest.layers[i].digest)}: Pull complete`);
+    // 4. Unpack them bottom up, each as soon as its download is complete (while the layers above
+    //    are still downloading); each must have the DiffID the config promises.
+    // A layer unpacked before a later one failed goes again: a failed pull leaves nothing.
+    const made: Digest[] = [];
+    try {
+      for (const i of missing) {
+        const file = await files.get(i)!.promise;
+        const want = diffIds[i];
+        const desc = manifest.layers[i];
+        await store.createLayer(i === 0 ? null : chains[i - 1], async (dir) => {
+          // the bar counts the compressed bytes read from the temp file, as docker's does
+          const input = createReadStream(file);
+          let read = 0;
+          input.on('data', (chunk) => progress.layer(short(desc.digest), 'Extracting', { current: (read += chunk.length), total: desc.size }));
+          const applied = await applyLayerTar(input, dir);
+          if (applied.diffId !== want) throw new EngineError(`layer ${manifest.layers[i].digest}: its tar has diff id ${applied.diffId}, the config says ${want}`);
+          return applied;
+        });
+        made.push(chains[i]);
+        progress.layer(short(desc.digest), 'Pull complete');
+      }
+    } catch (err) {
+      for (const chain of made.reverse()) store.deleteLayer(chain);
+      throw err;
     }
+    for (const i of missing) meta.record(diffIds[i], manifest.layers[i].digest as Digest, `${ref.domain}/${ref.path}`);
   } finally {
+    await downloading.catch(() => {}); // no download may still write into work/ when it goes
     rmSync(work, { recursive: true, force: true });
   }
 
@@ -133,6 +166,17 @@ async function fetchConfig(client: RegistryClient, manifest: OciManifest): Promi
   for (const d of diffIds as Digest[]) chains.push(nextChainId(chains.at(-1) ?? null, d));
   return { configBytes, diffIds: diffIds as Digest[], chains };
   // #endregion
+}
+
+/** A promise with its resolve and reject outside (Promise.withResolvers, Node 22). */
+function promised<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (err: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 /** docker's short layer name in progress lines: 12 hex digits of the blob digest. */

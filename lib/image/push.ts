@@ -11,6 +11,7 @@ import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { tmpDir } from './archive.js';
 import { hexOf, sha256, type Digest } from './digest.js';
+import { plainProgress, type Progress } from './progress.js';
 import { DistributionMetadata } from './distribution.js';
 import { writeLayer } from './layer-export.js';
 import { MEDIA, type OciManifest } from './manifest.js';
@@ -26,7 +27,9 @@ export interface PushResult {
 }
 
 // #region push
-export async function pushImage(p: Paths, store: ImageStore, name: string, log: (line: string) => void = () => {}): Promise<PushResult> {
+export async function pushImage(p: Paths, store: ImageStore, name: string, out: Progress | ((line: string) => void) = () => {}): Promise<PushResult> {
+  const progress = typeof out === 'function' ? plainProgress(out) : out;
+  const log = (line: string) => progress.line(line);
   const ref = parseReference(name);
   if (ref.digest) throw new EngineError('cannot push a digest reference');
   const image = store.resolve(name);
@@ -41,6 +44,7 @@ export async function pushImage(p: Paths, store: ImageStore, name: string, log: 
   let uploaded = 0;
   try {
     // Layers top first in the log, as docker prints them; uploaded bottom first.
+    for (const chainId of [...image.layers].reverse()) progress.layer(hexOf(store.layer(chainId).diffId).slice(0, 12), 'Preparing');
     for (const chainId of image.layers) {
       const layer = store.layer(chainId);
       const show = hexOf(layer.diffId).slice(0, 12);
@@ -49,18 +53,18 @@ export async function pushImage(p: Paths, store: ImageStore, name: string, log: 
       const blob = await writeLayer(store, chainId, file, true);
       layers.push({ mediaType: MEDIA.dockerLayer, digest: blob.digest, size: blob.size });
       if (await client.hasBlob(blob.digest)) {
-        log(`${show}: Layer already exists`);
+        progress.layer(show, 'Layer already exists');
       } else {
         const from = meta
           .metadataOf(layer.diffId)
           .find((m) => m.Digest === blob.digest && m.SourceRepository.startsWith(`${ref.domain}/`) && m.SourceRepository !== repository);
         const fromPath = from?.SourceRepository.slice(ref.domain.length + 1);
         if (fromPath && (await client.mountBlob(blob.digest, fromPath))) {
-          log(`${show}: Mounted from ${familiarName(parseReference(from!.SourceRepository))}`);
+          progress.layer(show, `Mounted from ${familiarName(parseReference(from!.SourceRepository))}`);
         } else {
-          await client.uploadBlob(file, blob.digest);
+          await client.uploadBlob(file, blob.digest, undefined, (sent) => progress.layer(show, 'Pushing', { current: sent, total: blob.size }));
           uploaded++;
-          log(`${show}: Pushed`);
+          progress.layer(show, 'Pushed');
         }
       }
       meta.record(layer.diffId, blob.digest, repository);

@@ -235,7 +235,7 @@ export class RegistryClient {
    * streams the file, then a PUT with the digest (chunked, one chunk). The registry hashes what
    * it got and refuses a wrong digest.
    */
-  async uploadBlob(file: string, digest: Digest, chunkedAbove = 1024 * 1024): Promise<void> {
+  async uploadBlob(file: string, digest: Digest, chunkedAbove = 1024 * 1024, onBytes?: (sent: number) => void): Promise<void> {
     await this.ensureAuth();
     const what = `upload ${digest}`;
     const start = await this.request('POST', this.url('blobs/uploads/'));
@@ -244,13 +244,15 @@ export class RegistryClient {
     if (start.status !== 202 || !location) throw await registryError(what, start);
     const size = statSync(file).size;
     const octets = { 'Content-Type': 'application/octet-stream' };
+    // the file as the request body, counted on its way out (for a progress bar)
+    const body = () => (onBytes ? Readable.from(counted(createReadStream(file), onBytes)) : createReadStream(file));
     if (size <= chunkedAbove) {
-      const put = await this.request('PUT', uploadUrl(this.base, location, digest), { headers: { ...octets, 'Content-Length': String(size) }, body: createReadStream(file) });
+      const put = await this.request('PUT', uploadUrl(this.base, location, digest), { headers: { ...octets, 'Content-Length': String(size) }, body: body() });
       if (put.status !== 201) throw await registryError(what, put);
       await put.body?.cancel();
       return;
     }
-    const patch = await this.request('PATCH', uploadUrl(this.base, location), { headers: { ...octets, 'Content-Range': `0-${size - 1}`, 'Content-Length': String(size) }, body: createReadStream(file) });
+    const patch = await this.request('PATCH', uploadUrl(this.base, location), { headers: { ...octets, 'Content-Range': `0-${size - 1}`, 'Content-Length': String(size) }, body: body() });
     if (patch.status !== 202) throw await registryError(what, patch);
     await patch.body?.cancel();
     location = patch.headers.get('location') ?? location;
@@ -276,5 +278,15 @@ export class RegistryClient {
     const res = await this.request('PUT', this.url(`manifests/${tag}`), { headers: { 'Content-Type': mediaType }, body: bytes });
     if (res.status !== 201) throw await registryError(`put manifest ${tag}`, res);
     await res.body?.cancel();
+  }
+}
+
+/** The chunks of `source`, telling `onBytes` how many went by so far. */
+async function* counted(source: AsyncIterable<Buffer>, onBytes: (sent: number) => void): AsyncGenerator<Buffer> {
+  let sent = 0;
+  for await (const chunk of source) {
+    sent += chunk.length;
+    onBytes(sent);
+    yield chunk;
   }
 }

@@ -24,6 +24,8 @@ export class DigestStream extends Transform {
     private readonly expected?: string,
     private readonly what = 'content',
     private readonly expectedSize?: number,
+    /** told the byte count so far after each chunk (for a progress bar) */
+    private readonly onProgress?: (bytes: number) => void,
   ) {
     super();
   }
@@ -31,6 +33,7 @@ export class DigestStream extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
+    this.onProgress?.(this.bytes);
     done(null, chunk);
   }
 

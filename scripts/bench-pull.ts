@@ -1,0 +1,83 @@
+// node dist/scripts/bench-pull.js (or `npm run bench -- pull`): `minidock pull` of a 3-layer image
+// of ~48 MB (random bytes, so gzip -1 cannot shrink it) from a local registry, next to
+// `skopeo copy docker://… oci:DIR` of the same image. Numbers, not a test; they go in
+// stages/06-images/README.md ("Performance"). skopeo only fetches and verifies the compressed
+// blobs; a pull also gunzips, computes each DiffID and unpacks every file.
+//
+//   BENCH_RUNS   runs of each command, interleaved so both see the same machine (default 3)
+//   --profile    one more pull under `node --cpu-prof`, and the functions that took the most time
+//
+// Starts its own docker-registry on 127.0.0.1 (stages/06-images/registry.sh) and removes the
+// image, the registry and its directories at the end. Honors MINIDOCK_ROOT and MINIDOCK_BIN.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, printProfile, timed } from './bench-util.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const minidock = process.env.MINIDOCK_BIN || path.join(repo, 'bin', 'minidock');
+const RUNS = Number(process.env.BENCH_RUNS || 3);
+const LAYER_MB = 16;
+const registryScript = path.join(repo, 'stages', '06-images', 'registry.sh');
+
+/** An image of 3 layers of LAYER_MB random bytes each, built from scratch and pushed to `name`. */
+function makeImage(work: string, name: string): void {
+  const ctx = path.join(work, 'ctx');
+  mkdirSync(ctx);
+  const lines = ['FROM scratch'];
+  for (let i = 0; i < 3; i++) {
+    // four files per layer, so unpacking has a little more than one write to do
+    mkdirSync(path.join(ctx, `l${i}`));
+    for (let f = 0; f < 4; f++) writeFileSync(path.join(ctx, `l${i}`, `f${f}`), randomBytes((LAYER_MB * 1024 * 1024) / 4));
+    lines.push(`COPY l${i} /l${i}/`);
+  }
+  writeFileSync(path.join(ctx, 'Dockerfile'), `${lines.join('\n')}\n`);
+  execFileSync(minidock, ['build', '-q', '-t', name, ctx], { stdio: 'ignore' });
+  execFileSync(minidock, ['push', '-q', name], { stdio: 'ignore' });
+}
+
+function main(): void {
+  const work = mkdtempSync(path.join(tmpdir(), 'minidock-bench-pull-'));
+  const env = { ...process.env, MINIDOCK_REGISTRY_STATE: path.join(work, 'registry') };
+  const host = execFileSync('sh', [registryScript, 'start', String(5900 + (process.pid % 90))], { encoding: 'utf8', env }).trim();
+  const name = `${host}/bench/pull:v1`;
+  const rmi = () => execFileSync(minidock, ['rmi', '-f', name], { stdio: 'ignore' });
+  try {
+    makeImage(work, name);
+    const ours: { seconds: number; rssMb: number }[] = [];
+    const skopeo: { seconds: number; rssMb: number }[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      rmi(); // the layers go with the only image that uses them
+      ours.push(timed(minidock, ['pull', '-q', name]));
+      const dir = path.join(work, `oci-${i}`);
+      skopeo.push(timed('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${name}`, `oci:${dir}:v1`]));
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const s = (xs: { seconds: number }[]) => median(xs.map((x) => x.seconds));
+    const m = (xs: { rssMb: number }[]) => Math.max(...xs.map((x) => x.rssMb));
+    console.log(`\npull of 3 layers × ${LAYER_MB} MB (random, gzip) from a local registry, median of ${RUNS} (interleaved):`);
+    console.log(`minidock pull:            ${s(ours).toFixed(2)} s, peak RSS ${m(ours).toFixed(0)} MB  (runs: ${ours.map((x) => x.seconds.toFixed(2)).join(', ')})`);
+    console.log(`skopeo copy → oci: dir:   ${s(skopeo).toFixed(2)} s, peak RSS ${m(skopeo).toFixed(0)} MB  (runs: ${skopeo.map((x) => x.seconds.toFixed(2)).join(', ')})`);
+    console.log(`speed of minidock relative to skopeo: ${(s(skopeo) / s(ours)).toFixed(2)}× (the goal: ≥ 0.8×)`);
+    if (process.argv.includes('--profile')) {
+      rmi();
+      const dir = path.join(work, 'prof');
+      execFileSync('node', ['--cpu-prof', `--cpu-prof-dir=${dir}`, path.join(repo, 'dist', 'lib', 'cli', 'main.js'), 'pull', '-q', name], { stdio: 'ignore' });
+      printProfile(dir, 'profile of one pull');
+    }
+  } finally {
+    try {
+      rmi();
+    } catch {
+      // not there
+    }
+    execFileSync('sh', [registryScript, 'stop'], { env });
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main();
