@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlink
 import path from 'node:path';
 import { cpuUsageUs } from './cgroupfs.js';
 import { assert, assertEqual, assertFailures, engine, exec, hostMountinfo, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
-import { cgroupDirs, makeBundle, runtimeBin, startContainerd, stopContainerd } from './runtime.js';
+import { cgroupDirs, makeBundle, runtimeBin, startContainerd, stopContainerd, type Containerd } from './runtime.js';
 
 const KINDS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'cgroup'];
 const NONE = ['--network', 'none'];
@@ -50,6 +50,21 @@ function assertNothingLeft(id: string, runDir: string): void {
   for (const d of cgroupDirs(`minidock/${id}`)) assert(!existsSync(d), `${d} is still there`);
   assert(!existsSync(path.join(runDir, 'runtime', id)), `the runtime state of ${id.slice(0, 12)} is still there`);
   assert(!existsSync(path.join(runDir, 'bundles', id)), `the bundle of ${id.slice(0, 12)} is still there`);
+}
+
+/** After a containerd check: the task and container `name`, containerd itself, its namespace's cgroups, the bundle. */
+async function forgetCtr(ctr: (args: string[]) => Promise<unknown>, name: string, cd: Containerd, ns: string, bundle: string): Promise<void> {
+  await ctr(['task', 'delete', '-f', name]);
+  await ctr(['container', 'delete', name]);
+  await stopContainerd(cd);
+  for (const d of cgroupDirs(ns)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      // not there
+    }
+  }
+  rmSync(bundle, { recursive: true, force: true });
 }
 
 export const stage: Stage = {
@@ -155,17 +170,30 @@ export const stage: Stage = {
         } finally {
           await ctr(['task', 'kill', '-s', 'SIGKILL', 'bg']);
           await sleep(300);
-          await ctr(['task', 'delete', '-f', 'bg']);
-          await ctr(['container', 'delete', 'bg']);
-          await stopContainerd(cd);
-          for (const d of cgroupDirs(ns)) {
-            try {
-              rmdirSync(d);
-            } catch {
-              // not there
-            }
-          }
-          rmSync(bundle, { recursive: true, force: true });
+          await forgetCtr(ctr, 'bg', cd, ns, bundle);
+        }
+      },
+    },
+    {
+      name: 'containerd gets a terminal from the runtime: ctr run -t prints /dev/pts/0 and its stty size (--console-socket, SCM_RIGHTS)',
+      hint: 'lib/runtime/cli.ts createFromBundle (--console-socket), lib/runtime/terminal.ts sendConsole, lib/sys/scm.ts (msghdr + SCM_RIGHTS), lib/runtime/init.ts step 8b',
+      async run(ctx) {
+        const bundle = await makeBundle(ctx, ['true']);
+        const cd = await startContainerd(ctx);
+        const ns = ctx.name('ns');
+        const ctr = ['ctr', '-a', cd.socket, '-n', ns];
+        try {
+          // ctr run -t wants its own stdin to be a terminal: script(1) gives it one, sized 27x83;
+          // ctr resizes the console it received only after the task started, hence the sleep
+          const run = [...ctr, 'run', '-t', '--rm', '--runc-binary', runtimeBin(), '--runc-root', path.join(cd.dir, 'runc'), '--rootfs', path.join(bundle, 'rootfs'),
+            'tt', '/bin/busybox', 'sh', '-c', `'/bin/busybox tty; /bin/busybox sleep 1; /bin/busybox stty size; exit 4'`].join(' ');
+          const r = await exec('sh', ['-c', 'sleep 3 | script -qec "$0" /dev/null', `stty rows 27 cols 83; ${run}`], { env: ctx.env, timeoutMs: 30_000 });
+          const out = r.stdout.replace(/\r/g, '');
+          assert(/^\/dev\/pts\/0$/m.test(out), `ctr run -t: tty inside did not print /dev/pts/0 (exit ${r.code}): ${JSON.stringify((out + r.stderr).slice(0, 400))}`);
+          assert(/^27 83$/m.test(out), `ctr run -t: stty size inside did not print "27 83" (ctr sizes the console it received): ${JSON.stringify(out.slice(0, 400))}`);
+          assertEqual(r.code, 4, 'the exit status of ctr run -t (the command’s exit 4), through script');
+        } finally {
+          await forgetCtr((args) => exec(ctr[0], [...ctr.slice(1), ...args]), 'tt', cd, ns, bundle);
         }
       },
     },
