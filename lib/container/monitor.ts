@@ -20,7 +20,10 @@ import { copyDataIfEmpty } from '../volumes/copydata.js';
 import { volumeMounts } from '../volumes/plan.js';
 import { buildSpec, writeBundle } from './bundle.js';
 import { plugIn } from './network.js';
-import { logPath, pipeToLog } from './logs.js';
+import { logPath } from './logs.js';
+import { setWindowSize } from '../runtime/terminal.js';
+import type { AttachServer, WindowSize } from './attach-server.js';
+import { relayMaster, relayPipes } from './shim-io.js';
 import { cleanUp, removeContainerFiles } from './remove.js';
 import { containerLock, loadContainer, loadHostConfig, saveContainer, ZERO_TIME, type Container, type State } from './state.js';
 
@@ -31,6 +34,10 @@ export interface MonitorOptions {
   stdin: boolean;
   /** told once: the user's command is running (null) or the start failed */
   onStart?: (err: EngineError | null, c?: Container) => void;
+  /** 'log': the clients attached to the container (the shim's attach socket) */
+  attach?: AttachServer;
+  /** -t: the size of the terminal the container starts with (the cli's own) */
+  windowSize?: WindowSize;
 }
 
 // #region run-container
@@ -58,7 +65,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
     phase('bundle: config.json and the /etc files written');
     created = await runtime.create(sys, {
       root, id, bundle, spec,
-      stdio: opts.output === 'terminal' ? [opts.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+      stdio: containerStdio(c, opts),
       onCreateRuntime: stage >= 5 ? (state) => plugIn(p, id, state.pid) : undefined,
     });
   } catch (e) {
@@ -69,8 +76,12 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   const stopForwarding = opts.output === 'terminal' ? forwardSignals(child.pid!) : () => {};
   const logged: Promise<void>[] = [];
   if (opts.output === 'log') {
+    // the shim's copies: to the log and the attached clients (shim-io.ts)
     const file = logPath(p.container(id), id);
-    logged.push(pipeToLog(child.stdout!, file, 'stdout'), pipeToLog(child.stderr!, file, 'stderr'));
+    if (created.terminal !== undefined) {
+      if (opts.windowSize) setWindowSize(sys, created.terminal, opts.windowSize); // before the command's first step
+      logged.push(relayMaster(sys, created.terminal, c.Config.OpenStdin, file, opts.attach));
+    } else logged.push(...relayPipes(child.stdout!, child.stderr!, child.stdin, file, opts.attach));
   }
 
   // 3. Start: init execve()s the user's command.
@@ -135,6 +146,17 @@ function attemptValue<T>(step: () => T, fallback: T): T {
     trace(`cleanup step failed: ${oneLine(e)}`);
     return fallback;
   }
+}
+
+/**
+ * The container's stdin, stdout, stderr as the runtime passes them to init. Foreground: ours.
+ * Detached: pipes the shim reads (stdin only with -i, written by attached clients) — or, with
+ * -t, none: init makes the terminal inside and the shim holds its master (shim-io.ts).
+ */
+function containerStdio(c: Container, opts: MonitorOptions): ('inherit' | 'ignore' | 'pipe')[] {
+  if (opts.output === 'terminal') return [opts.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'];
+  if (c.Config.Tty) return ['ignore', 'ignore', 'ignore'];
+  return [c.Config.OpenStdin && opts.attach ? 'pipe' : 'ignore', 'pipe', 'pipe'];
 }
 
 /** docker run's --sig-proxy: signals sent to the foreground `minidock run` go to the container. */
