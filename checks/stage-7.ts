@@ -7,6 +7,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlink
 import path from 'node:path';
 import { cpuUsageUs } from './cgroupfs.js';
 import { assert, assertEqual, assertFailures, engine, exec, hostMountinfo, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
+import { runDir } from './recovery.js';
 import { cgroupDirs, makeBundle, runtimeBin, startContainerd, stopContainerd, type Containerd } from './runtime.js';
 
 const KINDS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'cgroup'];
@@ -45,11 +46,12 @@ async function waitUntil(what: string, ok: () => boolean | Promise<boolean>, ms 
 }
 
 /** Nothing of container `id` left on the host: mounts, cgroups, runtime state, bundle. */
-function assertNothingLeft(id: string, runDir: string): void {
+function assertNothingLeft(id: string, run: string): void {
   assert(!hostMountinfo().includes(id), `a mount of ${id.slice(0, 12)} is still in the host's mountinfo`);
   for (const d of cgroupDirs(`minidock/${id}`)) assert(!existsSync(d), `${d} is still there`);
-  assert(!existsSync(path.join(runDir, 'runtime', id)), `the runtime state of ${id.slice(0, 12)} is still there`);
-  assert(!existsSync(path.join(runDir, 'bundles', id)), `the bundle of ${id.slice(0, 12)} is still there`);
+  assert(!existsSync(path.join(run, 'runtime', id)), `the runtime state of ${id.slice(0, 12)} is still there`);
+  assert(!existsSync(path.join(run, 'bundles', id)), `the bundle of ${id.slice(0, 12)} is still there`);
+  assert(!existsSync(path.join(run, 'attach', `${id}.sock`)), `the attach socket of ${id.slice(0, 12)} is still there`);
 }
 
 /** After a containerd check: the task and container `name`, containerd itself, its namespace's cgroups, the bundle. */
@@ -194,7 +196,9 @@ export const stage: Stage = {
         assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name])).trim(), 'exited 7', 'the container’s record after its exit');
         const logged = await mdOk(ctx, ['logs', name]);
         assert(/one-42/.test(logged) && /two-42/.test(logged), `logs of a -t container: the terminal’s output is not in its log:\n${logged.slice(0, 400)}`);
+        const id = (await mdOk(ctx, ['inspect', '-f', '{{.Id}}', name])).trim();
         await mdOk(ctx, ['rm', name]);
+        assertNothingLeft(id, runDir(ctx.env));
       },
     },
     {
@@ -413,7 +417,7 @@ export const stage: Stage = {
         // an exec'd process whose cli exited is the host init's child: give it a moment to be reaped
         await waitUntil('the container’s PID namespace to be empty', () => inNs().length === 0).catch(() => undefined);
         assertEqual(inNs(), [], 'processes left in the container’s PID namespace');
-        assertNothingLeft(id, ctx.env.MINIDOCK_RUN ?? '/run/minidock');
+        assertNothingLeft(id, runDir(ctx.env));
       },
     },
   ],
