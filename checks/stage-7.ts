@@ -69,6 +69,11 @@ async function forgetCtr(ctr: (args: string[]) => Promise<unknown>, name: string
   rmSync(bundle, { recursive: true, force: true });
 }
 
+/** A shell loop that waits (at most 10 s) for `file`: the check's typing waits for the shell inside. */
+function waitFor(file: string): string {
+  return `for i in $(seq 100); do [ -e ${file} ] && break; sleep 0.1; done`;
+}
+
 export const stage: Stage = {
   n: 7,
   title: 'exec & lifecycle',
@@ -160,18 +165,28 @@ export const stage: Stage = {
       hint: 'lib/runtime/init.ts step 8b + lib/runtime/terminal.ts (the pty inside), lib/container/shim-io.ts relayMaster (the shim holds the master), lib/container/attach-client.ts (raw mode, RESIZE frames on SIGWINCH)',
       async run(ctx) {
         const name = ctx.name('runtty');
-        // util-linux script(1) gives the cli a terminal of its own; a background stty resizes it
-        // after 2.5 s (the kernel sends the cli SIGWINCH), and the shell inside asks again
-        const cmd = `stty cols 97 rows 31; (sleep 2.5; stty cols 120 rows 40 </dev/tty) & ${engine()} run -it --rm --name ${name} --network none busybox sh`;
-        const typed = `sleep 1.5; printf 'tty; stty size\\n'; sleep 2; printf 'stty size; sleep 100\\n'; sleep 1; printf '\\003'; sleep 0.5; printf 'echo after $?\\nexit 3\\n'; sleep 1.5`;
-        const r = await exec('sh', ['-c', `(${typed}) | script -qec "$0" /dev/null`, cmd], { env: ctx.env, timeoutMs: 25_000 });
-        const out = r.stdout.replace(/\r/g, '');
-        assert(/^\/dev\/pts\/0$/m.test(out), `tty inside did not print /dev/pts/0:\n${out.slice(0, 400)}`);
-        assert(/^31 97$/m.test(out), `stty size inside did not print "31 97" (the size set outside, at the start):\n${out.slice(0, 400)}`);
-        assert(/^40 120$/m.test(out), `after the outside terminal was resized to 40x120, stty size inside did not print "40 120":\n${out.slice(0, 600)}`);
-        assert(/^after 130$/m.test(out), `Ctrl-C did not interrupt sleep 100 (want "after 130"):\n${out.slice(0, 600)}`);
-        assertEqual(r.code, 3, 'the exit status of run -it (the shell’s exit 3), through script');
-        await waitUntil('--rm to remove the container', async () => (await md(ctx, ['inspect', name])).code !== 0);
+        const marks = mkdtempSync('/tmp/mdcheck-tty-');
+        try {
+          // util-linux script(1) gives the cli a terminal of its own. The shell inside touches a file
+          // in a bind mount once it has run a line (so the keys after it meet a cli in raw mode);
+          // then a background stty resizes the outer terminal (the kernel sends the cli SIGWINCH)
+          const cmd = `stty cols 97 rows 31; (${waitFor(`${marks}/r1`)}; stty cols 120 rows 40 </dev/tty) & ${engine()} run -it --rm --name ${name} --network none -v ${marks}:/m busybox sh`;
+          const typed = [
+            `sleep 1; printf 'tty; stty size; touch /m/r1\\n'`, waitFor(`${marks}/r1`),
+            `sleep 1; printf 'stty size; touch /m/r2; sleep 100\\n'`, waitFor(`${marks}/r2`),
+            `sleep 0.5; printf '\\003'; sleep 0.5; printf 'echo after $?\\nexit 3\\n'; sleep 1.5`,
+          ].join('; ');
+          const r = await exec('sh', ['-c', `(${typed}) | script -qec "$0" /dev/null`, cmd], { env: ctx.env, timeoutMs: 30_000 });
+          const out = r.stdout.replace(/\r/g, '');
+          assert(/^\/dev\/pts\/0$/m.test(out), `tty inside did not print /dev/pts/0:\n${out.slice(0, 400)}`);
+          assert(/^31 97$/m.test(out), `stty size inside did not print "31 97" (the size set outside, at the start):\n${out.slice(0, 400)}`);
+          assert(/^40 120$/m.test(out), `after the outside terminal was resized to 40x120, stty size inside did not print "40 120":\n${out.slice(0, 600)}`);
+          assert(/^after 130$/m.test(out), `Ctrl-C did not interrupt sleep 100 (want "after 130"):\n${out.slice(0, 600)}`);
+          assertEqual(r.code, 3, 'the exit status of run -it (the shell’s exit 3), through script');
+          await waitUntil('--rm to remove the container', async () => (await md(ctx, ['inspect', name])).code !== 0);
+        } finally {
+          rmSync(marks, { recursive: true, force: true });
+        }
       },
     },
     {
@@ -179,26 +194,35 @@ export const stage: Stage = {
       hint: 'lib/container/detachkeys.ts (the matcher), lib/container/attach-client.ts, lib/container/attach-server.ts (the shim’s socket, attach/<id>.sock), lib/cli/attach.ts',
       async run(ctx) {
         const name = ctx.name('detach');
-        const underPty = (cmd: string, typed: string) => exec('sh', ['-c', `(${typed}) | script -qec "$0" /dev/null`, cmd], { env: ctx.env, timeoutMs: 20_000 });
-        // 1. run -it, type a line, then Ctrl-P Ctrl-Q: the cli returns 0, the container runs on
-        const first = await underPty(`${engine()} run -it --name ${name} --network none busybox sh`, `sleep 1.5; printf 'echo one-$((40+2))\\n'; sleep 0.7; printf '\\020\\021'; sleep 1`);
-        assert(/one-42/.test(first.stdout), `run -it: the shell’s answer did not come back:\n${first.stdout.slice(0, 400)}`);
-        assertEqual(first.code, 0, 'the exit status of run -it left with ctrl-p ctrl-q');
-        assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Running}}', name])).trim(), 'true', 'State.Running after detaching');
-        // 2. attach with other detach keys (the default ones would now be typed into the shell)
-        const second = await underPty(`${engine()} attach --detach-keys ctrl-x,x ${name}`, `sleep 1; printf 'echo two-$((6*7))\\n'; sleep 0.7; printf '\\030x'; sleep 1`);
-        assert(/two-42/.test(second.stdout), `attach: the shell’s answer did not come back:\n${second.stdout.slice(0, 400)}`);
-        assertEqual(second.code, 0, 'the exit status of attach left with --detach-keys ctrl-x,x');
-        assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Running}}', name])).trim(), 'true', 'State.Running after the second detach');
-        // 3. attach once more and end the shell: attach returns its status, the record says exited
-        const third = await underPty(`${engine()} attach ${name}`, `sleep 1; printf 'exit 7\\n'; sleep 1.5`);
-        assertEqual(third.code, 7, 'the exit status of attach when the container’s shell exits 7');
-        assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name])).trim(), 'exited 7', 'the container’s record after its exit');
-        const logged = await mdOk(ctx, ['logs', name]);
-        assert(/one-42/.test(logged) && /two-42/.test(logged), `logs of a -t container: the terminal’s output is not in its log:\n${logged.slice(0, 400)}`);
-        const id = (await mdOk(ctx, ['inspect', '-f', '{{.Id}}', name])).trim();
-        await mdOk(ctx, ['rm', name]);
-        assertNothingLeft(id, runDir(ctx.env));
+        const marks = mkdtempSync('/tmp/mdcheck-detach-');
+        const underPty = (cmd: string, typed: string[]) => exec('sh', ['-c', `(${typed.join('; ')}) | script -qec "$0" /dev/null`, cmd], { env: ctx.env, timeoutMs: 30_000 });
+        try {
+          // the detach keys are typed once the shell has answered (it touches a file in a bind
+          // mount): only a cli in raw mode lets them through — a cooked terminal eats Ctrl-Q (IXON)
+          // 1. run -it, type a line, then Ctrl-P Ctrl-Q: the cli returns 0, the container runs on
+          const first = await underPty(`${engine()} run -it --name ${name} --network none -v ${marks}:/m busybox sh`,
+            [`sleep 1; printf 'echo one-$((40+2)); touch /m/one\\n'`, waitFor(`${marks}/one`), `sleep 0.3; printf '\\020\\021'; sleep 1`]);
+          assert(/one-42/.test(first.stdout), `run -it: the shell’s answer did not come back:\n${first.stdout.slice(0, 400)}`);
+          assertEqual(first.code, 0, 'the exit status of run -it left with ctrl-p ctrl-q');
+          assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Running}}', name])).trim(), 'true', 'State.Running after detaching');
+          // 2. attach with other detach keys (the default ones would now be typed into the shell)
+          const second = await underPty(`${engine()} attach --detach-keys ctrl-x,x ${name}`,
+            [`sleep 1; printf 'echo two-$((6*7)); touch /m/two\\n'`, waitFor(`${marks}/two`), `sleep 0.3; printf '\\030x'; sleep 1`]);
+          assert(/two-42/.test(second.stdout), `attach: the shell’s answer did not come back:\n${second.stdout.slice(0, 400)}`);
+          assertEqual(second.code, 0, 'the exit status of attach left with --detach-keys ctrl-x,x');
+          assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Running}}', name])).trim(), 'true', 'State.Running after the second detach');
+          // 3. attach once more and end the shell: attach returns its status, the record says exited
+          const third = await underPty(`${engine()} attach ${name}`, [`sleep 1; printf 'exit 7\\n'; sleep 2`]);
+          assertEqual(third.code, 7, 'the exit status of attach when the container’s shell exits 7');
+          assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name])).trim(), 'exited 7', 'the container’s record after its exit');
+          const logged = await mdOk(ctx, ['logs', name]);
+          assert(/one-42/.test(logged) && /two-42/.test(logged), `logs of a -t container: the terminal’s output is not in its log:\n${logged.slice(0, 400)}`);
+          const id = (await mdOk(ctx, ['inspect', '-f', '{{.Id}}', name])).trim();
+          await mdOk(ctx, ['rm', name]);
+          assertNothingLeft(id, runDir(ctx.env));
+        } finally {
+          rmSync(marks, { recursive: true, force: true });
+        }
       },
     },
     {
