@@ -11,7 +11,7 @@ import { cgroupDir } from './cgroupfs.js';
 import { assert, assertEqual, engine, md, mdOk, sleep, type Check, type Context } from './harness.js';
 
 /** The runtime state directory of this engine (MINIDOCK_RUN), where bundles and runtime records live. */
-function runDir(env: NodeJS.ProcessEnv): string {
+export function runDir(env: NodeJS.ProcessEnv): string {
   return path.resolve(env.MINIDOCK_RUN || (env.MINIDOCK_ROOT ? path.join(env.MINIDOCK_ROOT, 'run') : '/run/minidock'));
 }
 

@@ -7,7 +7,8 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlink
 import path from 'node:path';
 import { cgroupDir, cpuUsageUs, readCg } from './cgroupfs.js';
 import { assert, assertEqual, assertFailures, engine, exec, hostMountinfo, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
-import { cgroupDirs, makeBundle, runtimeBin, startContainerd, stopContainerd } from './runtime.js';
+import { runDir } from './recovery.js';
+import { cgroupDirs, makeBundle, runtimeBin, startContainerd, stopContainerd, type Containerd } from './runtime.js';
 
 const KINDS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'cgroup'];
 const NONE = ['--network', 'none'];
@@ -45,11 +46,32 @@ async function waitUntil(what: string, ok: () => boolean | Promise<boolean>, ms 
 }
 
 /** Nothing of container `id` left on the host: mounts, cgroups, runtime state, bundle. */
-function assertNothingLeft(id: string, runDir: string): void {
+function assertNothingLeft(id: string, run: string): void {
   assert(!hostMountinfo().includes(id), `a mount of ${id.slice(0, 12)} is still in the host's mountinfo`);
   for (const d of cgroupDirs(`minidock/${id}`)) assert(!existsSync(d), `${d} is still there`);
-  assert(!existsSync(path.join(runDir, 'runtime', id)), `the runtime state of ${id.slice(0, 12)} is still there`);
-  assert(!existsSync(path.join(runDir, 'bundles', id)), `the bundle of ${id.slice(0, 12)} is still there`);
+  assert(!existsSync(path.join(run, 'runtime', id)), `the runtime state of ${id.slice(0, 12)} is still there`);
+  assert(!existsSync(path.join(run, 'bundles', id)), `the bundle of ${id.slice(0, 12)} is still there`);
+  assert(!existsSync(path.join(run, 'attach', `${id}.sock`)), `the attach socket of ${id.slice(0, 12)} is still there`);
+}
+
+/** After a containerd check: the task and container `name`, containerd itself, its namespace's cgroups, the bundle. */
+async function forgetCtr(ctr: (args: string[]) => Promise<unknown>, name: string, cd: Containerd, ns: string, bundle: string): Promise<void> {
+  await ctr(['task', 'delete', '-f', name]);
+  await ctr(['container', 'delete', name]);
+  await stopContainerd(cd);
+  for (const d of cgroupDirs(ns)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      // not there
+    }
+  }
+  rmSync(bundle, { recursive: true, force: true });
+}
+
+/** A shell loop that waits (at most 10 s) for `file`: the check's typing waits for the shell inside. */
+function waitFor(file: string): string {
+  return `for i in $(seq 100); do [ -e ${file} ] && break; sleep 0.1; done`;
 }
 
 export const stage: Stage = {
@@ -151,6 +173,71 @@ export const stage: Stage = {
       },
     },
     {
+      name: 'run -it under a real terminal: tty is /dev/pts/0, stty size is the size set outside, a resize is seen inside, Ctrl-C interrupts the foreground sleep',
+      hint: 'lib/runtime/init.ts step 8b + lib/runtime/terminal.ts (the pty inside), lib/container/shim-io.ts relayMaster (the shim holds the master), lib/container/attach-client.ts (raw mode, RESIZE frames on SIGWINCH)',
+      async run(ctx) {
+        const name = ctx.name('runtty');
+        const marks = mkdtempSync('/tmp/mdcheck-tty-');
+        try {
+          // util-linux script(1) gives the cli a terminal of its own. The shell inside touches a file
+          // in a bind mount once it has run a line (so the keys after it meet a cli in raw mode);
+          // then a background stty resizes the outer terminal (the kernel sends the cli SIGWINCH)
+          const cmd = `stty cols 97 rows 31; (${waitFor(`${marks}/r1`)}; stty cols 120 rows 40 </dev/tty) & ${engine()} run -it --rm --name ${name} --network none -v ${marks}:/m busybox sh`;
+          const typed = [
+            `sleep 1; printf 'tty; stty size; touch /m/r1\\n'`, waitFor(`${marks}/r1`),
+            `sleep 1; printf 'stty size; touch /m/r2; sleep 100\\n'`, waitFor(`${marks}/r2`),
+            `sleep 0.5; printf '\\003'; sleep 0.5; printf 'echo after $?\\nexit 3\\n'; sleep 1.5`,
+          ].join('; ');
+          const r = await exec('sh', ['-c', `(${typed}) | script -qec "$0" /dev/null`, cmd], { env: ctx.env, timeoutMs: 30_000 });
+          const out = r.stdout.replace(/\r/g, '');
+          assert(/^\/dev\/pts\/0$/m.test(out), `tty inside did not print /dev/pts/0:\n${out.slice(0, 400)}`);
+          assert(/^31 97$/m.test(out), `stty size inside did not print "31 97" (the size set outside, at the start):\n${out.slice(0, 400)}`);
+          assert(/^40 120$/m.test(out), `after the outside terminal was resized to 40x120, stty size inside did not print "40 120":\n${out.slice(0, 600)}`);
+          assert(/^after 130$/m.test(out), `Ctrl-C did not interrupt sleep 100 (want "after 130"):\n${out.slice(0, 600)}`);
+          assertEqual(r.code, 3, 'the exit status of run -it (the shell’s exit 3), through script');
+          await waitUntil('--rm to remove the container', async () => (await md(ctx, ['inspect', name])).code !== 0);
+        } finally {
+          rmSync(marks, { recursive: true, force: true });
+        }
+      },
+    },
+    {
+      name: 'detach keys leave the container running: run -it then ctrl-p ctrl-q, attach again and type, --detach-keys; a -t container’s output is in its log',
+      hint: 'lib/container/detachkeys.ts (the matcher), lib/container/attach-client.ts, lib/container/attach-server.ts (the shim’s socket, attach/<id>.sock), lib/cli/attach.ts',
+      async run(ctx) {
+        const name = ctx.name('detach');
+        const marks = mkdtempSync('/tmp/mdcheck-detach-');
+        const underPty = (cmd: string, typed: string[]) => exec('sh', ['-c', `(${typed.join('; ')}) | script -qec "$0" /dev/null`, cmd], { env: ctx.env, timeoutMs: 30_000 });
+        try {
+          // the detach keys are typed once the shell has answered (it touches a file in a bind
+          // mount): only a cli in raw mode lets them through — a cooked terminal eats Ctrl-Q (IXON)
+          // 1. run -it, type a line, then Ctrl-P Ctrl-Q: the cli returns 0, the container runs on
+          const first = await underPty(`${engine()} run -it --name ${name} --network none -v ${marks}:/m busybox sh`,
+            [`sleep 1; printf 'echo one-$((40+2)); touch /m/one\\n'`, waitFor(`${marks}/one`), `sleep 0.3; printf '\\020\\021'; sleep 1`]);
+          assert(/one-42/.test(first.stdout), `run -it: the shell’s answer did not come back:\n${first.stdout.slice(0, 400)}`);
+          assertEqual(first.code, 0, 'the exit status of run -it left with ctrl-p ctrl-q');
+          assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Running}}', name])).trim(), 'true', 'State.Running after detaching');
+          // 2. attach with other detach keys (the default ones would now be typed into the shell)
+          const second = await underPty(`${engine()} attach --detach-keys ctrl-x,x ${name}`,
+            [`sleep 1; printf 'echo two-$((6*7)); touch /m/two\\n'`, waitFor(`${marks}/two`), `sleep 0.3; printf '\\030x'; sleep 1`]);
+          assert(/two-42/.test(second.stdout), `attach: the shell’s answer did not come back:\n${second.stdout.slice(0, 400)}`);
+          assertEqual(second.code, 0, 'the exit status of attach left with --detach-keys ctrl-x,x');
+          assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Running}}', name])).trim(), 'true', 'State.Running after the second detach');
+          // 3. attach once more and end the shell: attach returns its status, the record says exited
+          const third = await underPty(`${engine()} attach ${name}`, [`sleep 1; printf 'exit 7\\n'; sleep 2`]);
+          assertEqual(third.code, 7, 'the exit status of attach when the container’s shell exits 7');
+          assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name])).trim(), 'exited 7', 'the container’s record after its exit');
+          const logged = await mdOk(ctx, ['logs', name]);
+          assert(/one-42/.test(logged) && /two-42/.test(logged), `logs of a -t container: the terminal’s output is not in its log:\n${logged.slice(0, 400)}`);
+          const id = (await mdOk(ctx, ['inspect', '-f', '{{.Id}}', name])).trim();
+          await mdOk(ctx, ['rm', name]);
+          assertNothingLeft(id, runDir(ctx.env));
+        } finally {
+          rmSync(marks, { recursive: true, force: true });
+        }
+      },
+    },
+    {
       name: 'containerd drives the runtime’s exec: ctr task exec runs a process in a ctr run -d container (runc exec --process)',
       hint: 'lib/runtime/cli.ts exec (--process FILE --detach --pid-file), lib/runtime/exec.ts parseProcess',
       async run(ctx) {
@@ -167,17 +254,30 @@ export const stage: Stage = {
         } finally {
           await ctr(['task', 'kill', '-s', 'SIGKILL', 'bg']);
           await sleep(300);
-          await ctr(['task', 'delete', '-f', 'bg']);
-          await ctr(['container', 'delete', 'bg']);
-          await stopContainerd(cd);
-          for (const d of cgroupDirs(ns)) {
-            try {
-              rmdirSync(d);
-            } catch {
-              // not there
-            }
-          }
-          rmSync(bundle, { recursive: true, force: true });
+          await forgetCtr(ctr, 'bg', cd, ns, bundle);
+        }
+      },
+    },
+    {
+      name: 'containerd gets a terminal from the runtime: ctr run -t prints /dev/pts/0 and its stty size (--console-socket, SCM_RIGHTS)',
+      hint: 'lib/runtime/cli.ts createFromBundle (--console-socket), lib/runtime/terminal.ts sendConsole, lib/sys/scm.ts (msghdr + SCM_RIGHTS), lib/runtime/init.ts step 8b',
+      async run(ctx) {
+        const bundle = await makeBundle(ctx, ['true']);
+        const cd = await startContainerd(ctx);
+        const ns = ctx.name('ns');
+        const ctr = ['ctr', '-a', cd.socket, '-n', ns];
+        try {
+          // ctr run -t wants its own stdin to be a terminal: script(1) gives it one, sized 27x83;
+          // ctr resizes the console it received only after the task started, hence the sleep
+          const run = [...ctr, 'run', '-t', '--rm', '--runc-binary', runtimeBin(), '--runc-root', path.join(cd.dir, 'runc'), '--rootfs', path.join(bundle, 'rootfs'),
+            'tt', '/bin/busybox', 'sh', '-c', `'/bin/busybox tty; /bin/busybox sleep 1; /bin/busybox stty size; exit 4'`].join(' ');
+          const r = await exec('sh', ['-c', 'sleep 3 | script -qec "$0" /dev/null', `stty rows 27 cols 83; ${run}`], { env: ctx.env, timeoutMs: 30_000 });
+          const out = r.stdout.replace(/\r/g, '');
+          assert(/^\/dev\/pts\/0$/m.test(out), `ctr run -t: tty inside did not print /dev/pts/0 (exit ${r.code}): ${JSON.stringify((out + r.stderr).slice(0, 400))}`);
+          assert(/^27 83$/m.test(out), `ctr run -t: stty size inside did not print "27 83" (ctr sizes the console it received): ${JSON.stringify(out.slice(0, 400))}`);
+          assertEqual(r.code, 4, 'the exit status of ctr run -t (the command’s exit 4), through script');
+        } finally {
+          await forgetCtr((args) => exec(ctr[0], [...ctr.slice(1), ...args]), 'tt', cd, ns, bundle);
         }
       },
     },
@@ -415,7 +515,7 @@ export const stage: Stage = {
         // an exec'd process whose cli exited is the host init's child: give it a moment to be reaped
         await waitUntil('the container’s PID namespace to be empty', () => inNs().length === 0).catch(() => undefined);
         assertEqual(inNs(), [], 'processes left in the container’s PID namespace');
-        assertNothingLeft(id, ctx.env.MINIDOCK_RUN ?? '/run/minidock');
+        assertNothingLeft(id, runDir(ctx.env));
       },
     },
   ],

@@ -8,6 +8,7 @@
 //   /run/minidock/                     MINIDOCK_RUN: runtime state that must not survive a reboot
 //     bundles/<id>/config.json         the OCI bundle the engine hands the runtime (docker: /run/docker/containerd/<id>)
 //     runtime/<id>/state.json          the runtime's own record (runc: /run/runc/<id>)
+//     attach/<id>.sock                 where a detached container's shim takes attach clients
 
 import path from 'node:path';
 
@@ -27,6 +28,8 @@ export interface Paths {
   bundle(id: string): string;
   /** the runtime's --root */
   runtimeRoot: string;
+  /** a detached container's attach socket, its shim listening (stage 7) */
+  attachSocket(id: string): string;
 }
 
 export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
@@ -46,5 +49,6 @@ export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
     locks: path.join(run, 'locks'),
     bundle: (id: string) => path.join(run, 'bundles', id),
     runtimeRoot: path.join(run, 'runtime'),
+    attachSocket: (id: string) => path.join(run, 'attach', `${id}.sock`),
   };
 }

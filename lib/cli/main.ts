@@ -48,6 +48,7 @@ export const VERBS: Record<string, VerbEntry> = {
   // errors carry 1 themselves (container not running) or 125 (the engine)
   exec: { load: () => import('./exec.js'), startsContainer: true },
   logs: { load: () => import('./logs.js'), startsContainer: false },
+  attach: { load: () => import('./attach.js'), startsContainer: false },
   create: { load: () => import('./create.js'), startsContainer: true },
   start: { load: () => import('./start.js'), startsContainer: true },
   restart: { load: () => import('./restart.js'), startsContainer: false },
@@ -113,6 +114,7 @@ A container lab engine. Commands:
   system    prune: remove stopped containers, unused networks and images, crash leftovers
   exec      run a command in a running container (stage 7)
   logs      show a container's output: -f, --tail N, -t, --since, --until (stage 7)
+  attach    connect to a detached container's terminal or output; ctrl-p ctrl-q detaches (stage 7)
   create    create a container without starting it (stage 7)
   start     start created or exited containers (stage 7)
   restart   stop, then start containers (stage 7)

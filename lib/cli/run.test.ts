@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../errors.js';
-import { hostConfigFrom, parseRunArgs } from './run.js';
+import { hostConfigFrom, parseRunArgs, requireStages } from './run.js';
 
 function refusal(argv: string[]): string {
   try {
@@ -39,9 +39,10 @@ describe('parseRunArgs', () => {
     expect(() => parseRunArgs([])).toThrow(EngineError);
   });
 
-  it('refuses -t until stage 7 builds pseudo-terminals, rather than ignoring it', () => {
-    expect(() => parseRunArgs(['-t', 'busybox'])).toThrow('-t/--tty: a pseudo-terminal needs stage 7');
-    expect(() => parseRunArgs(['-it', 'busybox'])).toThrow('-t/--tty');
+  it('refuses -t (and --detach-keys) until stage 7 builds pseudo-terminals, rather than ignoring it', () => {
+    expect(() => requireStages(parseRunArgs(['-t', 'busybox']).values, 6)).toThrow('-t/--tty: a pseudo-terminal needs stage 7');
+    expect(() => requireStages(parseRunArgs(['-i', '--detach-keys', 'ctrl-x', 'busybox']).values, 6)).toThrow('-t/--tty');
+    expect(() => requireStages(parseRunArgs(['-it', 'busybox']).values, 7)).not.toThrow();
   });
 
   it('refuses an unknown flag with docker’s wording', () => {

@@ -10,6 +10,8 @@ import { RESOURCE_FLAG_OPTIONS, parseResources, type ResourceFlags } from '../co
 import { createContainer, parseEnv } from '../container/create.js';
 import { runContainer } from '../container/monitor.js';
 import { startDetached } from '../container/shim.js';
+import { attachTo } from '../container/attach-client.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../container/detachkeys.js';
 import { findContainer, type Container, type HostConfig } from '../container/state.js';
 import { checkResourceFlags, checkSysctl, checkWorkdir, parseDevice, parseOomScoreAdj, parseTmpfs, parseUlimit } from '../container/validate.js';
 import { parseProfile } from '../runtime/seccomp/profile.js';
@@ -37,6 +39,7 @@ const OPTIONS = {
   hostname: { type: 'string', short: 'h' },
   interactive: { type: 'boolean', short: 'i' },
   tty: { type: 'boolean', short: 't' },
+  'detach-keys': { type: 'string' },
   entrypoint: { type: 'string' },
   network: { type: 'string' },
   net: { type: 'string' },
@@ -83,13 +86,13 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   const { flags, rest } = splitAtPositional(argv, OPTIONS);
   const { values } = parseFlags(flags, OPTIONS);
   if (rest.length === 0) throw new ArgumentsError(`'minidock run' requires at least 1 argument: minidock run [OPTIONS] IMAGE [COMMAND] [ARG...]`);
-  if (values.tty) throw new EngineError('-t/--tty: a pseudo-terminal needs stage 7 (exec & lifecycle), not built yet');
   if (values.detach && values.rm === undefined) values.rm = false;
   return { image: rest[0], cmd: rest.slice(1), detach: !!values.detach, values };
 }
 
 /** The flags that need a stage: asking for them below it is an error, not a silent no-op. */
-function requireStages(values: RunRequest['values'], stage: number): void {
+export function requireStages(values: RunRequest['values'], stage: number): void {
+  if ((values.tty || values['detach-keys'] !== undefined) && stage < 7) throw new EngineError(`-t/--tty: a pseudo-terminal needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   const resourceFlags = Object.keys(RESOURCE_FLAG_OPTIONS).filter((k) => values[k as keyof typeof values] !== undefined);
   if (resourceFlags.length > 0 && stage < 2) {
     throw new EngineError(`--${resourceFlags[0]} needs stage 2 (cgroups); this engine runs at stage ${stage}`);
@@ -177,6 +180,7 @@ export async function createFromArgs(argv: string[]): Promise<{ req: RunRequest;
   const req = parseRunArgs(argv);
   const stage = currentStage();
   requireStages(req.values, stage);
+  parseDetachKeys(req.values['detach-keys'] ?? DEFAULT_DETACH_KEYS); // a bad sequence fails before anything exists
   checkWorkdir(req.values.workdir);
   // -v, --mount, --volumes-from (stage 4): checked here, made by create; `-v /data` alone goes to Config.Volumes
   const { Volumes: volumes, BindPoints: bindPoints, ...volumeHost } = splitVolumeFlags(req.values.volume ?? [], req.values.mount ?? [], req.values['volumes-from'] ?? []);
@@ -209,6 +213,7 @@ export async function createFromArgs(argv: string[]): Promise<{ req: RunRequest;
     hostname: req.values.hostname ?? net?.hostname,
     exposed: net?.exposed,
     stdin: !!req.values.interactive,
+    tty: !!req.values.tty,
     user: req.values.user,
     host,
     stage,
@@ -230,6 +235,7 @@ export default async function run(argv: string[]): Promise<number> {
     process.stdout.write(c.ID + '\n');
     return 0;
   }
+  if (req.values.tty) return runWithTerminal(p, c, req);
   return runContainer(p, c.ID, { output: 'terminal', stdin: !!req.values.interactive });
 }
 
@@ -240,6 +246,27 @@ function parseLabels(flags: readonly string[]): Record<string, string> {
     return at < 0 ? [l, ''] : [l.slice(0, at), l.slice(at + 1)];
   }));
 }
+
+// #region run-tty
+/**
+ * run -t in the foreground is docker's way round: the container starts detached — its shim makes
+ * the terminal's host side its own (it holds the pty master) — and this cli attaches to it like
+ * `minidock attach`. So the detach keys can leave it running, and a closed terminal does not
+ * kill it. The shim holds the first output for us and gets our window size at the start.
+ */
+async function runWithTerminal(p: Paths, c: Container, req: RunRequest): Promise<number> {
+  const windowSize = process.stdout.isTTY ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined;
+  await startDetached(p, c.ID, { hold: true, windowSize });
+  const end = await attachTo(p.attachSocket(c.ID), {
+    stdin: !!req.values.interactive,
+    tty: true,
+    detachKeys: parseDetachKeys(req.values['detach-keys'] ?? DEFAULT_DETACH_KEYS),
+  });
+  if (end.how === 'exited') return end.status;
+  if (end.how === 'detached') return 0;
+  throw new EngineError(`lost the shim of container ${c.ID.slice(0, 12)}`);
+}
+// #endregion
 
 /** --stop-signal and --stop-timeout, checked (stage 7). */
 function stopFlags(values: RunRequest['values']): { stopSignal?: string; stopTimeout?: number } {

@@ -30,12 +30,14 @@ import { findContainer, initAlive, ZERO_TIME, type Container, type HostConfig } 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** docker's environment rules: PATH if missing, HOSTNAME always, HOME=/root for root. */
-export function containerEnv(env: readonly string[], hostname: string): string[] {
+export function containerEnv(env: readonly string[], hostname: string, tty = false): string[] {
   // a bare KEY (`-e KEY`, unset on the host) means: no KEY in the container at all
   const out = env.filter((e) => !e.startsWith('HOSTNAME=') && e.includes('='));
   if (!out.some((e) => e.startsWith('PATH='))) out.unshift(DEFAULT_PATH);
   out.push(`HOSTNAME=${hostname}`);
   if (!out.some((e) => e.startsWith('HOME='))) out.push('HOME=/root');
+  // with a terminal, TERM says what it understands (docker's daemon adds xterm, not in Config.Env)
+  if (tty && !out.some((e) => e.startsWith('TERM='))) out.push('TERM=xterm');
   return out;
 }
 
@@ -64,8 +66,10 @@ export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number,
     process: {
       user: { uid: 0, gid: 0 },
       args,
-      env: containerEnv(c.Config.Env, c.Config.Hostname),
+      env: containerEnv(c.Config.Env, c.Config.Hostname, c.Config.Tty),
       cwd: c.Config.WorkingDir || '/',
+      // -t (stage 7): the runtime makes a pty inside, the shim holds its master
+      ...(c.Config.Tty ? { terminal: true } : {}),
     },
     root: { path: rootfs, readonly: false },
     hostname: c.Config.Hostname,

@@ -30,6 +30,8 @@ export interface CreateRequest {
   workdir?: string;
   hostname?: string;
   stdin: boolean;
+  /** -t (stage 7): a pseudo-terminal for the container's process */
+  tty?: boolean;
   /** -u, --user (stage 8); else the image's USER */
   user?: string;
   host: HostConfig;
@@ -101,7 +103,7 @@ export function createContainer(p: Paths, req: CreateRequest): Container {
     Args: args.slice(1),
     Config: {
       Hostname: hostname, Domainname: '', User: req.user ?? (req.stage >= 8 ? imgConfig.User ?? '' : ''),
-      AttachStdin: req.stdin, AttachStdout: true, AttachStderr: true, Tty: false, OpenStdin: req.stdin, StdinOnce: req.stdin,
+      AttachStdin: req.stdin, AttachStdout: true, AttachStderr: true, Tty: !!req.tty, OpenStdin: req.stdin, StdinOnce: req.stdin,
       Env: mergeEnv(imgConfig.Env ?? [], req.env),
       Cmd: cmd, Image: req.image, WorkingDir: req.workdir ?? imgConfig.WorkingDir ?? '', Entrypoint: entrypoint,
       Labels: { ...(imgConfig.Labels ?? {}), ...(req.labels ?? {}) },

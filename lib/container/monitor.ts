@@ -20,8 +20,11 @@ import { copyDataIfEmpty } from '../volumes/copydata.js';
 import { volumeMounts } from '../volumes/plan.js';
 import { buildSpec, writeBundle } from './bundle.js';
 import { plugIn } from './network.js';
-import { logPath, pipeToLog } from './logs.js';
+import { logPath } from './logs.js';
 import { logWriter, rotationOf } from './logrotate.js';
+import { setWindowSize } from '../runtime/terminal.js';
+import type { AttachServer, WindowSize } from './attach-server.js';
+import { relayMaster, relayPipes } from './shim-io.js';
 import { cleanUp, removeContainerFiles } from './remove.js';
 import { containerLock, loadContainer, loadHostConfig, saveContainer, ZERO_TIME, type Container, type State } from './state.js';
 
@@ -32,6 +35,10 @@ export interface MonitorOptions {
   stdin: boolean;
   /** told once: the user's command is running (null) or the start failed */
   onStart?: (err: EngineError | null, c?: Container) => void;
+  /** 'log': the clients attached to the container (the shim's attach socket) */
+  attach?: AttachServer;
+  /** -t: the size of the terminal the container starts with (the cli's own) */
+  windowSize?: WindowSize;
 }
 
 // #region run-container
@@ -59,7 +66,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
     phase('bundle: config.json and the /etc files written');
     created = await runtime.create(sys, {
       root, id, bundle, spec,
-      stdio: opts.output === 'terminal' ? [opts.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+      stdio: containerStdio(c, opts),
       onCreateRuntime: stage >= 5 ? (state) => plugIn(p, id, state.pid) : undefined,
     });
   } catch (e) {
@@ -70,9 +77,13 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
   const stopForwarding = opts.output === 'terminal' ? forwardSignals(child.pid!) : () => {};
   const logged: Promise<void>[] = [];
   if (opts.output === 'log') {
-    // one writer for both streams: it counts the live file's size for --log-opt max-size
-    const write = logWriter(logPath(p.container(id), id), rotationOf(hc.LogConfig?.Config ?? {}));
-    logged.push(pipeToLog(child.stdout!, write, 'stdout'), pipeToLog(child.stderr!, write, 'stderr'));
+    // the shim's copies: to the log and the attached clients (shim-io.ts); one log writer for
+    // every stream, so that it counts the live file's size for --log-opt max-size
+    const file = logWriter(logPath(p.container(id), id), rotationOf(hc.LogConfig?.Config ?? {}));
+    if (created.terminal !== undefined) {
+      if (opts.windowSize) setWindowSize(sys, created.terminal, opts.windowSize); // before the command's first step
+      logged.push(relayMaster(sys, created.terminal, c.Config.OpenStdin, file, opts.attach));
+    } else logged.push(...relayPipes(child.stdout!, child.stderr!, child.stdin, file, opts.attach));
   }
 
   // 3. Start: init execve()s the user's command.
@@ -137,6 +148,17 @@ function attemptValue<T>(step: () => T, fallback: T): T {
     trace(`cleanup step failed: ${oneLine(e)}`);
     return fallback;
   }
+}
+
+/**
+ * The container's stdin, stdout, stderr as the runtime passes them to init. Foreground: ours.
+ * Detached: pipes the shim reads (stdin only with -i, written by attached clients) — or, with
+ * -t, none: init makes the terminal inside and the shim holds its master (shim-io.ts).
+ */
+function containerStdio(c: Container, opts: MonitorOptions): ('inherit' | 'ignore' | 'pipe')[] {
+  if (opts.output === 'terminal') return [opts.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'];
+  if (c.Config.Tty) return ['ignore', 'ignore', 'ignore'];
+  return [c.Config.OpenStdin && opts.attach ? 'pipe' : 'ignore', 'pipe', 'pipe'];
 }
 
 /** docker run's --sig-proxy: signals sent to the foreground `minidock run` go to the container. */

@@ -17,7 +17,7 @@
 //
 // All of it under the container's lock, so two verbs never undo the same container twice.
 
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Paths } from '../paths.js';
 import { isZombie, pidAlive } from '../proc.js';
 import { realSys, type Sys } from '../sys/index.js';
@@ -50,6 +50,7 @@ export function reconcile(p: Paths, sys: Sys, ref: Container, killedWith?: numbe
     const wasRunning = c.State.Running;
     trace(`reconcile ${c.ID.slice(0, 12)}: its monitor (pid ${c.Minidock.MonitorPid}) is gone`);
     cleanUp(p, sys, c, { runtime: true }); // kills what still runs of a half-started container
+    rmSync(p.attachSocket(c.ID), { force: true }); // the dead shim's socket, if it was a shim
     Object.assign(c, loadContainer(p, c.ID)); // the network's undo records its part too
     const now = new Date().toISOString();
     if (wasRunning) {

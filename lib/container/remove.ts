@@ -37,7 +37,11 @@ export function removeLocked(p: Paths, sys: Sys, c: Container, removeVolumes = f
   trace(`remove container ${c.ID.slice(0, 12)}: runtime state, cgroup, network, rootfs, state`);
   // gone already unless its monitor died: then the runtime's part, the network, the mount remain
   // (`cleaned`: the monitor has just undone them itself, for --rm)
-  if (!cleaned) cleanUp(p, sys, c, { runtime: true });
+  if (!cleaned) {
+    cleanUp(p, sys, c, { runtime: true });
+    // a shim that was killed could not remove its attach socket (a live one does, as it exits)
+    rmSync(p.attachSocket(c.ID), { force: true });
+  }
   new ImageStore(p, { collectGarbage: false }).removeRootfs(c.ID, c.GraphDriver);
   // rm -v, and --rm (docker's AutoRemove removes them too): the anonymous volumes; named ones stay
   if (removeVolumes || autoRemove(p, c)) removeAnonymousVolumes(p, c.ID, c.MountPoints ?? {}, usersOf(p));

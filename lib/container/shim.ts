@@ -4,7 +4,10 @@
 // this process: started by the cli in its own session, it runs the monitor and outlives the cli.
 //
 //   minidock run -d ──spawn──▶ minidock-shim <id> ──spawn──▶ init ──execve──▶ the command
-//        ◀── "started" / error on fd 3 ──┘
+//        ◀── "started" / error on fd 3 ──┘        │
+//   minidock attach / run -t ──connect──▶ attach/<id>.sock (attach-server.ts): the output,
+//                                         the keys, the window size; with -t the shim holds
+//                                         the pty master (shim-io.ts)
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, writeSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { setRole, trace } from '../sys/trace.js';
 import { restartDelayMs, shouldRestart } from './restart.js';
 import { containerLock, loadContainer, loadHostConfig, saveContainer, type Container } from './state.js';
 import { runContainer } from './monitor.js';
+import { AttachServer, type WindowSize } from './attach-server.js';
 
 const SHIM_JS = fileURLToPath(import.meta.url);
 
@@ -32,10 +36,18 @@ function shimEnv(p: Paths): NodeJS.ProcessEnv {
 }
 
 // #region start-detached
+/** How the shim starts: for `run -t`, holding the output for the cli that attaches next. */
+export interface ShimOptions {
+  /** keep the output for the first attach client (run -t: the cli connects just after the start) */
+  hold?: boolean;
+  /** -t: the terminal's size at start */
+  windowSize?: WindowSize;
+}
+
 /** The cli's half: spawn the shim and wait until it reports the container started (or not). */
-export function startDetached(p: Paths, id: string): Promise<void> {
+export function startDetached(p: Paths, id: string, opts: ShimOptions = {}): Promise<void> {
   trace(`$ node ${SHIM_JS} ${id}   # the shim`);
-  const shim = spawn(process.execPath, [SHIM_JS, id], {
+  const shim = spawn(process.execPath, [SHIM_JS, id, JSON.stringify(opts)], {
     detached: true, // its own session: a Ctrl-C or a closed terminal does not reach it
     stdio: ['ignore', 'ignore', process.env.MINIDOCK_TRACE ? 'inherit' : 'ignore', 'pipe'],
     env: shimEnv(p),
@@ -67,7 +79,7 @@ export function startDetached(p: Paths, id: string): Promise<void> {
  * with docker's growing pause between starts, State.Restarting set during the pause. A user's
  * stop/kill, or rm, during the pause ends it.
  */
-async function restartWhilePolicySays(p: Paths, id: string, status: number): Promise<void> {
+async function restartWhilePolicySays(p: Paths, id: string, status: number, attach: AttachServer): Promise<void> {
   for (;;) {
     if (!existsSync(p.container(id))) return;
     const c = loadContainer(p, id);
@@ -82,7 +94,7 @@ async function restartWhilePolicySays(p: Paths, id: string, status: number): Pro
     }
     trace(`restart ${id.slice(0, 12)} (policy ${loadHostConfig(p, id).RestartPolicy?.Name}, restart ${count + 1})`);
     try {
-      status = await runContainer(p, id, { output: 'log', stdin: false, onStart: () => setRecord(p, id, (r) => ({ ...r, State: { ...r.State, Restarting: false } })) });
+      status = await runContainer(p, id, { output: 'log', stdin: false, attach, onStart: () => setRecord(p, id, (r) => ({ ...r, State: { ...r.State, Restarting: false } })) });
     } catch (e) {
       trace(`restart failed: ${oneLine(e)}`);
       setRecord(p, id, (r) => ({ ...r, State: { ...r.State, Restarting: false } }));
@@ -124,15 +136,24 @@ if (process.argv[1] && process.argv[1].endsWith('shim.js')) {
   };
   // the signals that reach the cli's session must not kill the shim
   for (const sig of ['SIGINT', 'SIGHUP', 'SIGPIPE'] as const) process.on(sig, () => {});
-  runContainer(paths(), id, {
+  const opts = JSON.parse(process.argv[3] ?? '{}') as ShimOptions;
+  const p = paths();
+  // the attach socket first: a `run -t` cli connects as soon as we report the start
+  AttachServer.listen(p.attachSocket(id), !!opts.hold).then((attach) => runContainer(p, id, {
     output: 'log',
     stdin: false,
+    attach,
+    windowSize: opts.windowSize,
     onStart: (err) => {
       tell(err ? { ok: false, message: err.message, exitCode: err.exitCode } : { ok: true });
       closeSync(3); // the cli reads until this close, then exits
     },
-  }).then(
-    (status) => restartWhilePolicySays(paths(), id, status).finally(() => process.exit(0)),
+  }).then(async (status) => {
+    attach.exit(status); // attached clients hear the status once it is recorded
+    await attach.waitForFirstClient(10_000); // run -t: its cli gets the output even of a quick command
+    await restartWhilePolicySays(p, id, status, attach);
+  }).finally(() => attach.close())).then(
+    () => process.exit(0),
     (e) => {
       // a failure before the start was reported (after it, onStart has already told the cli)
       tell({ ok: false, message: oneLine(e), exitCode: e instanceof EngineError ? e.exitCode : EXIT.ENGINE });

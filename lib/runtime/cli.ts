@@ -17,6 +17,7 @@ import { realSys } from '../sys/index.js';
 import { setRole } from '../sys/trace.js';
 import { create, kill, processes, remove, start } from './container.js';
 import { execProcess, parseProcess } from './exec.js';
+import { sendConsole } from './terminal.js';
 import { pause } from './pause.js';
 import { defaultSpec, parseSpec } from './spec.js';
 import { listIds, loadState, ociState } from './state.js';
@@ -198,7 +199,6 @@ COMMANDS.exec = async (argv, g) => {
       env: { type: 'string', short: 'e', multiple: true }, 'no-new-privs': { type: 'boolean', default: false },
     },
   });
-  if (values['console-socket'] || values.tty) throw new EngineError('exec --tty/--console-socket: terminals are not supported yet');
   const [id, ...command] = positionals;
   if (id === undefined) throw new EngineError('"exec" requires a minimum of 1 argument (the container id)');
   let proc;
@@ -210,10 +210,13 @@ COMMANDS.exec = async (argv, g) => {
     const spec = parseSpec(readFileSync(path.join(loadState(g.root, id).bundle, 'config.json'), 'utf8'));
     proc = { ...spec.process, args: command, env: [...spec.process.env, ...(values.env ?? [])], cwd: values.cwd ?? spec.process.cwd };
     if (values['no-new-privs']) proc.noNewPrivileges = true;
+    if (values.tty) proc.terminal = true;
   }
+  const consoleSocket = checkConsoleSocket(!!proc.terminal, values['console-socket']);
   const execed = await execProcess(await realSys(), {
     root: g.root, id, process: proc, stdio: ['inherit', 'inherit', 'inherit'], pidFile: values['pid-file'] && path.resolve(values['pid-file']),
   });
+  if (consoleSocket && execed.terminal !== undefined) sendConsole(await realSys(), consoleSocket, execed.terminal);
   if (values.detach) {
     execed.child.unref();
     return 0;
@@ -240,7 +243,6 @@ for (const name of ['checkpoint', 'restore', 'update', 'events', 'features']) {
 }
 
 async function createFromBundle(g: Globals, id: string, values: { bundle: string; 'pid-file'?: string; 'console-socket'?: string; 'no-pivot': boolean }, foreground = false) {
-  if (values['console-socket']) throw new EngineError('--console-socket: terminals are not supported yet (stage 7)');
   const bundle = path.resolve(values.bundle);
   let text: string;
   try {
@@ -249,16 +251,30 @@ async function createFromBundle(g: Globals, id: string, values: { bundle: string
     throw new EngineError(`JSON specification file config.json not found in ${bundle}`);
   }
   const spec = parseSpec(text);
-  const created = await create(await realSys(), {
+  const consoleSocket = checkConsoleSocket(!!spec.process.terminal, values['console-socket']);
+  const sys = await realSys();
+  const created = await create(sys, {
     root: g.root, id, bundle, spec, noPivot: values['no-pivot'], pidFile: values['pid-file'] && path.resolve(values['pid-file']),
     stdio: ['inherit', 'inherit', 'inherit'],
   });
+  // the terminal's master goes to whoever asked for it (containerd's shim), then it is theirs
+  if (consoleSocket && created.terminal !== undefined) sendConsole(sys, consoleSocket, created.terminal);
   if (!foreground) {
     // `create` is done: init waits on its exec fifo and must not hold on to us
     created.detach();
     created.child.unref();
   }
   return created;
+}
+
+/**
+ * runc's rule: a terminal needs a --console-socket to send its master to (the runtime does not
+ * stay to relay it), and a console socket without a terminal is a mistake; both in runc's words.
+ */
+function checkConsoleSocket(terminal: boolean, socket: string | undefined): string | undefined {
+  if (terminal && !socket) throw new EngineError('cannot allocate tty if runc will detach without setting console socket');
+  if (!terminal && socket) throw new EngineError('cannot use console socket if runc will not detach or allocate tty');
+  return socket && path.resolve(socket);
 }
 
 /** A signal by number (15), by name (TERM), or with SIG (SIGTERM), as runc's kill takes it. */

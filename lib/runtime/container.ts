@@ -56,6 +56,8 @@ export interface Created {
   child: ChildProcess;
   /** null below the course's stage 2 (no cgroups yet) */
   cgroup: Cgroup | null;
+  /** process.terminal: the pty master, in this process (the host side of the container's terminal) */
+  terminal?: number;
   /** resolves when init has execve()d (the sync socket closed without an error), after start() */
   execed: () => Promise<void>;
   /** resolves to the exit status, as a shell shows it (128 + signal number when killed) */
@@ -68,6 +70,8 @@ export interface Created {
 export async function create(sys: Sys, opts: CreateOptions): Promise<Created> {
   const { root, id, spec } = opts;
   checkId(id);
+  // the course's stage gate: a terminal (terminal.ts) is what a learner builds in stage 7
+  if (spec.process.terminal && !stageOn(7)) throw new EngineError('process.terminal: a pseudo-terminal needs stage 7 (exec & lifecycle)');
   // 1. The state directory, exclusively: a second create with the same ID fails here.
   mkdirSync(root, { recursive: true, mode: 0o700 });
   try {
@@ -91,9 +95,9 @@ export async function create(sys: Sys, opts: CreateOptions): Promise<Created> {
     child = spawnInit(sys, root, id, spec, opts.stdio);
     const exited = waitForExit(child);
     // 5. The conversation of sync.ts, up to "ready".
-    const { state, channel } = await handshake(child, opts, rootfs, cgroupPath, cgroup);
+    const { state, channel, terminal } = await handshake(sys, child, opts, rootfs, cgroupPath, cgroup);
     if (opts.pidFile) writeFileSync(opts.pidFile, String(state.pid));
-    return { state, child, cgroup, exited, execed: () => awaitExec(channel), detach: () => channel.close() };
+    return { state, child, cgroup, terminal, exited, execed: () => awaitExec(channel), detach: () => channel.close() };
   } catch (e) {
     // undo in reverse: init (and anything it started), the cgroup, the state directory
     if (child?.pid) killQuietly(child.pid);
@@ -156,7 +160,7 @@ function spawnInit(sys: Sys, root: string, id: string, spec: Spec, stdio: unknow
 
 // #region handshake
 /** The parent's half of sync.ts's protocol, up to "ready". */
-async function handshake(child: ChildProcess, opts: CreateOptions, rootfs: string, cgroupPath: string, cgroup: Cgroup | null): Promise<{ state: RuntimeState; channel: InitChannel }> {
+async function handshake(sys: Sys, child: ChildProcess, opts: CreateOptions, rootfs: string, cgroupPath: string, cgroup: Cgroup | null): Promise<{ state: RuntimeState; channel: InitChannel; terminal?: number }> {
   const { root, id, spec } = opts;
   const channel = new InitChannel(child.stdio[3] as Socket);
   channel.send({ type: 'bootstrap', bootstrap: { spec, rootfs, noPivot: opts.noPivot ?? false } });
@@ -177,11 +181,19 @@ async function handshake(child: ChildProcess, opts: CreateOptions, rootfs: strin
   opts.onCreateRuntime?.(creating);
   phase('cgroup joined, createRuntime hooks (the network)');
   channel.send({ type: 'configured' });
-  await channel.expect('ready');
+  // process.terminal: init made the terminal inside and tells its master's fd number; a copy here
+  let terminal: number | undefined;
+  if (spec.process.terminal) terminal = sys.pidfdGetfd(pid, (await channel.expect('pty')).fd);
+  try {
+    await channel.expect('ready');
+  } catch (e) {
+    if (terminal !== undefined) closeSync(terminal);
+    throw e;
+  }
   phase('init: mounts, /dev, pivot_root, hostname, ready');
   saveState(root, state);
   // keep listening: after start, init says 'exec' and the socket closes at execve
-  return { state, channel };
+  return { state, channel, terminal };
 }
 // #endregion
 

@@ -6,15 +6,16 @@
 // JOIN_ORDER), and execve(2)s. Like init, it is synchronous from the first setns on: only this
 // thread is in the container, libuv's pool threads are not (docs/design.md, process model).
 
-import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { EngineError, EXIT, oneLine, SyscallError } from '../errors.js';
-import { F, PR, TIOC } from '../sys/constants.js';
+import { F, PR } from '../sys/constants.js';
 import { libcSys } from '../sys/libc.js';
 import type { Sys } from '../sys/sys.js';
 import { setRole } from '../sys/trace.js';
 import { JOIN_ORDER, joinNamespaces, type ExecBootstrap } from './exec.js';
 import { lookPath } from './init.js';
 import type { NsKind } from './namespaces.js';
+import { openTerminal } from './terminal.js';
 import { applyProcessSecurity, defaultIgnoredSignals, seccompLast, seccompProgram } from './process-security.js';
 
 const SYNC_FD = 3;
@@ -37,7 +38,7 @@ export function enter(sys: Sys, b: ExecBootstrap): never {
   }
   const file = lookPath(p.args[0], p.env);
   // 3b. -t: a terminal made inside the container (its own devpts), the parent takes the master.
-  if (p.terminal) openTerminal(sys);
+  if (p.terminal) handOverTerminal(sys);
   // 4. What the process may do, as init does it for PID 1 and with the same helpers (stage 8):
   //    resource limits, no_new_privs, the user, the capabilities, and the container's seccomp
   //    filter — an exec'd shell must be no stronger than PID 1. Then fds 0-2 survive execve,
@@ -60,29 +61,16 @@ export function enter(sys: Sys, b: ExecBootstrap): never {
 }
 // #endregion
 
-// #region open-terminal
 /**
- * A pseudo-terminal, as posix_openpt(3), unlockpt(3) and ptsname(3) make one, opened in the
- * container's /dev/pts (after the mount namespace: `tty` inside must find its name there):
- *   master  /dev/ptmx — what the host side reads and writes
- *   slave   /dev/pts/N — the process's stdin, stdout, stderr and controlling terminal
- * The parent copies the master out of this process with pidfd_getfd(2) (Node cannot receive an
- * fd over a socket) and says "go"; the master here is close-on-exec and vanishes at execve.
+ * -t: the terminal made inside (terminal.ts); the parent copies its master out of this process
+ * with pidfd_getfd(2) — Node cannot receive an fd over a socket — and says "go".
  */
-function openTerminal(sys: Sys): void {
-  const master = openSync('/dev/ptmx', constants.O_RDWR | constants.O_NOCTTY);
-  sys.ioctlBuffer(master, TIOC.SPTLCK, Buffer.alloc(4)); // unlockpt: write 0 to the lock
-  const n = sys.ioctlBuffer(master, TIOC.GPTN, Buffer.alloc(4)).readInt32LE(0); // ptsname
-  const slave = openSync(`/dev/pts/${n}`, constants.O_RDWR | constants.O_NOCTTY);
-  for (const fd of [0, 1, 2]) sys.dup2(slave, fd);
-  closeSync(slave);
-  // we lead a session of our own (spawned detached: setsid), so the slave can be its terminal
-  sys.ioctl(0, TIOC.SCTTY, 0);
+function handOverTerminal(sys: Sys): void {
+  const master = openTerminal(sys);
   writeSync(SYNC_FD, JSON.stringify({ type: 'pty', fd: master }) + '\n');
   const ack = readLine();
   if (ack.type !== 'go') throw new Error(`sync: expected 'go', got '${ack.type}'`);
 }
-// #endregion
 
 /** One JSON line from fd 3, a byte at a time (blocking, synchronous; nothing read past it). */
 function readLine(): { type: string } & Record<string, unknown> {

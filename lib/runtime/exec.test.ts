@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { EngineError } from '../errors.js';
 import { CLONE, TIOC } from '../sys/constants.js';
 import { RecordingSys } from '../sys/fake.js';
-import { JOIN_ORDER, joinNamespaces, parseProcess, setWindowSize } from './exec.js';
+import { JOIN_ORDER, joinNamespaces, parseProcess } from './exec.js';
+import { setWindowSize } from './terminal.js';
 import type { NsKind } from './namespaces.js';
 
 describe('joinNamespaces', () => {
@@ -59,7 +60,6 @@ describe('parseProcess', () => {
     ['no args', '{"args": []}', /args/],
     ['a relative cwd', '{"args": ["ls"], "cwd": "tmp"}', /cwd/],
     ['an unknown rlimit', '{"args": ["ls"], "rlimits": [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]}', /RLIMIT_BOGUS/],
-    ['a terminal', '{"args": ["sh"], "terminal": true}', /terminal/],
   ])('refuses %s', (_, text, why) => {
     expect(() => parseProcess(text)).toThrow(EngineError);
     expect(() => parseProcess(text)).toThrow(why);

@@ -25,7 +25,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
 import { currentStage, stageOn } from '../stage.js';
-import { CLONE, TIOC } from '../sys/constants.js';
+import { CLONE } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
 import { trace } from '../sys/trace.js';
 import { openCgroup } from './cgroups/index.js';
@@ -34,6 +34,7 @@ import { flagOf, type NsKind } from './namespaces.js';
 import { parseSpec, RLIMITS, type LinuxSeccomp, type Process } from './spec.js';
 import { loadState, statusOf } from './state.js';
 import { InitChannel } from './sync.js';
+import { setWindowSize } from './terminal.js';
 
 const EXEC_ENTER_JS = fileURLToPath(new URL('./exec-enter.js', import.meta.url));
 
@@ -140,14 +141,6 @@ function containerSeccomp(bundle: string): LinuxSeccomp | undefined {
   return parseSpec(readFileSync(path.join(bundle, 'config.json'), 'utf8')).linux.seccomp;
 }
 
-/** TIOCSWINSZ: struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }. */
-export function setWindowSize(sys: Sys, fd: number, size: { rows: number; columns: number }): void {
-  const ws = Buffer.alloc(8);
-  ws.writeUInt16LE(size.rows, 0);
-  ws.writeUInt16LE(size.columns, 2);
-  sys.ioctlBuffer(fd, TIOC.SWINSZ, ws);
-}
-
 // #region exec-enter-threads
 /**
  * exec-enter's threads count in the container's `pids` limit (cgroup.procs moved the whole
@@ -209,7 +202,6 @@ export function parseProcess(text: string): Process {
   if (p.env !== undefined && (!Array.isArray(p.env) || !p.env.every((e) => typeof e === 'string'))) fail('env: want a list of strings');
   const cwd = p.cwd || '/';
   if (!cwd.startsWith('/')) fail(`cwd ${JSON.stringify(cwd)}: want an absolute path`);
-  if (p.terminal) fail('terminal: a pseudo-terminal for the runtime (--console-socket) is not supported yet');
   for (const r of p.rlimits ?? []) if (!RLIMITS.has(r.type)) fail(`rlimits: unknown type ${JSON.stringify(r.type)}`);
   const user = p.user ?? { uid: 0, gid: 0 };
   if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid)) fail('user: want integer uid and gid');

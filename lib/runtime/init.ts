@@ -21,6 +21,7 @@ import { applyProcessSecurity, defaultIgnoredSignals, seccompLast, seccompProgra
 import { enterChroot, enterRootfs } from './rootfs.js';
 import type { Spec } from './spec.js';
 import { SyncFd } from './sync.js';
+import { openTerminal } from './terminal.js';
 
 const SYNC_FD = 3;
 /** The exec fifo, opened by the parent (see container.ts), inherited as fd 4. */
@@ -84,6 +85,11 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
   // #endregion
 
   // #region init-exec
+  // 8b. process.terminal: the terminal, made now that /dev/pts is the container's (terminal.ts).
+  //     The parent copies the master with pidfd_getfd(2) while we wait for `start`; our own copy
+  //     is close-on-exec and goes at execve.
+  if (spec.process.terminal) sync.send({ type: 'pty', fd: openTerminal(sys) });
+
   // 9. What the process may do — last, because everything above needed root's full power:
   //    resource limits, no_new_privs, the user, the capabilities, and the seccomp filter, in the
   //    order process-security.ts explains (the filter now only when no_new_privs is off: then it

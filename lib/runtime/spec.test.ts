@@ -159,10 +159,8 @@ describe('parseSpec', () => {
     expect(refusal(specText((s) => (s.process.user = { uid: 0.5, gid: 0 })))).toBe('config.json: process.user: want integer uid and gid');
   });
 
-  it('refuses a terminal: no --console-socket before stage 7', () => {
-    expect(refusal(specText((s) => (s.process.terminal = true)))).toBe(
-      'config.json: process.terminal: a pseudo-terminal (--console-socket) is not supported yet (stage 7)',
-    );
+  it('takes process.terminal (the runtime makes the pty: stage 7)', () => {
+    expect(parseSpec(specText((s) => (s.process.terminal = true))).process.terminal).toBe(true);
   });
 
   it('refuses an rlimit it does not know, and takes the ones it does', () => {

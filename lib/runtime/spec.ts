@@ -208,7 +208,6 @@ export function parseSpec(text: string): Spec {
   if (p!.env !== undefined && (!Array.isArray(p!.env) || !p!.env.every((e) => typeof e === 'string'))) fail('process.env: want a list of strings');
   const user = p!.user ?? { uid: 0, gid: 0 };
   if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid)) fail('process.user: want integer uid and gid');
-  if (p!.terminal) fail('process.terminal: a pseudo-terminal (--console-socket) is not supported yet (stage 7)');
   if (p!.oomScoreAdj !== undefined && (!Number.isInteger(p!.oomScoreAdj) || p!.oomScoreAdj < -1000 || p!.oomScoreAdj > 1000)) fail('process.oomScoreAdj: want an integer from -1000 to 1000');
   for (const r of p!.rlimits ?? []) if (!RLIMITS.has(r.type)) fail(`process.rlimits: unknown type ${JSON.stringify(r.type)}`);
   for (const [set, names] of Object.entries(p!.capabilities ?? {})) {

@@ -16,6 +16,8 @@
 //     │ ── configured {} ───────────────────────────────▶ │ 3. unshare(NEWCGROUP): its root is ours now
 //     │                                                   │ 4. rootfs: mounts, /dev, pivot_root
 //     │                                                   │ 5. hostname, sysctl, cwd, find the command
+//     │ ◀───────────────────────────── pty {fd} ────────── │    process.terminal: a pty made inside;
+//     │  pidfd_getfd(init, fd): the master is ours too     │    the number of its master fd
 //     │ ◀──────────────────────────────────── ready {} ── │ 6. wait: read one byte from exec.fifo
 //     │  state.json written; `create` returns here         │    (fd 4; blocks until `start`)
 //   start: write one byte to exec.fifo ───────────────▶   │ 7. execve(): the user's command is PID 1
@@ -54,6 +56,7 @@ export type HostMessage =
 
 export type InitMessage =
   | { type: 'created' }
+  | { type: 'pty'; fd: number }
   | { type: 'ready' }
   | { type: 'exec' }
   | { type: 'error'; message: string; exitCode: number };
@@ -142,11 +145,12 @@ export class InitChannel {
     return m;
   }
 
-  async expect(type: InitMessage['type']): Promise<void> {
+  async expect<K extends InitMessage['type']>(type: K): Promise<Extract<InitMessage, { type: K }>> {
     const m = await this.nextWithin(type);
     if (m === null) throw new EngineError(`init exited before '${type}'`);
     if (m.type === 'error') throw new EngineError(m.message, m.exitCode);
     if (m.type !== type) throw new EngineError(`sync: expected '${type}' from init, got '${m.type}'`);
+    return m as Extract<InitMessage, { type: K }>;
   }
 
   close(): void {

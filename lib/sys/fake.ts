@@ -106,6 +106,7 @@ export class RecordingSys implements Sys {
     this.record('pidfdGetfd', [pid, fd]);
     return 100 + fd;
   }
+  sendFd(path: string, fd: number, data: Buffer): void { this.record('sendFd', [path, fd, data.toString()]); }
   setgroups(gids: readonly number[]): void { this.record('setgroups', [[...gids]]); }
   setgid(gid: number): void { this.record('setgid', [gid]); }
   setuid(uid: number): void { this.record('setuid', [uid]); }

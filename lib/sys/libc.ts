@@ -12,6 +12,7 @@ import { errnoName } from './errno.js';
 import { syscallNumbers } from './arch.js';
 import { Raw, renderCall, trace } from './trace.js';
 import { CLONE, MS } from './constants.js';
+import { scmRightsMessage, sockaddrUn } from './scm.js';
 import type { Sys } from './sys.js';
 
 const LIB = 'libc';
@@ -217,6 +218,35 @@ export const libcSys: Sys = {
       callInt('close', 'close', [I], [pidfd]);
     }
   },
+  // #region send-fd
+  // Three calls and a close: the socket, its connection, and one message whose control part
+  // carries the fd (the layout is scm.ts's; sendmsg needs it in C memory, with real addresses).
+  sendFd(path, fd, data) {
+    const AF_UNIX = 1;
+    const SOCK_STREAM_CLOEXEC = 1 | 0o2000000;
+    const sock = callInt('socket', 'socket', [I, I, I], [AF_UNIX, SOCK_STREAM_CLOEXEC, 0], [new Raw('AF_UNIX'), new Raw('SOCK_STREAM|SOCK_CLOEXEC'), 0]);
+    try {
+      const addr = sockaddrUn(path);
+      callInt('connect', 'connect', [I, DataType.U8Array, I], [sock, addr, addr.length], [sock, `{AF_UNIX, ${JSON.stringify(path)}}`, addr.length]);
+      const size = scmRightsMessage(0n, data, [fd]).length;
+      const base = malloc(size);
+      try {
+        copyIn(base, scmRightsMessage(base, data, [fd]));
+        const shown = [sock, new Raw(`{iov=${JSON.stringify(data.toString())}, SCM_RIGHTS=[${fd}]}`), 0];
+        const r = callRaw('sendmsg', [I, DataType.BigInt, I], [sock, base, 0], DataType.I64);
+        if (Number(r.value) === -1) {
+          trace(renderCall('sendmsg', shown, `-1 ${errnoName(r.errnoCode)}`));
+          throw new SyscallError('sendmsg', shown, r.errnoCode, errnoName(r.errnoCode));
+        }
+        trace(renderCall('sendmsg', shown, String(r.value)));
+      } finally {
+        load({ library: LIB, funcName: 'free', retType: DataType.Void, paramsType: [DataType.BigInt], paramsValue: [base] });
+      }
+    } finally {
+      callInt('close', 'close', [I], [sock]);
+    }
+  },
+  // #endregion
   // #region set-ids
   // Raw syscall(2), not glibc's setuid(3): see arch.ts. gid_t is 32 bits; the list is a u32 array.
   setgroups(gids) {

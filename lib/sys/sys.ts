@@ -53,6 +53,12 @@ export interface Sys {
   dup2(oldfd: number, newfd: number): void;
   /** pidfd_open(2) + pidfd_getfd(2): a copy, in this process, of file descriptor `fd` of process `pid`. */
   pidfdGetfd(pid: number, fd: number): number;
+  /**
+   * socket(AF_UNIX, SOCK_STREAM) + connect(2) to `path` + sendmsg(2) of `data` with `fd` attached
+   * (SCM_RIGHTS, scm.ts) + close: the receiver gets its own copy of the open file (runc's
+   * --console-socket).
+   */
+  sendFd(path: string, fd: number, data: Buffer): void;
   /** setgroups(2), setgid(2), setuid(2) of the calling thread only (raw system calls). */
   setgroups(gids: readonly number[]): void;
   setgid(gid: number): void;

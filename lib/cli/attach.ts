@@ -1,0 +1,34 @@
+// minidock attach [--detach-keys KEYS] [--no-stdin] CONTAINER — docker attach: become the screen
+// (and, for a container made with -i, the keyboard) of a running detached container, through its
+// shim's socket (lib/container/attach-client.ts). The detach keys leave it running; its exit
+// ends the attachment with its status.
+
+import { ArgumentsError, EngineError } from '../errors.js';
+import { attachTo } from '../container/attach-client.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../container/detachkeys.js';
+import { findContainer } from '../container/state.js';
+import { paths } from '../paths.js';
+import { parseFlags } from './args.js';
+import { requireStage7 } from './exec.js';
+
+const OPTIONS = {
+  'detach-keys': { type: 'string' },
+  'no-stdin': { type: 'boolean' },
+  'sig-proxy': { type: 'boolean' },
+} as const;
+
+export default async function attach(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, OPTIONS);
+  if (positionals.length !== 1) throw new ArgumentsError(`'minidock attach' requires exactly 1 argument`);
+  requireStage7('attach');
+  const detachKeys = parseDetachKeys(values['detach-keys'] ?? DEFAULT_DETACH_KEYS);
+  const p = paths();
+  const c = findContainer(p, positionals[0]);
+  // docker's refusals, word for word
+  if (!c.State.Running) throw new EngineError('You cannot attach to a stopped container, start it first', 1);
+  if (c.State.Paused) throw new EngineError('You cannot attach to a paused container, unpause it first', 1);
+  const end = await attachTo(p.attachSocket(c.ID), { stdin: c.Config.OpenStdin && !values['no-stdin'], tty: c.Config.Tty, detachKeys });
+  if (end.how === 'exited') return end.status;
+  if (end.how === 'detached') return 0;
+  throw new EngineError(`lost the shim of container ${c.ID.slice(0, 12)}`);
+}
