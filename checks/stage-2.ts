@@ -54,8 +54,10 @@ export const stage: Stage = {
           assertOurs(dir, id);
           assertEqual(readCg(dir, 'memory.max'), String(64 * 1024 * 1024), 'memory.max');
           assertEqual(readCg(dir, 'cpu.max'), '50000 100000', 'cpu.max');
-          // shares 512 → weight 1 + (512 - 2) × 9999 / 262142 = 20 (runc's conversion)
-          assertEqual(readCg(dir, 'cpu.weight'), '20', 'cpu.weight');
+          // shares 512 → weight 59: minidock's stated choice, runc ≥ 1.3.2's log-quadratic mapping
+          // (1024 → 100). The older linear one (runc ≤ 1.3.1) gives 20; either is legal, this is ours.
+          // ceil(10^((l² + 125·l)/612 − 7/34)) with l = log2(512) = 9: ceil(58.17) = 59
+          assertEqual(readCg(dir, 'cpu.weight'), '59', 'cpu.weight (--cpu-shares 512)');
           assertEqual(readCg(dir, 'pids.max'), '50', 'pids.max');
           assertEqual(readCg(dir, 'cpuset.cpus'), '0', 'cpuset.cpus');
         }
@@ -82,6 +84,26 @@ export const stage: Stage = {
           if (/:name=|^0::/.test(line) && hostVersion() === 1) continue; // named/unified hierarchies minidock does not use on v1
           assert(line.endsWith(':/'), `inside, /proc/1/cgroup line "${line}" is not the namespace root`);
         }
+      },
+    },
+    {
+      name: 'inside, /sys/fs/cgroup shows the container’s own limits, read-only: -m 64m reads 64 MiB and cannot be written',
+      hint: 'config.json’s /sys/fs/cgroup mount (lib/runtime/spec.ts defaultMounts, from stage 2 in lib/container/bundle.ts), mounted by lib/runtime/cgroup-mount.ts after the cgroup namespace (init.ts step 5): v2 cgroup2 ro; v1 a tmpfs with one ro mount per hierarchy',
+      async run(ctx) {
+        const v2 = hostVersion() === 2;
+        const file = v2 ? '/sys/fs/cgroup/memory.max' : '/sys/fs/cgroup/memory/memory.limit_in_bytes';
+        // --cpu-shares 1024 is the default: v1 keeps it, v2 maps it to cpu.weight 100 (minidock's
+        // choice, runc ≥ 1.3.2's mapping; runc ≤ 1.3.1 wrote 39)
+        const [weightFile, weight] = v2 ? ['/sys/fs/cgroup/cpu.weight', '100'] : ['/sys/fs/cgroup/cpu/cpu.shares', '1024'];
+        // read the limit, then try to raise it: the shell's redirection must fail (EROFS)
+        const script = `cat ${weightFile}; cat ${file}; { echo 1000000000 > ${file}; } 2>&1; echo "write $?"; cat ${file}`;
+        const out = await mdOk(ctx, ['run', '--rm', '-m', '64m', '--cpu-shares', '1024', 'busybox', 'sh', '-c', script]);
+        const lines = out.trim().split('\n');
+        assertEqual(lines.shift(), weight, `${weightFile} inside a --cpu-shares 1024 container (output: ${out.trim()})`);
+        assertEqual(lines[0], String(64 * 1024 * 1024), `${file} inside a -m 64m container (output: ${out.trim()})`);
+        assert(/Read-only file system/.test(out), `writing ${file} inside did not fail as read-only: ${out.trim()}`);
+        assert(lines.includes('write 1'), `the write into ${file} did not fail: ${out.trim()}`);
+        assertEqual(lines[lines.length - 1], String(64 * 1024 * 1024), `${file} after the refused write`);
       },
     },
     {
