@@ -44,7 +44,10 @@ show 'minidock run --rm --cpu-shares 2000 busybox cat /sys/fs/cgroup/cpu.weight'
 show 'minidock run --rm -m 64m --memory-swap 96m busybox cat /sys/fs/cgroup/memory.swap.max'
 show 'minidock run --rm -m 64m busybox cat /sys/fs/cgroup/memory.swap.max'
 show "minidock run --rm -m 32m --memory-swap 32m busybox sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1; cat /sys/fs/cgroup/memory.events'"
-show "minidock run --rm --pids-limit 20 busybox sh -c 'cat /sys/fs/cgroup/pids.max; for i in \$(seq 30); do sleep 5 & done; sleep 1; cat /sys/fs/cgroup/pids.current /sys/fs/cgroup/pids.events'"
+show "minidock run -d --name bomb --pids-limit 20 busybox sh -c 'bomb() { bomb | bomb & }; bomb; sleep 600'"
+sleep 10
+show 'cd /sys/fs/cgroup/minidock/$(minidock inspect -f "{{.Id}}" bomb) && grep . pids.max pids.current pids.events; cd "$repo"'
+show 'minidock rm -f bomb'
 echo '--- END TRANSCRIPT'
 
 node dist/checks/run.js --only 2
