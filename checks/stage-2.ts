@@ -2,7 +2,7 @@
 // Observed from the host (cgroupfs, /proc) and inside. See stages/02-cgroups/README.md.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cgroupDir, cpuUsageUs, hostVersion, readCg } from './cgroupfs.js';
 import { assert, assertEqual, assertFailures, md, mdOk, sleep, startDetached, type Stage } from './harness.js';
@@ -126,10 +126,14 @@ export const stage: Stage = {
       name: '--cpu-shares only matters under contention: two loops on CPU 0 split it by their weights (512:1024), one alone takes the whole CPU',
       hint: 'v1 cpu.shares / v2 cpu.weight are relative weights among sibling cgroups, used only when they compete for a CPU; --cpuset-cpus 0 makes both compete for the same one (measured from cpuacct.usage / cpu.stat usage_usec)',
       async run(ctx) {
-        const loop = ['sh', '-c', 'while :; do :; done'];
+        // Each loop waits for a file /go before it spins: a loop already burning CPU 0 would slow
+        // the start of the second container (past the harness's minute in a slow VM). The host
+        // writes /go through /proc/<pid>/root, the container's root as the kernel shows it.
+        const loop = ['sh', '-c', 'while [ ! -e /go ]; do sleep 0.1; done; while :; do :; done'];
         const low = await startDetached(ctx, ctx.name('shares512'), loop, ['--cpuset-cpus', '0', '--cpu-shares', '512']);
         const highName = ctx.name('shares1024');
         const high = await startDetached(ctx, highName, loop, ['--cpuset-cpus', '0', '--cpu-shares', '1024']);
+        for (const { pid } of [low, high]) writeFileSync(`/proc/${pid}/root/go`, '');
         // CPU time each cgroup used over `ms`, as a share of one CPU
         const measure = async (pids: number[], ms: number): Promise<number[]> => {
           const u0 = pids.map(cpuUsageUs);
