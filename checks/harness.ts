@@ -17,6 +17,23 @@ export interface Check {
   /** where to look when it fails: the file, the kernel fact, the notes section */
   hint: string;
   run(ctx: Context): Promise<void>;
+  /**
+   * A heavy check's quick variant: a later stage's cumulative run (`run.js N` repeats the stages
+   * below N) takes it instead, so that run proves the same mechanism still works in seconds. The
+   * full check runs in its own stage (`run.js N`, `--only N`), in `all` (npm test, CI) and in the
+   * controls; `--full` makes cumulative runs take it too.
+   */
+  quick?: { name: string; run(ctx: Context): Promise<void> };
+}
+
+/**
+ * What runs for `check` in stage `stage` of a run: its quick variant when the run repeats that
+ * stage below the one it proves (`quickBelow`: the target of a cumulative `run.js N`; -Infinity
+ * for `all`, `--only`, the controls and `--full`), else the check itself.
+ */
+export function variantFor(check: Check, stage: number, quickBelow: number): Check {
+  if (!check.quick || stage >= quickBelow) return check;
+  return { name: check.quick.name, hint: check.hint, run: check.quick.run };
 }
 
 export interface Stage {

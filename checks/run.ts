@@ -10,6 +10,10 @@
 //                                                cannot tell a stage apart and is reported broken
 //   --check SUBSTRING (repeatable)               only the checks whose name contains one of them
 //   --bail                                       stop at the first failing check
+//   --full                                       a cumulative run `N` takes the full variant of
+//                                                every check: by default a heavy check of a stage
+//                                                below N (the 125-layer image) takes its quick
+//                                                variant there, as it ran in full in its own stage
 // The first line says which engine is checked: the reference (bin/minidock), or the learner's
 // (learn/bin/minidock, when `npm run learn -- start N` made one; see checks/learner.ts).
 // One line per check (✔ / ✘ with a hint), then the closing line "N passed, N failed".
@@ -21,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { chooseEngine, compileLearner, hintFor, recordResults } from './learner.js';
-import { CheckFailure, PREFIX, removeOurContainers, type Check, type Context, type Stage } from './harness.js';
+import { CheckFailure, PREFIX, removeOurContainers, variantFor, type Check, type Context, type Stage } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -35,14 +39,15 @@ interface Outcome {
   ms: number;
 }
 
-/** Which checks to run: name substrings (none: all), and whether to stop at the first failure. */
+/** Which checks to run: name substrings (none: all), whether to stop at the first failure, and whether heavy checks run in full in every stage. */
 interface Selection {
   checks: string[];
   bail: boolean;
+  full: boolean;
 }
 
 function selected(check: Check, sel: Selection): boolean {
-  return sel.checks.length === 0 || sel.checks.some((s) => check.name.includes(s));
+  return sel.checks.length === 0 || sel.checks.some((s) => check.name.includes(s) || check.quick?.name.includes(s));
 }
 
 async function availableStages(): Promise<Stage[]> {
@@ -69,12 +74,12 @@ async function runCheck(stage: Stage, check: Check, env: NodeJS.ProcessEnv): Pro
   }
 }
 
-async function runStages(stages: Stage[], control: boolean, sel: Selection): Promise<Outcome[]> {
+async function runStages(stages: Stage[], control: boolean, sel: Selection, quickBelow = -Infinity): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const stage of stages) {
     const env = control ? { ...process.env, MINIDOCK_STAGE: String(stage.n - 1) } : { ...process.env };
     const title = control ? `stage ${stage.n} — ${stage.title} (control: engine at stage ${stage.n - 1}, every check must fail)` : `stage ${stage.n} — ${stage.title}`;
-    const checks = stage.checks.filter((c) => selected(c, sel));
+    const checks = stage.checks.filter((c) => selected(c, sel)).map((c) => variantFor(c, stage.n, quickBelow));
     if (checks.length === 0) continue;
     console.log(chalk.bold(title));
     for (const check of checks) {
@@ -117,18 +122,19 @@ function forwardOrExplain(argv: string[]): number {
   return 1;
 }
 
-const USAGE = 'usage: run.js N|--only N|all|controls [--json FILE] [--check SUBSTRING]… [--bail]';
+const USAGE = 'usage: run.js N|--only N|all|controls [--json FILE] [--check SUBSTRING]… [--bail] [--full]';
 
 /** The command line: what to run, and where to write the JSON report. */
 function parseCommandLine(argv: string[]): { target: string; only: boolean; jsonFile?: string; sel: Selection } | null {
   let target: string | undefined;
   let only = false;
   let jsonFile: string | undefined;
-  const sel: Selection = { checks: [], bail: false };
+  const sel: Selection = { checks: [], bail: false, full: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--json') jsonFile = argv[++i];
     else if (argv[i] === '--only') only = true;
     else if (argv[i] === '--bail') sel.bail = true;
+    else if (argv[i] === '--full') sel.full = true;
     else if (argv[i] === '--check') {
       const sub = argv[++i];
       if (!sub) return null;
@@ -176,7 +182,9 @@ async function main(argv: string[]): Promise<number> {
       console.error(`no checks for stage ${upTo} yet (have: ${all.map((s) => s.n).join(', ')})`);
       return 2;
     }
-    outcomes = await runStages(all.filter((s) => (only ? s.n === upTo : s.n <= upTo)), false, sel);
+    // a cumulative run of stage N repeats stages below N: their heavy checks take the quick variant
+    const quickBelow = only || sel.full || upTo === Infinity ? -Infinity : upTo;
+    outcomes = await runStages(all.filter((s) => (only ? s.n === upTo : s.n <= upTo)), false, sel, quickBelow);
     if (choice.learnDir) recordResults(choice.learnDir, outcomes);
   }
   if (sel.checks.length > 0 && outcomes.length === 0) {

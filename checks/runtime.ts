@@ -205,4 +205,35 @@ export const runtimeChecks: Check[] = [
       }
     },
   },
+  {
+    name: 'a bundle written by runc spec runs under minidock-runtime as under runc: same capabilities, a usable /dev/null despite its deny-all device rule',
+    hint: 'runc spec denies every device and lists ambient capabilities without inheritable ones: the runtime appends its default device rules (lib/runtime/rootfs.ts withDefaultDeviceRules) and raises only ambient capabilities the kernel allows (lib/runtime/capabilities.ts setCapabilitySets)',
+    async run(ctx) {
+      if (!(await exec('sh', ['-c', 'command -v runc'])).stdout.trim()) throw new CheckFailure('runc is not installed (vagrant/provision.sh installs it)');
+      const bundle = await makeBundle(ctx, []);
+      const root = mkdtempSync('/tmp/mdcheck-rtroot-');
+      const runcRoot = mkdtempSync('/tmp/mdcheck-runcroot-');
+      try {
+        rmSync(path.join(bundle, 'config.json'));
+        const spec = await exec('runc', ['spec', '--bundle', bundle]);
+        if (spec.code !== 0) throw new CheckFailure(`runc spec exited ${spec.code}: ${spec.stderr.trim()}`);
+        const config = JSON.parse(readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+        config.process.terminal = false;
+        config.process.args = ['sh', '-c', 'busybox grep Cap /proc/self/status; busybox stat -c "%n %a %t:%T" /dev/null; echo hi > /dev/null && echo written'];
+        writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+        const run = (bin: string, rootDir: string) =>
+          exec('sh', ['-c', `"$0" --root "$1" run --bundle "$2" "$3" </dev/null 2>&1`, bin, rootDir, bundle, ctx.name('runcspec')], { env: ctx.env, timeoutMs: 30_000 });
+        const theirs = await run('runc', runcRoot);
+        assertEqual(theirs.code, 0, `runc run's status (${theirs.stdout.trim()})`);
+        const ours = await run(runtimeBin(), root);
+        assertEqual(ours.code, 0, `minidock-runtime run's status (${ours.stdout.trim()})`);
+        assertEqual(ours.stdout.trim(), theirs.stdout.trim(), 'what the container printed, minidock-runtime vs runc');
+        assert(/\/dev\/null 666 1:3/.test(ours.stdout) && /written/.test(ours.stdout), `/dev/null is not a usable 1:3 with mode 666: ${ours.stdout.trim()}`);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+        rmSync(runcRoot, { recursive: true, force: true });
+        rmSync(bundle, { recursive: true, force: true });
+      }
+    },
+  },
 ];

@@ -107,6 +107,23 @@ export const stage: Stage = {
       },
     },
     {
+      name: "minidock explain (minidock's own verb) draws the namespaces of the container's PID 1 as /proc/<pid>/ns links them",
+      hint: 'lib/container/explain.ts reads readlink /proc/<pid>/ns/<kind> beside /proc/self/ns/<kind>; lib/cli/explain-picture.ts draws one line per kind',
+      async run(ctx) {
+        const name = ctx.name('explain');
+        const { pid } = await startDetached(ctx, name);
+        const out = await mdOk(ctx, ['explain', name]);
+        for (const kind of KINDS) {
+          // "│ net    net:[4026532181]     net:[4026531833]     ≠ its own │"
+          const m = new RegExp(`^│ ${kind} +(\\S+) +(\\S+) +(.+?) +│$`, 'm').exec(out);
+          assert(m, `explain prints no line for the ${kind} namespace:\n${out}`);
+          assertEqual(m[1], nsLink(pid, kind), `explain's ${kind} namespace of the container`);
+          assertEqual(m[2], nsLink('self', kind), `explain's ${kind} namespace of the host`);
+          assertEqual(m[3], '≠ its own', `explain's verdict on the ${kind} namespace`);
+        }
+      },
+    },
+    {
       name: '--pid/--ipc/--uts/--network host keep exactly that namespace of the host',
       hint: 'planNamespaces in lib/container/namespaces.ts: "host" means no entry for that kind in config.json’s linux.namespaces',
       async run(ctx) {
@@ -230,6 +247,24 @@ export const stage: Stage = {
         const tail = rest.join('\n');
         assert(/Read-only file system/.test(tail), `touching a file in /sys did not fail with EROFS: "${tail.trim()}"`);
         assert(/\sro[,\s]/.test(tail), '/sys is not mounted ro');
+      },
+    },
+    {
+      name: 'inside, /dev is the container’s own: null, zero, full, random, urandom and tty are the right character devices, usable by anyone (0666)',
+      hint: 'init makes the default devices in a fresh /dev tmpfs with mknod, under umask 0 (lib/runtime/rootfs.ts createDevices); a 0644 /dev/null cannot be written by a non-root user',
+      async run(ctx) {
+        const want: Record<string, string> = { null: '1,3', zero: '1,5', full: '1,7', random: '1,8', urandom: '1,9', tty: '5,0' };
+        const out = await inside(ctx, `for d in ${Object.keys(want).join(' ')}; do stat -c "%n %F %a %t,%T" /dev/$d 2>&1; done; grep " /dev " /proc/self/mountinfo`);
+        const lines = out.trim().split('\n');
+        for (const [name, dev] of Object.entries(want)) {
+          const line = lines.find((l) => l.startsWith(`/dev/${name} `) || l.includes(`'/dev/${name}'`)) ?? '(nothing)';
+          const [, kind, mode, numbers] = /^\S+ (.+) (\d+) ([0-9a-f]+,[0-9a-f]+)$/.exec(line) ?? [];
+          assertEqual(kind, 'character special file', `/dev/${name}'s type (stat said "${line}")`);
+          assertEqual(mode, '666', `/dev/${name}'s mode`);
+          // stat prints major,minor in hex
+          assertEqual(numbers.split(',').map((h) => parseInt(h, 16)).join(','), dev, `/dev/${name}'s major,minor`);
+        }
+        assert(lines.some((l) => l.split(' ')[4] === '/dev' && l.split(' - ')[1]?.startsWith('tmpfs ')), 'the container’s /dev is not a tmpfs of its own (the host’s /dev would hand it every disk)');
       },
     },
     {

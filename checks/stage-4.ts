@@ -86,7 +86,7 @@ export const stage: Stage = {
   checks: [
     {
       name: 'a file written inside a bind-mounted directory appears on the host, and a host file appears inside',
-      hint: 'lib/volumes/grammar.ts parseVolumeSpec (-v /host:/dest is a bind) and lib/rootfs.ts mountInto: mount(src, dest, MS_BIND|MS_REC) before pivot_root',
+      hint: 'lib/volumes/grammar.ts parseVolumeSpec (-v /host:/dest is a bind) and lib/runtime/rootfs.ts mountInto: mount(src, dest, MS_BIND|MS_REC) before pivot_root',
       async run(ctx) {
         const dir = hostDir('bind');
         try {
@@ -103,7 +103,7 @@ export const stage: Stage = {
     },
     {
       name: ':ro refuses writes inside with EROFS, while the host still writes and the container sees it',
-      hint: 'a bind mount ignores MS_RDONLY on the first mount(2): read-only takes a second call, MS_BIND|MS_REMOUNT|MS_RDONLY (lib/rootfs.ts mountInto)',
+      hint: 'a bind mount ignores MS_RDONLY on the first mount(2): read-only takes a second call, MS_BIND|MS_REMOUNT|MS_RDONLY (lib/runtime/rootfs.ts mountInto)',
       async run(ctx) {
         const dir = hostDir('ro');
         const name = ctx.name('ro');
@@ -125,7 +125,7 @@ export const stage: Stage = {
     },
     {
       name: 'the bind mount is in the container’s mount table and not in the host’s',
-      hint: 'mount after unshare(CLONE_NEWNS) and after "/" is made rprivate (lib/rootfs.ts steps 1 and 3): the host never sees the volume mounts',
+      hint: 'mount after unshare(CLONE_NEWNS) and after "/" is made rprivate (lib/runtime/rootfs.ts steps 1 and 3): the host never sees the volume mounts',
       async run(ctx) {
         const dir = hostDir('hidden');
         const name = ctx.name('hidden');
@@ -228,7 +228,7 @@ export const stage: Stage = {
     },
     {
       name: 'copyData: an empty volume over a non-empty image directory starts with the image’s files, owners and modes — and never overwrites',
-      hint: 'lib/volumes/copydata.ts copyDataIfEmpty, called by lib/rootfs.ts mountInto before the bind when MountSpec.copyData is set (first start, volumes only)',
+      hint: 'lib/volumes/copydata.ts copyDataIfEmpty, called by lib/runtime/rootfs.ts mountInto before the bind when MountSpec.copyData is set (first start, volumes only)',
       async run(ctx) {
         const image = await seededImage(ctx);
         const vol = ctx.name('filled');

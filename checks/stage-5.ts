@@ -413,7 +413,7 @@ export const stage: Stage = {
     },
     {
       name: '--network container:A: B shares A’s namespace (same inode, A’s eth0 address) and reaches A’s server on 127.0.0.1',
-      hint: 'planNamespaces joins A’s /proc/<pid>/ns/net (lib/namespaces.ts); A’s lo must be up (lib/network/netns.ts) for 127.0.0.1 to work',
+      hint: 'planNamespaces joins A’s /proc/<pid>/ns/net (lib/container/namespaces.ts); A’s lo must be up (lib/network/netns.ts) for 127.0.0.1 to work',
       async run(ctx) {
         const a = ctx.name('pod-a');
         const { pid: pidA } = await startDetached(ctx, a, webServer(a));

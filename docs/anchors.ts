@@ -88,24 +88,46 @@ export function extractRegion(source: string, region?: string): string {
   if (region === undefined) {
     return trimBlankEdges(dedent(lines.filter((l) => !isRegionMarker(l)))).join('\n');
   }
+  const { start, end } = regionBounds(source, region);
+  const body = lines.slice(start + 1, end).filter((l) => !isRegionMarker(l));
+  return trimBlankEdges(dedent(body)).join('\n');
+}
+
+/**
+ * Where a region sits in its file: the 0-based line numbers of its `#region` and of the
+ * `#endregion` that closes it (regions nested inside are counted, so the right one closes it).
+ * Throws as extractRegion does.
+ */
+export function regionBounds(source: string, region: string): { start: number; end: number } {
+  const lines = source.replace(/\r\n?/g, '\n').split('\n');
   const start = lines.findIndex((l) => REGION_START.exec(l)?.[1] === region);
   if (start < 0) throw new Error(`no region "${region}"`);
-  const body: string[] = [];
   let depth = 0;
   for (let i = start + 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (REGION_START.test(line)) {
-      depth++;
-      continue;
-    }
-    if (REGION_END.test(line)) {
-      if (depth === 0) return trimBlankEdges(dedent(body)).join('\n');
+    if (REGION_START.test(lines[i])) depth++;
+    else if (REGION_END.test(lines[i])) {
+      if (depth === 0) return { start, end: i };
       depth--;
-      continue;
     }
-    body.push(line);
   }
   throw new Error(`region "${region}" has no #endregion`);
+}
+
+// Under each anchor line the notes carry a generated copy of what it embeds, between these two
+// lines, so the markdown reads whole on GitHub or in an editor (docs/excerpts.ts writes and checks
+// it). The site does not need it: expandAnchors drops it and embeds the code afresh.
+export const EXCERPT_BEGIN = '<!-- excerpt: generated from the <<< line above by `npm run docs -- --write`; edit the code, not this copy -->';
+export const EXCERPT_END = '<!-- /excerpt -->';
+
+/**
+ * The generated excerpt that follows the anchor at `lines[i]`: the index of its first and last
+ * line, or null when the next line does not open one. An opened block that never closes runs to
+ * the end of the text.
+ */
+export function excerptAfter(lines: readonly string[], i: number): { first: number; last: number } | null {
+  if (lines[i + 1]?.trim() !== EXCERPT_BEGIN) return null;
+  for (let j = i + 2; j < lines.length; j++) if (lines[j].trim() === EXCERPT_END) return { first: i + 1, last: j };
+  return { first: i + 1, last: lines.length - 1 };
 }
 
 /** True when `region` names an exercise region of the source (`// #region exercise <id>`). */
@@ -154,7 +176,7 @@ export function languageOf(file: string): string {
 }
 
 /** A fence long enough not to be closed by backticks inside the code. */
-function fenceFor(code: string): string {
+export function fenceFor(code: string): string {
   let longest = 0;
   for (const m of code.matchAll(/`{3,}/g)) longest = Math.max(longest, m[0].length);
   return '`'.repeat(Math.max(3, longest + 1));
@@ -205,7 +227,9 @@ export function expandAnchors(
   const errors: AnchorError[] = [];
   let fence: { char: string; len: number } | null = null;
   const lines = markdown.split('\n');
+  let skipTo = -1; // the last line of a generated excerpt being dropped
   lines.forEach((line, i) => {
+    if (i <= skipTo) return;
     const f = /^\s*(`{3,}|~{3,})/.exec(line);
     if (fence) {
       if (f && f[1][0] === fence.char && f[1].length >= fence.len && line.trim() === f[1]) fence = null;
@@ -222,6 +246,7 @@ export function expandAnchors(
       out.push(line);
       return;
     }
+    skipTo = excerptAfter(lines, i)?.last ?? -1;
     const where = anchor.region === undefined ? anchor.file : `${anchor.file}#${anchor.region}`;
     const fail = (why: string) => {
       errors.push({ mdFile, line: i + 1, message: `<<< ${where}: ${why}` });

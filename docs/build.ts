@@ -4,12 +4,19 @@
 //   docs/<name>.md             →  site/docs/<name>.html  (and docs/*.svg copied beside them)
 //   README.md (when present)   →  site/README.html
 //   the stages in order        →  site/index.html
+//   each page's `code` link    →  /code/, the code browser that `--serve` adds (docs/serve.ts)
 //
 // Code anchors (`<<< lib/file.ts#region`) are expanded first (docs/anchors.ts); one that names a
 // missing file or region fails the build with exit status 1 and a line per broken anchor, e.g.
 // `minidock: docs: stages/03-overlay2/README.md:42: <<< lib/storage/overlay2.ts#mount: no region "mount" in …`.
 //
-// Usage: node dist/docs/build.js [--root DIR] [--out DIR]
+// Every anchor carries a generated copy of its code under it, so the raw markdown reads whole
+// (docs/excerpts.ts); the build fails when one is stale, and `--write` rewrites them first. It
+// also fails on an anchor embedded twice, an oversized region, a link to a missing file or heading,
+// and a quoted section title no heading has (docs/references.ts).
+//
+// Usage: node dist/docs/build.js [--root DIR] [--out DIR] [--write] [--serve [--port N]]
+//        (npm run docs -- --serve: build, then serve on http://localhost:8000/, docs/serve.ts)
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,6 +36,11 @@ import {
 } from './anchors.js';
 
 import { loadExercises, whereTaught } from '../scripts/learn/tree.js';
+import { updateExcerptFiles } from './excerpts.js';
+import { manifestGoals, withGoals } from './goals.js';
+import { checkReferences, oversizedWarnings } from './references.js';
+import { checkDiagrams } from './diagrams.js';
+import { DOCS_PORT, serveSite } from './serve.js';
 
 export { checkAnchors } from './anchors.js';
 
@@ -47,6 +59,8 @@ const CSS = `
   table { border-collapse: collapse; } th, td { border: 1px solid #d0d7de; padding: .3rem .7rem; text-align: left; }
   blockquote { margin: 0; padding: 0 1rem; color: #57606a; border-left: .25rem solid #d0d7de; }
   ol.stages li { margin: .3rem 0; } .muted { color: #57606a; }
+  div.goals { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0 1rem; }
+  img { max-width: 100%; height: auto; }
 `;
 
 interface Page {
@@ -101,7 +115,7 @@ function layout(page: Page, body: string, nav: { prev?: Page; next?: Page }): st
 <style>${CSS}</style>
 </head>
 <body>
-<nav><a href="${up}/index.html"><strong>minidock</strong></a>${prev}<span class="spacer"></span>${next}</nav>
+<nav><a href="${up}/index.html"><strong>minidock</strong></a><a href="${up}/code/">code</a>${prev}<span class="spacer"></span>${next}</nav>
 <main>
 ${body}
 </main>
@@ -128,18 +142,6 @@ function indexPage(stages: Page[], docs: Page[], readme: Page | undefined): stri
   return layout({ src: '', out: 'index.html', title: 'minidock', markdown: '' }, body, {});
 }
 
-/** Warn (not fail) about relative links to markdown files that do not exist. */
-function brokenLinks(page: Page, rootDir: string): string[] {
-  const warnings: string[] = [];
-  for (const m of page.markdown.matchAll(/\]\(([^)\s]+\.md)(?:#[^)\s]*)?(?:\s+"[^"]*")?\)/gi)) {
-    const href = m[1];
-    if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith('/')) continue;
-    const target = path.join(rootDir, path.dirname(page.src), decodeURIComponent(href));
-    if (!fs.existsSync(target)) warnings.push(`minidock: docs: warning: ${page.src}: link to missing ${href}`);
-  }
-  return warnings;
-}
-
 export interface BuildResult {
   pages: string[];
   errors: AnchorError[];
@@ -154,8 +156,10 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
   const exercises = fs.existsSync(path.join(rootDir, 'stages')) ? loadExercises(rootDir) : [];
   const where = (id: string) => whereTaught(exercises, id);
 
+  const raws: Array<{ mdFile: string; markdown: string }> = [];
   const load = (src: string, out: string, fallbackTitle: string): Page => {
     const raw = read(src) ?? '';
+    raws.push({ mdFile: src, markdown: raw });
     const expanded = expandAnchors(raw, src, read, where);
     errors.push(...expanded.errors);
     return { src, out, title: firstHeading(raw) ?? fallbackTitle, markdown: expanded.markdown };
@@ -164,7 +168,13 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
     load(src, src.replace(/\.md$/, '.html'), path.posix.basename(path.posix.dirname(src))));
   const docs = sources.docs.map((src) => load(src, src.replace(/\.md$/, '.html'), path.posix.basename(src, '.md')));
   const readme = sources.readme ? load(sources.readme, 'README.html', 'README') : undefined;
+  errors.push(...checkReferences(rootDir, raws, where));
+  for (const w of oversizedWarnings(rootDir, raws)) console.error(formatAnchorError(w).replace('docs: ', 'docs: warning: '));
+  // the pictures: well-formed, each one shown, each one shown exists (docs/diagrams.ts)
+  errors.push(...checkDiagrams(rootDir, [...sources.stages, ...sources.docs, ...(sources.readme ? [sources.readme] : [])]));
   if (errors.length) return { pages: [], errors };
+  // a chapter opens with its manifest's goals
+  for (const page of stages) page.markdown = withGoals(page.markdown, manifestGoals(read(path.posix.join(path.posix.dirname(page.src), 'manifest.json'))));
 
   const md = markdownRenderer();
   // empty site/ rather than remove it: in the lab VM it is a mount point (vagrant/provision.sh)
@@ -181,7 +191,6 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
     ...(readme ? [{ page: readme, next: stages[0] }] : []),
   ];
   for (const { page, prev, next } of all) {
-    for (const w of brokenLinks(page, rootDir)) console.error(w);
     write(page.out, layout(page, md.render(page.markdown), { prev, next }));
   }
   write('index.html', indexPage(stages, docs, readme));
@@ -193,6 +202,13 @@ export function buildSite(rootDir: string, outDir: string): BuildResult {
   return { pages: ['index.html', ...all.map((p) => p.page.out)], errors };
 }
 
+/** `--write`: bring the excerpts under the anchors up to date in the notes themselves. */
+function writeExcerpts(rootDir: string): void {
+  const exercises = fs.existsSync(path.join(rootDir, 'stages')) ? loadExercises(rootDir) : [];
+  const changed = updateExcerptFiles(rootDir, (id) => whereTaught(exercises, id));
+  for (const f of changed) console.log(`docs: excerpts rewritten in ${f}`);
+}
+
 /** The repository root: the nearest folder above this file that holds package.json. */
 function findRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
@@ -201,23 +217,35 @@ function findRoot(from: string): string {
   }
 }
 
-function main(): void {
-  const { values } = parseArgs({ options: { root: { type: 'string' }, out: { type: 'string' } } });
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      root: { type: 'string' }, out: { type: 'string' }, write: { type: 'boolean' },
+      serve: { type: 'boolean' }, port: { type: 'string' },
+    },
+  });
   const rootDir = path.resolve(values.root ?? findRoot(path.dirname(fileURLToPath(import.meta.url))));
   const outDir = path.resolve(values.out ?? path.join(rootDir, 'site'));
+  if (values.write) writeExcerpts(rootDir);
   const { pages, errors } = buildSite(rootDir, outDir);
   if (errors.length) {
     for (const e of errors) console.error(formatAnchorError(e));
     process.exit(1);
   }
   console.log(`docs: ${pages.length} pages → ${path.relative(process.cwd(), outDir) || '.'}/index.html`);
+  // --serve [--port N]: then serve what was built, the code beside it (docs/serve.ts)
+  if (values.serve) {
+    const port = Number(values.port ?? DOCS_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${JSON.stringify(values.port)}`);
+    const server = await serveSite(outDir, rootDir, port);
+    const address = server.address();
+    console.log(`docs: serving on http://localhost:${typeof address === 'object' && address ? address.port : port}/ (Ctrl-C stops)`);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  try {
-    main();
-  } catch (e) {
+  main().catch((e) => {
     console.error(`minidock: docs: ${(e as Error).message}`);
     process.exit(1);
-  }
+  });
 }

@@ -1,6 +1,7 @@
 // npm test: everything that proves minidock works, in one run, with one closing line.
 //   1. unit tests (vitest): the pure logic, no root needed
-//   2. the docs build: every `<<< lib/…#region` anchor in the notes resolves
+//   2. the docs build: every `<<< lib/…#region` anchor in the notes resolves and the excerpt under
+//      it is current; no link, quoted section title or source path points at nothing
 //   2b. learn:verify's fast part: exercise regions and manifests agree, every stubbed tree typechecks
 //   3. every stage's checks, cumulative (npm run check:all)
 //   4. the controls: each stage's checks against the engine one stage below must fail
@@ -44,7 +45,7 @@ function unitTests(): Tally {
 }
 
 function docs(): Tally {
-  step('docs build (every code anchor resolves)');
+  step('docs build (anchors resolve, excerpts are current, links and section titles exist)');
   const code = run('node', [path.join(repo, 'dist/docs/build.js')]);
   return { what: 'docs build', passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
 }

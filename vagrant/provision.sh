@@ -11,6 +11,7 @@
 # Environment:
 #   MINIDOCK_VM=1   this is the lab VM: install Node from the network when it is missing or old
 #   CI=…            also install vagrant (CI runs `vagrant validate` on the Vagrantfile)
+#   MINIDOCK_DOCS=1 also install chromium, for `npm run docs:browser-test` (CI installs it too)
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -79,6 +80,9 @@ PACKAGES=(busybox-static iproute2 nftables iptables runc hyperfine skopeo umoci 
 [ -n "${CI:-}" ] && PACKAGES+=(vagrant)
 # CI, or MINIDOCK_V2=1: a pure cgroup v2 kernel under qemu for scripts/cgroup-v2-vm.sh
 [ -n "${CI:-}${MINIDOCK_V2:-}" ] && PACKAGES+=(qemu-system-x86 linux-image-amd64)
+# CI, or MINIDOCK_DOCS=1: a real browser for the site's test (scripts/docs-browser-test.ts);
+# chromium is big (~350 MB installed), so a lab VM gets it only when asked
+[ -n "${CI:-}${MINIDOCK_DOCS:-}" ] && PACKAGES+=(chromium)
 
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 # (Not `apt-cache … | grep -q`: grep quits at the first match, apt-cache dies of SIGPIPE, and

@@ -64,6 +64,8 @@ export const VERBS: Record<string, VerbEntry> = {
   build: { load: () => import('./build.js'), startsContainer: false },
   login: { load: () => import('./login.js'), startsContainer: false },
   logout: { load: () => import('./logout.js'), startsContainer: false },
+  // minidock's own (docker has no such verb): the live container drawn from /proc and /sys
+  explain: { load: () => import('./explain.js'), startsContainer: false },
 };
 
 /**
@@ -119,6 +121,7 @@ A container lab engine. Commands:
   top       the processes of a container, as the host's ps shows them (stage 7)
   cp        copy files between a container and the host (stage 7)
   doctor    check that this machine can run containers (stage 0)
+  explain   draw a running container: namespaces, cgroup, layers, mounts, network (minidock's own)
 
 Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray),
 MINIDOCK_TRACE=phases (where the time goes).`;

@@ -1,5 +1,5 @@
 // minidock volume COMMAND — docker volume: create, ls, inspect, rm, prune. The volumes live in
-// volumes/<name>/_data, their metadata in volumes/<name>/metadata.json (lib/volumes.ts).
+// volumes/<name>/_data, their metadata in volumes/<name>/metadata.json (lib/volumes/store.ts).
 // docker-volume(1). Stage 4 notes: stages/04-volumes/README.md.
 
 import { createInterface } from 'node:readline/promises';

@@ -17,7 +17,7 @@ import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { stageOn } from '../stage.js';
 import { trace } from '../sys/trace.js';
-import { existsSync } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { processes } from '../runtime/container.js';
 import { pause } from '../runtime/pause.js';
 import { sh } from '../sys/exec.js';
@@ -58,12 +58,42 @@ function signal(c: Container, sig: number): void {
 async function waitStopped(p: Paths, sys: Sys, id: string, timeoutMs: number, sent: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!existsSync(p.container(id))) return true;
-    const c = reconcile(p, sys, loadContainer(p, id), sent === osConstants.signals.SIGKILL ? sent : undefined);
-    if (!c.State.Running) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 25));
+    // watch before looking: a record written between the look and the wait is not missed
+    const change = nextChange(p.container(id), MONITOR_SILENT_MS);
+    try {
+      if (!existsSync(p.container(id))) return true;
+      const c = reconcile(p, sys, loadContainer(p, id), sent === osConstants.signals.SIGKILL ? sent : undefined);
+      if (!c.State.Running) return true;
+      if (Date.now() > deadline) return false;
+      await change.happened;
+    } finally {
+      change.close();
+    }
   }
+}
+
+/** How long to wait for a word from a monitor before looking whether it died (reconcile.ts). */
+const MONITOR_SILENT_MS = 250;
+
+/**
+ * The next change in the container's state directory: the monitor records the exit by renaming
+ * a new config.v2.json into it (`--rm` removes the directory), and inotify(7), through fs.watch,
+ * says so the moment it happens, so nobody asks every few milliseconds. After `ms` without a
+ * change it resolves anyway: a monitor that died writes nothing, and the next look records it.
+ */
+function nextChange(dir: string, ms: number): { happened: Promise<void>; close: () => void } {
+  let watcher: FSWatcher | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const happened = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    try {
+      watcher = watch(dir, () => resolve());
+      watcher.on('error', () => resolve()); // the directory went (rm): look again
+    } catch {
+      resolve(); // gone already
+    }
+  });
+  return { happened, close: () => { clearTimeout(timer); watcher?.close(); } };
 }
 
 export function killContainer(p: Paths, ref: string, sig = 'KILL'): Container {

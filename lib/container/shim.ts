@@ -20,6 +20,17 @@ import { runContainer } from './monitor.js';
 
 const SHIM_JS = fileURLToPath(import.meta.url);
 
+/**
+ * The shim's environment: ours (PATH finds ip, nft, mount) with the store's paths, without what
+ * makes every Node start slower and that the shim does not use (NODE_OPTIONS can preload code,
+ * NODE_EXTRA_CA_CERTS reads a CA bundle; the shim makes no TLS connection). It lives as long as
+ * the container, so it should carry nothing it does not need.
+ */
+function shimEnv(p: Paths): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _options, NODE_EXTRA_CA_CERTS: _certs, ...rest } = process.env;
+  return { ...rest, MINIDOCK_ROOT: p.root, MINIDOCK_RUN: p.run };
+}
+
 // #region start-detached
 /** The cli's half: spawn the shim and wait until it reports the container started (or not). */
 export function startDetached(p: Paths, id: string): Promise<void> {
@@ -27,7 +38,7 @@ export function startDetached(p: Paths, id: string): Promise<void> {
   const shim = spawn(process.execPath, [SHIM_JS, id], {
     detached: true, // its own session: a Ctrl-C or a closed terminal does not reach it
     stdio: ['ignore', 'ignore', process.env.MINIDOCK_TRACE ? 'inherit' : 'ignore', 'pipe'],
-    env: { ...process.env, MINIDOCK_ROOT: p.root, MINIDOCK_RUN: p.run },
+    env: shimEnv(p),
   });
   const report = shim.stdio[3] as Socket;
   return new Promise((resolve, reject) => {

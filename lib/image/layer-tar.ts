@@ -522,7 +522,7 @@ export async function diskUsage(dir: string): Promise<number> {
 }
 // #endregion
 
-// #region pack-dir
+// #region pack-options
 export interface PackOptions {
   /** clamp every mtime to this date, for reproducible tars (same files → same DiffID) */
   mtime?: Date;
@@ -537,7 +537,9 @@ export interface PackOptions {
 function majorMinor(rdev: number): { devmajor: number; devminor: number } {
   return { devmajor: (rdev >> 8) & 0xfff, devminor: (rdev & 0xff) | ((rdev >> 12) & 0xfff00) };
 }
+// #endregion
 
+// #region pack-dir
 /**
  * The inverse of applyLayerTar: a tar stream of everything under `dir`, names relative to it,
  * in sorted order, parents before children. Files with several hard links are stored once and
@@ -574,7 +576,11 @@ export function packDir(dir: string, opts: PackOptions = {}): Readable {
     }
     return { [`${PAX_XATTR}security.capability`]: text };
   };
+  // #endregion
 
+  // #region pack-walk
+  // One entry per name, by the kind of file; the whiteout test comes first, because a 0/0
+  // character device is a whiteout here, never a device the container made.
   const walk = async (rel: string): Promise<void> => {
     const names = (await fsp.readdir(path.join(dir, rel))).sort();
     for (const n of names) {
@@ -618,6 +624,7 @@ export function packDir(dir: string, opts: PackOptions = {}): Readable {
     (err: unknown) => pack.destroy(err as Error),
   );
   return Readable.from(pack);
+  // #endregion
 }
 
 /** packDir, collected into one Buffer (for small layers and tests). */

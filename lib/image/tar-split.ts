@@ -76,7 +76,9 @@ export class TarSplitter {
       data = data.subarray(BLOCK);
     }
   }
+  // #endregion
 
+  // #region tar-splitter-header
   /** One 512-byte header block: keep it raw, then decide what its body is. */
   private header(block: Buffer): void {
     this.raw.push(block);

@@ -1,5 +1,5 @@
 // IPv4 addresses and subnets as numbers: what IPAM, routes and NAT rules are computed from.
-// ip(7), RFC 4632 (CIDR notation). Stage 5 notes: stages/05-networking/README.md, "the subnet".
+// ip(7), RFC 4632 (CIDR notation). Stage 5 notes: stages/05-networking/README.md, "IPAM: who gets which address".
 //
 // An address is 32 bits; "172.17.0.0/16" keeps the first 16 of them fixed (the network) and
 // numbers the hosts with the other 16. Plain arithmetic, no kernel: every function here is pure.

@@ -8,13 +8,20 @@
 // `minidock network rm` / `network prune`.
 
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { sh } from '../sys/exec.js';
 import { trace } from '../sys/trace.js';
 import type { Run } from './netns.js';
 
-/** Does an interface of this name exist in the host's namespace? */
-export function linkExists(name: string, run: Run = sh): boolean {
-  return run('ip', ['-j', 'link', 'show', 'dev', name], { allowFail: true }).status === 0;
+/** Where the kernel lists the host's interfaces, one directory each (sysfs(5)): `ls /sys/class/net`. */
+export const SYS_CLASS_NET = '/sys/class/net';
+
+/**
+ * Does an interface of this name exist in the host's namespace? A look at /sys/class/net
+ * (sysfs shows the namespace it was mounted in: the host's) answers without running `ip`.
+ */
+export function linkExists(name: string, sysClassNet = SYS_CLASS_NET): boolean {
+  return existsSync(path.join(sysClassNet, name));
 }
 
 // #region bridge
@@ -23,11 +30,13 @@ export function linkExists(name: string, run: Run = sh): boolean {
  * created now. Idempotent: a second network start finds it and adds nothing.
  */
 export function ensureBridge(name: string, gateway: string, prefix: number, run: Run = sh): boolean {
-  const created = !linkExists(name, run);
+  // one question answers both "does it exist?" (ip fails: no such device) and "is it addressed?"
+  const shown = run('ip', ['-j', '-4', 'addr', 'show', 'dev', name], { allowFail: true });
+  const created = shown.status !== 0;
   if (created) {
     run('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
   } else {
-    const addrs = JSON.parse(run('ip', ['-j', '-4', 'addr', 'show', 'dev', name]).stdout || '[]') as { addr_info?: { local: string }[] }[];
+    const addrs = JSON.parse(shown.stdout || '[]') as { addr_info?: { local: string }[] }[];
     if (addrs.some((a) => a.addr_info?.some((i) => i.local === gateway))) return false; // made before
   }
   // the gateway address: the host's side of the subnet (the kernel adds the subnet's route)
@@ -39,8 +48,8 @@ export function ensureBridge(name: string, gateway: string, prefix: number, run:
 }
 
 /** Delete a bridge (its addresses and route go with it). Idempotent. */
-export function deleteBridge(name: string, run: Run = sh): void {
-  if (linkExists(name, run)) run('ip', ['link', 'del', name]);
+export function deleteBridge(name: string, run: Run = sh, sysClassNet = SYS_CLASS_NET): void {
+  if (linkExists(name, sysClassNet)) run('ip', ['link', 'del', name]);
 }
 // #endregion
 

@@ -48,13 +48,21 @@ describe('a network’s rules', () => {
     const r = new RecordingRun();
     r.answers = [['nft -j list table', { stdout: table([]) }]];
     addNetworkRules(bridgeNet, r.run);
-    expect(r.lines().slice(1)).toEqual([
-      'nft add element ip minidock bridges { minidock0 }',
-      'nft add rule ip minidock postrouting ip saddr 172.17.0.0/16 oifname != minidock0 masquerade comment "network bridge"',
-      'nft add rule ip minidock postrouting oifname minidock0 ip saddr 127.0.0.0/8 masquerade comment "network bridge"',
-      'nft add rule ip minidock postrouting oifname minidock0 ip saddr 172.17.0.0/16 ct status dnat masquerade comment "network bridge"',
-      'nft add rule ip minidock forward iifname minidock0 oifname @bridges oifname != minidock0 drop comment "network bridge"',
-    ]);
+    // one read, one transaction (nft -f -) with every line
+    expect(r.lines()).toEqual(['nft -j list table ip minidock', 'nft -f -']);
+    expect(r.commands[1].input).toBe([
+      'add element ip minidock bridges { minidock0 }',
+      'add rule ip minidock postrouting ip saddr 172.17.0.0/16 oifname != minidock0 masquerade comment "network bridge"',
+      'add rule ip minidock postrouting oifname minidock0 ip saddr 127.0.0.0/8 masquerade comment "network bridge"',
+      'add rule ip minidock postrouting oifname minidock0 ip saddr 172.17.0.0/16 ct status dnat masquerade comment "network bridge"',
+      'add rule ip minidock forward iifname minidock0 oifname @bridges oifname != minidock0 drop comment "network bridge"',
+      '',
+    ].join('\n'));
+    const none = new RecordingRun();
+    none.answers = [['nft -j list table', { status: 1 }]];
+    addNetworkRules(bridgeNet, none.run);
+    expect(none.lines()).toEqual(['nft -j list table ip minidock', 'nft -f -']); // the table comes in the same transaction
+    expect(none.commands[1].input?.startsWith(TABLE_SCRIPT)).toBe(true);
     const again = new RecordingRun();
     again.answers = [['nft -j list table', { stdout: table([{ chain: 'postrouting', handle: 9, comment: 'network bridge' }], ['minidock0']) }]];
     addNetworkRules(bridgeNet, again.run);
@@ -69,11 +77,18 @@ describe('a network’s rules', () => {
       { chain: 'postrouting', handle: 20, comment: 'network other' },
     ], ['minidock0', 'mdbr-0123456789']) }]];
     deleteNetworkRules(bridgeNet, r.run);
-    expect(r.lines().slice(1)).toEqual([
-      'nft delete rule ip minidock postrouting handle 9',
-      'nft delete rule ip minidock forward handle 12',
-      'nft delete element ip minidock bridges { minidock0 }',
-    ]);
+    expect(r.lines().slice(1)).toEqual(['nft -f -']);
+    expect(r.commands[1].input).toBe('delete rule ip minidock postrouting handle 9\ndelete rule ip minidock forward handle 12\ndelete element ip minidock bridges { minidock0 }\n');
+  });
+
+  it('go one by one when the transaction fails (a rule someone else deleted meanwhile)', () => {
+    const r = new RecordingRun();
+    r.answers = [
+      ['nft -j list table', { stdout: table([{ chain: 'postrouting', handle: 9, comment: 'network bridge' }, { chain: 'forward', handle: 12, comment: 'network bridge' }]) }],
+      ['nft -f -', { status: 1 }],
+    ];
+    deleteNetworkRules({ name: 'bridge', bridge: 'minidock0' }, r.run);
+    expect(r.lines().slice(2)).toEqual(['nft delete rule ip minidock postrouting handle 9', 'nft delete rule ip minidock forward handle 12']);
   });
 });
 
@@ -88,14 +103,16 @@ describe('published ports', () => {
     const add = new RecordingRun();
     add.answers = [['nft -j list table', { stdout: table([]) }]];
     addPortRules(id, '172.17.0.2', [{ proto: 'tcp', hostIp: '', hostPort: 8080, containerPort: 80 }], add.run);
-    expect(add.lines()).toContain('nft add rule ip minidock publish tcp dport 8080 dnat to 172.17.0.2:80 comment "container 1a2b3c4d5e6f"');
+    expect(add.lines()).toEqual(['nft -j list table ip minidock', 'nft -f -']);
+    expect(add.commands[1].input).toBe('add rule ip minidock publish tcp dport 8080 dnat to 172.17.0.2:80 comment "container 1a2b3c4d5e6f"\n');
     const del = new RecordingRun();
     del.answers = [['nft -j list table', { stdout: table([
       { chain: 'publish', handle: 30, comment: 'container 1a2b3c4d5e6f' },
       { chain: 'publish', handle: 31, comment: 'container ffffffffffff' },
     ]) }]];
     deletePortRules(id, del.run);
-    expect(del.lines().slice(1)).toEqual(['nft delete rule ip minidock publish handle 30']);
+    expect(del.lines().slice(1)).toEqual(['nft -f -']);
+    expect(del.commands[1].input).toBe('delete rule ip minidock publish handle 30\n');
   });
 
   it('need nothing when there is no table (the container published nothing)', () => {

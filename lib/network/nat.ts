@@ -10,7 +10,6 @@
 // of ours is left in it. Nobody else's table, chain or rule is ever touched.
 
 import { sh } from '../sys/exec.js';
-import { trace } from '../sys/trace.js';
 import type { Run } from './netns.js';
 import type { Published } from './ports.js';
 
@@ -81,17 +80,31 @@ export function readTable(run: Run = sh): TableState | null {
   };
 }
 
+/**
+ * Run an nft script: `nft -f -` applies it as one transaction, all of it or nothing, in one
+ * process (each `nft add rule` typed alone is a process and a transaction of its own).
+ */
+function applyScript(lines: string[], run: Run): void {
+  const text = lines.join('\n');
+  if (lines.length > 0) run('nft', ['-f', '-'], { input: text.endsWith('\n') ? text : text + '\n' });
+}
+
+/** The script that creates the table when `table` (what readTable found) says it is missing. */
+function tableIfMissing(table: TableState | null): string[] {
+  return table ? [] : [TABLE_SCRIPT];
+}
+
 /** Create the table, whole or not at all (`nft -f` is one transaction), unless it exists. */
 export function ensureTable(run: Run = sh): TableState {
   const now = readTable(run);
   if (now) return now;
-  trace(`nft -f - <<EOF\n${TABLE_SCRIPT}EOF`);
-  run('nft', ['-f', '-'], { input: TABLE_SCRIPT });
+  applyScript(tableIfMissing(now), run);
   return { rules: [], bridges: [] };
 }
 
-function addRule(chain: string, rule: string[], comment: string, run: Run): void {
-  run('nft', ['add', 'rule', 'ip', TABLE, chain, ...rule, 'comment', `"${comment}"`]);
+/** One `add rule` line of an nft script, with the comment that says whose it is. */
+function addRuleLine(chain: string, rule: string[], comment: string): string {
+  return ['add', 'rule', 'ip', TABLE, chain, ...rule, 'comment', `"${comment}"`].join(' ');
 }
 
 export function networkComment(name: string): string {
@@ -140,23 +153,30 @@ export function networkRules(n: NetworkNat): { chain: string; rule: string[] }[]
   ];
 }
 
-/** Add a network's rules once (the first container on it). */
+/**
+ * Add a network's rules once (the first container on it): one read of the table, and when the
+ * rules are missing one `nft -f -` that makes the table if need be, adds the bridge to the
+ * bridges set and the rules.
+ */
 export function addNetworkRules(n: NetworkNat, run: Run = sh): void {
   // the rules first, also when they are in place already: what they say does not depend on
   // who came first (and a learner's masqueradeRule is run by every container that plugs in)
   const rules = networkRules(n);
-  const table = ensureTable(run);
-  if (table.rules.some((r) => r.comment === networkComment(n.name))) return;
-  run('nft', ['add', 'element', 'ip', TABLE, 'bridges', `{ ${n.bridge} }`]);
-  for (const { chain, rule } of rules) addRule(chain, rule, networkComment(n.name), run);
+  const table = readTable(run);
+  if (table?.rules.some((r) => r.comment === networkComment(n.name))) return;
+  applyScript([
+    ...tableIfMissing(table),
+    `add element ip ${TABLE} bridges { ${n.bridge} }`,
+    ...rules.map(({ chain, rule }) => addRuleLine(chain, rule, networkComment(n.name))),
+  ], run);
 }
 
 /** Delete a network's rules (its last container left). */
 export function deleteNetworkRules(n: Pick<NetworkNat, 'name' | 'bridge'>, run: Run = sh): void {
   const table = readTable(run);
   if (!table) return;
-  deleteRules(table, networkComment(n.name), run);
-  if (table.bridges.includes(n.bridge)) run('nft', ['delete', 'element', 'ip', TABLE, 'bridges', `{ ${n.bridge} }`], { allowFail: true });
+  const element = table.bridges.includes(n.bridge) ? [`delete element ip ${TABLE} bridges { ${n.bridge} }`] : [];
+  deleteRules(table, networkComment(n.name), run, element);
 }
 // #endregion
 
@@ -172,8 +192,8 @@ export function dnatRule(x: Published, containerIp: string): string[] {
 
 export function addPortRules(containerId: string, containerIp: string, published: readonly Published[], run: Run = sh): void {
   if (published.length === 0) return;
-  ensureTable(run);
-  for (const x of published) addRule('publish', dnatRule(x, containerIp), containerComment(containerId), run);
+  const table = readTable(run);
+  applyScript([...tableIfMissing(table), ...published.map((x) => addRuleLine('publish', dnatRule(x, containerIp), containerComment(containerId)))], run);
 }
 
 export function deletePortRules(containerId: string, run: Run = sh): void {
@@ -183,11 +203,16 @@ export function deletePortRules(containerId: string, run: Run = sh): void {
 // #endregion
 
 // #region delete-rules
-/** `nft delete rule` takes a handle: delete the rules with this comment by theirs. */
-function deleteRules(table: TableState, comment: string, run: Run): void {
-  for (const r of table.rules.filter((x) => x.comment === comment)) {
-    run('nft', ['delete', 'rule', 'ip', TABLE, r.chain, 'handle', String(r.handle)], { allowFail: true });
-  }
+/**
+ * `nft delete rule` takes a handle: delete the rules with this comment by theirs (and `more`
+ * lines), in one `nft -f -`. One line that fails (a rule someone else deleted since we read the
+ * table) fails the whole transaction: then each goes on its own, whatever the others do.
+ */
+function deleteRules(table: TableState, comment: string, run: Run, more: string[] = []): void {
+  const lines = [...table.rules.filter((x) => x.comment === comment).map((r) => `delete rule ip ${TABLE} ${r.chain} handle ${r.handle}`), ...more];
+  if (lines.length === 0) return;
+  if (run('nft', ['-f', '-'], { input: lines.join('\n') + '\n', allowFail: true }).status === 0) return;
+  for (const line of lines) run('nft', line.split(' '), { allowFail: true });
 }
 
 /** The table goes when it holds no rule of any network or container. */

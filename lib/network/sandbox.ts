@@ -16,7 +16,8 @@ import type { Paths } from '../paths.js';
 import { sh } from '../sys/exec.js';
 import { trace } from '../sys/trace.js';
 import { formatSubnet, macFor } from './addr.js';
-import { enableForwarding, ensureBridge } from './bridge.js';
+import { IpBatch } from './batch.js';
+import { enableForwarding, ensureBridge, SYS_CLASS_NET } from './bridge.js';
 import { allocate, leasesFile, readLeases, release } from './ipam.js';
 import { networkMode } from './modes.js';
 import { reachableOnLoopback, setRouteLocalnet } from './localnet.js';
@@ -81,10 +82,11 @@ export function setUpNetwork(p: Paths, a: Attachment, pid: number): NetworkChang
     settings.Networks.host = { ...emptyEndpoint(host.Id), EndpointID: newId() };
     return { settings, peersChanged: [] };
   }
-  // a namespace of its own (none, bridge, user network): bring its loopback up first
-  loopbackUp(pid);
+  // a namespace of its own (none, bridge, user network): its loopback comes up (with the
+  // network's other `ip` commands inside it, for a bridge: connectEndpoint)
   settings.SandboxKey = netnsPath(pid);
   if (mode.kind === 'none') {
+    loopbackUp(pid);
     settings.Networks.none = { ...emptyEndpoint(findNetwork(p, 'none').Id), EndpointID: newId() };
     return { settings, peersChanged: [] };
   }
@@ -129,11 +131,18 @@ export function connectEndpoint(p: Paths, a: Attachment, net: Network, pid: numb
       addNetworkRules({ name: net.Name, bridge, subnet: formatSubnet(subnet) });
       return { ip, published };
     });
-    // 2. The cable, its address, the route: only this container's names, no lock needed.
+    // 2. The cable, its address, the route, lo up: only this container's names, no lock needed.
+    //    The `ip` commands go as two batches (batch.ts): one process on the host's side, one
+    //    inside the container's namespace.
     const ifname = primary ? 'eth0' : nextIfname(pid);
     const mac = macFor(ip);
-    createVeth({ host: veth, pid, ifname, bridge, mac, cidr: `${ip}/${subnet.prefix}` });
-    if (primary) addDefaultRoute(pid, gateway);
+    const batch = new IpBatch();
+    createVeth({ host: veth, pid, ifname, bridge, mac, cidr: `${ip}/${subnet.prefix}` }, batch.run);
+    if (primary) {
+      addDefaultRoute(pid, gateway, batch.run);
+      loopbackUp(pid, batch.run);
+    }
+    batch.flush();
     // 3. Under the lock again: publish the ports (with route_localnet for 127.0.0.1), and say
     //    what the endpoint is.
     const s: NetworkSettings = { ...settings, Networks: { ...settings.Networks } };
@@ -166,13 +175,10 @@ export function connectEndpoint(p: Paths, a: Attachment, net: Network, pid: numb
  */
 export function disconnectEndpoint(p: Paths, id: string, net: Network, primary: boolean, host: HostAccess = REAL): string[] {
   const bridge = bridgeOf(net);
-  deleteVeth(hostVethName(id, net.Id), host.run);
+  deleteVeth(hostVethName(id, net.Id), host.run, host.sysClassNet);
   return withNetworkLock(() => {
     release(p, net.Id, id);
-    if (primary) {
-      deletePortRules(id, host.run);
-      releasePorts(p, id);
-    }
+    if (primary) releasePublished(p, id, host);
     // The network's own rules (masquerade, isolation) and our nft table stay when its last
     // container leaves, as docker keeps docker0's: the next container finds them ready, and
     // `network rm` / `network prune` take them down (remove.ts).
@@ -182,12 +188,24 @@ export function disconnectEndpoint(p: Paths, id: string, net: Network, primary: 
 }
 // #endregion
 
-/** How the undo reaches the host: `sh` and /proc/sys for real, a recorder and a temp dir in tests. */
+/** How the undo reaches the host: `sh`, /proc/sys and /sys/class/net for real; a recorder and temp dirs in tests. */
 export interface HostAccess {
   run: Run;
   procSys: string;
+  sysClassNet: string;
 }
-const REAL: HostAccess = { run: sh, procSys: '/proc/sys' };
+const REAL: HostAccess = { run: sh, procSys: '/proc/sys', sysClassNet: SYS_CLASS_NET };
+
+/**
+ * The DNAT rules and host ports of a container go. Its rules exist only while it holds a
+ * reservation (reserved before the rules are added, released after they are deleted), so a
+ * container that published nothing costs no `nft` at all.
+ */
+function releasePublished(p: Paths, id: string, host: HostAccess): void {
+  if (!readReservations(p).some((r) => r.container === id)) return;
+  deletePortRules(id, host.run);
+  releasePorts(p, id);
+}
 
 /** Does a container on `net` publish a port the host reaches at 127.0.0.1? (localnet.ts) */
 function publishesOnLoopback(p: Paths, net: Network): boolean {
@@ -210,11 +228,10 @@ export function releaseContainerNetwork(p: Paths, id: string, host: HostAccess =
   for (const net of listNetworks(p)) {
     if (!bridgeOf(net)) continue;
     if (Object.values(readLeases(leasesFile(p, net.Id))).includes(id)) peers.push(...disconnectEndpoint(p, id, net, true, host));
-    else deleteVeth(hostVethName(id, net.Id), host.run); // made after the lease: only a crash in between leaves it
+    else deleteVeth(hostVethName(id, net.Id), host.run, host.sysClassNet); // made after the lease: only a crash in between leaves it
   }
   withNetworkLock(() => {
-    deletePortRules(id, host.run);
-    releasePorts(p, id);
+    releasePublished(p, id, host);
     for (const net of listNetworks(p)) {
       const bridge = bridgeOf(net);
       if (bridge) setRouteLocalnet(bridge, publishesOnLoopback(p, net), host.procSys, host.run);

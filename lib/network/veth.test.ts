@@ -33,14 +33,19 @@ describe('createVeth', () => {
     ]);
   });
 
-  it('deletes a pair by its host end, and only if the kernel has not already', () => {
-    const gone = new RecordingRun();
-    gone.answers = [['ip -j link show', { status: 1 }]];
-    deleteVeth('veth1234567', gone.run);
-    expect(gone.lines()).toEqual(['ip -j link show dev veth1234567']);
-    const there = new RecordingRun();
-    deleteVeth('veth1234567', there.run);
-    expect(there.lines()).toEqual(['ip -j link show dev veth1234567', 'ip link del veth1234567']);
+  it('deletes a pair by its host end, and only if the kernel has not already (/sys/class/net says)', () => {
+    const sysNet = mkdtempSync(path.join(tmpdir(), 'minidock-sysnet-test-'));
+    try {
+      const gone = new RecordingRun();
+      deleteVeth('veth1234567', gone.run, sysNet);
+      expect(gone.lines()).toEqual([]);
+      mkdirSync(path.join(sysNet, 'veth1234567'));
+      const there = new RecordingRun();
+      deleteVeth('veth1234567', there.run, sysNet);
+      expect(there.lines()).toEqual(['ip link del veth1234567']);
+    } finally {
+      rmSync(sysNet, { recursive: true, force: true });
+    }
   });
 
   it('names a second interface eth1 (network connect)', () => {
@@ -65,10 +70,10 @@ describe('inside the namespace', () => {
 describe('ensureBridge', () => {
   it('creates the bridge with the gateway address, up, and leaves route_localnet off (localnet.ts)', () => {
     const r = new RecordingRun();
-    r.answers = [['ip -j link show', { status: 1 }]];
+    r.answers = [['ip -j -4 addr show', { status: 1 }]]; // Device "minidock0" does not exist.
     expect(ensureBridge('minidock0', '172.17.0.1', 16, r.run)).toBe(true);
     expect(r.lines()).toEqual([
-      'ip -j link show dev minidock0',
+      'ip -j -4 addr show dev minidock0',
       'ip link add name minidock0 type bridge',
       'ip addr add 172.17.0.1/16 dev minidock0',
       'ip link set minidock0 up',
@@ -79,7 +84,7 @@ describe('ensureBridge', () => {
     const r = new RecordingRun();
     r.answers = [['ip -j -4 addr show', { stdout: JSON.stringify([{ addr_info: [{ local: '172.17.0.1' }] }]) }]];
     expect(ensureBridge('minidock0', '172.17.0.1', 16, r.run)).toBe(false);
-    expect(r.lines()).toEqual(['ip -j link show dev minidock0', 'ip -j -4 addr show dev minidock0']);
+    expect(r.lines()).toEqual(['ip -j -4 addr show dev minidock0']);
   });
 });
 

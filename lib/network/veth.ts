@@ -7,7 +7,7 @@
 // creates it there directly, so it never holds a name in the host's namespace.
 
 import { sh } from '../sys/exec.js';
-import { linkExists } from './bridge.js';
+import { linkExists, SYS_CLASS_NET } from './bridge.js';
 import { ipIn, type Run } from './netns.js';
 import { shortHash } from './store.js';
 
@@ -47,8 +47,8 @@ export function createVeth(v: VethRequest, run: Run = sh): void {
  * Delete a pair by its host end (deleting either end deletes both). When the container's
  * namespace died with its last process, the kernel has deleted the pair already: nothing to do.
  */
-export function deleteVeth(host: string, run: Run = sh): void {
-  if (linkExists(host, run)) run('ip', ['link', 'del', host], { allowFail: true });
+export function deleteVeth(host: string, run: Run = sh, sysClassNet = SYS_CLASS_NET): void {
+  if (linkExists(host, sysClassNet)) run('ip', ['link', 'del', host], { allowFail: true });
 }
 // #endregion
 

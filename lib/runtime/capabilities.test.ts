@@ -100,6 +100,16 @@ describe('applyCapabilities', () => {
     ]);
   });
 
+  it('skips an ambient capability that is not also inheritable (runc spec lists ambient without inheritable; the kernel would say EPERM)', () => {
+    const sys = new RecordingSys();
+    const caps = ['CAP_NET_BIND_SERVICE', 'CAP_KILL'];
+    applyCapabilities(sys, { effective: caps, permitted: caps, inheritable: ['CAP_KILL'], ambient: caps }, LAST);
+    expect(sys.calls.filter((c) => c.op === 'prctl').map((c) => c.args)).toEqual([
+      [PR.CAP_AMBIENT, PR.CAP_AMBIENT_CLEAR_ALL, 0],
+      [PR.CAP_AMBIENT, PR.CAP_AMBIENT_RAISE, 5], // CAP_KILL only; CAP_NET_BIND_SERVICE (10) is not inheritable
+    ]);
+  });
+
   it('refuses an unknown name in the bounding set before any system call', () => {
     const sys = new RecordingSys();
     expect(() => applyCapabilities(sys, { bounding: ['CAP_CHOWN', 'CAP_NOPE'] }, LAST)).toThrow('process.capabilities: unknown capability "CAP_NOPE"');

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { EngineError } from '../errors.js';
 import { PR } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
+import { trace } from '../sys/trace.js';
 import type { Capabilities } from './spec.js';
 
 /** Capability numbers from <linux/capability.h>, in order. */
@@ -64,14 +65,21 @@ export function dropBoundingSet(sys: Sys, caps: Capabilities, lastCap: number = 
   }
 }
 
-/** effective/permitted/inheritable in one capset(2), then the ambient set (members must be permitted and inheritable). */
+/**
+ * effective/permitted/inheritable in one capset(2), then the ambient set. The kernel raises an
+ * ambient capability only if it is both permitted and inheritable (EPERM otherwise); `runc spec`
+ * lists ambient capabilities with no inheritable set, and runc runs that container with an empty
+ * ambient set. So do we: such names are skipped, and the trace says which.
+ */
 export function setCapabilitySets(sys: Sys, caps: Capabilities, lastCap: number = lastCapability()): void {
   const mask = (names?: string[]) => capabilityMask(names ?? [], lastCap);
   const [effective, permitted, inheritable, ambient] = [mask(caps.effective), mask(caps.permitted), mask(caps.inheritable), mask(caps.ambient)];
   sys.capset(effective, permitted, inheritable);
   sys.prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_CLEAR_ALL, 0);
   for (let n = 0; n <= lastCap; n++) {
-    if ((ambient & (1n << BigInt(n))) !== 0n) sys.prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_RAISE, n);
+    if ((ambient & (1n << BigInt(n))) === 0n) continue;
+    if ((permitted & inheritable & (1n << BigInt(n))) === 0n) trace(`# ambient ${CAPABILITIES[n] ?? n}: not raised, it is not both permitted and inheritable`);
+    else sys.prctl(PR.CAP_AMBIENT, PR.CAP_AMBIENT_RAISE, n);
   }
 }
 // #endregion

@@ -26,6 +26,7 @@ import type { Sys } from '../sys/sys.js';
 import { phase, trace } from '../sys/trace.js';
 import { defaultCgroupPath, openCgroup, type Cgroup } from './cgroups/index.js';
 import { runHooks, runHooksWarning } from './hooks.js';
+import { withDefaultDeviceRules } from './rootfs.js';
 import { namespaceOf, OCI_VERSION, type Spec } from './spec.js';
 import { checkId, execFifoPath, loadState, ociState, saveState, stateDir, statusOf, type OciState, type RuntimeState } from './state.js';
 import { InitChannel } from './sync.js';
@@ -84,7 +85,7 @@ export async function create(sys: Sys, opts: CreateOptions): Promise<Created> {
     sys.mknod(execFifoPath(root, id), S_IF.FIFO | 0o600, 0);
     // 3. The cgroup exists, with its limits, before init does: no user code ever runs unlimited.
     cgroup?.create();
-    cgroup?.apply(spec.linux.resources ?? {}, sys);
+    cgroup?.apply(withDefaultDeviceRules(spec.linux.resources ?? {}), sys);
     // 4. init, in the PID namespace config.json asks for.
     phase('runtime: exec fifo, cgroup with its limits');
     child = spawnInit(sys, root, id, spec, opts.stdio);

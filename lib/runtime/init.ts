@@ -57,7 +57,9 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
   // 5. The cgroup namespace only now, after the parent moved us into our cgroup: a cgroup
   //    namespace's root is the cgroup its creator is in at unshare time.
   if (created('cgroup')) sys.unshare(CLONE.NEWCGROUP);
+  // #endregion
 
+  // #region init-build
   // 6. The root filesystem: mounts, /dev, then pivot_root into it — or, with no mount namespace
   //    (the course's stage 0), plain chroot(2).
   //    The sysctls (linux.sysctl, our namespaces' /proc/sys) are written inside it, before
@@ -79,7 +81,9 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
   // 8. The working directory (created when the image lacks it, as docker does) and the command.
   enterWorkingDir(sys, spec.process.cwd);
   const file = lookPath(spec.process.args[0], spec.process.env);
+  // #endregion
 
+  // #region init-exec
   // 9. What the process may do — last, because everything above needed root's full power:
   //    resource limits, no_new_privs, the user, the capabilities, and the seccomp filter, in the
   //    order process-security.ts explains (the filter now only when no_new_privs is off: then it
@@ -118,8 +122,8 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
     const code = e.code;
     throw new EngineError(`exec: ${JSON.stringify(spec.process.args[0])}: ${oneLine(e)}`, code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.CANNOT_INVOKE);
   }
+  // #endregion
 }
-// #endregion
 
 /** Block until `start` writes its byte into the exec fifo (fd 4), then let go of the fifo. */
 function waitOnExecFifo(): void {

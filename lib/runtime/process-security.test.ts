@@ -54,4 +54,11 @@ describe('signals ignored by Node go back to default before execve', () => {
     defaultIgnoredSignals(sys);
     expect(sys.calls).toEqual([{ op: 'ignoredSignals', args: [] }, { op: 'resetSignal', args: [13] }, { op: 'resetSignal', args: [25] }]);
   });
+
+  it('leaves glibc’s own signals 32 and 33 alone (signal() refuses them: a parent such as hyperfine ignores 32)', () => {
+    const sys = new RecordingSys();
+    sys.ignored = [13, 32, 33, 34];
+    defaultIgnoredSignals(sys);
+    expect(sys.calls.filter((c) => c.op === 'resetSignal').map((c) => c.args[0])).toEqual([13, 34]);
+  });
 });

@@ -82,8 +82,14 @@ function writeOomScoreAdj(value: number): void {
  * resets them.
  */
 export function defaultIgnoredSignals(sys: Sys): void {
-  for (const sig of sys.ignoredSignals()) sys.resetSignal(sig);
+  for (const sig of sys.ignoredSignals()) {
+    // 32 and 33 are glibc's own (threads' cancel and set-id), and signal() refuses them with
+    // EINVAL. A parent may leave them ignored (hyperfine does): they stay so.
+    if (GLIBC_RESERVED.includes(sig)) continue;
+    sys.resetSignal(sig);
+  }
 }
+const GLIBC_RESERVED = [32, 33];
 
 /**
  * The filter, as the very last step before execve (with no_new_privs): every system call init

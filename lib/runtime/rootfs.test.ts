@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../errors.js';
-import { createDevices, DEFAULT_DEVICES, enterChroot, enterRootfs, moveRoot, mountInto, parseMountOptions, pivotRoot, secureJoin, type RootfsSpec } from './rootfs.js';
+import { createDevices, DEFAULT_DEVICES, withDefaultDeviceRules, enterChroot, enterRootfs, moveRoot, mountInto, parseMountOptions, pivotRoot, secureJoin, type RootfsSpec } from './rootfs.js';
 import { defaultMounts } from './spec.js';
 import { MNT, MS, S_IF, makedev } from '../sys/constants.js';
 import { RecordingSys } from '../sys/fake.js';
@@ -250,6 +250,24 @@ describe('createDevices', () => {
     symlinkSync('/elsewhere', path.join(rootfs, 'dev/fd'));
     expect(() => createDevices(new RecordingSys(), rootfs, [])).not.toThrow();
     expect(readlinkSync(path.join(rootfs, 'dev/fd'))).toBe('/elsewhere');
+  });
+});
+
+describe('withDefaultDeviceRules', () => {
+  it('appends mknod of anything and the default nodes after config.json’s rules, so a deny-all list still lets init make /dev', () => {
+    const denyAll = { devices: [{ allow: false, access: 'rwm' }] };
+    const rules = withDefaultDeviceRules(denyAll).devices!;
+    expect(rules[0]).toEqual({ allow: false, access: 'rwm' }); // config.json's first: later rules win
+    expect(rules).toContainEqual({ allow: true, type: 'c', major: null, minor: null, access: 'm' });
+    expect(rules).toContainEqual({ allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }); // /dev/null
+    expect(rules).toContainEqual({ allow: true, type: 'c', major: 136, minor: null, access: 'rwm' }); // /dev/pts/*
+    for (const d of DEFAULT_DEVICES) expect(rules).toContainEqual({ allow: true, type: 'c', major: d.major, minor: d.minor, access: 'rwm' });
+    expect(denyAll.devices).toHaveLength(1); // the spec itself is not changed
+  });
+
+  it('adds nothing when config.json has no device rules (on cgroup v2 a rule list denies what it does not allow)', () => {
+    expect(withDefaultDeviceRules({ memory: { limit: 1 } })).toEqual({ memory: { limit: 1 } });
+    expect(withDefaultDeviceRules({ devices: [] }).devices).toEqual([]);
   });
 });
 

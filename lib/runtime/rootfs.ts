@@ -13,7 +13,7 @@ import { EngineError } from '../errors.js';
 import { MNT, MS, S_IF, makedev } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
 import { mountCgroupfs } from './cgroup-mount.js';
-import type { LinuxDevice, Mount, Spec } from './spec.js';
+import type { LinuxDevice, LinuxResources, Mount, Spec } from './spec.js';
 
 // #region dev
 /** The device nodes every container gets, whatever config.json says (runc's default devices). */
@@ -34,12 +34,19 @@ export const DEFAULT_DEVICES: LinuxDevice[] = [
  */
 export function createDevices(sys: Sys, rootfs: string, devices: readonly LinuxDevice[]): void {
   const all = [...DEFAULT_DEVICES, ...devices.filter((d) => !DEFAULT_DEVICES.some((x) => x.path === d.path))];
-  for (const d of all) {
-    const node = secureJoin(rootfs, d.path);
-    mkdirSync(path.dirname(node), { recursive: true });
-    const kind = d.type === 'b' ? S_IF.BLK : d.type === 'p' ? S_IF.FIFO : S_IF.CHR;
-    if (existsSync(node)) continue; // an image's own /dev/null on a /dev without tmpfs
-    sys.mknod(node, kind | (d.fileMode ?? 0o666), makedev(d.major, d.minor));
+  // mknod's mode passes through the umask (022 from the shell): /dev/null would be 0644 and a
+  // non-root user could not write to it. Umask 0 while the nodes are made, as runc does.
+  const umask = process.umask(0);
+  try {
+    for (const d of all) {
+      const node = secureJoin(rootfs, d.path);
+      mkdirSync(path.dirname(node), { recursive: true });
+      const kind = d.type === 'b' ? S_IF.BLK : d.type === 'p' ? S_IF.FIFO : S_IF.CHR;
+      if (existsSync(node)) continue; // an image's own /dev/null on a /dev without tmpfs
+      sys.mknod(node, kind | (d.fileMode ?? 0o666), makedev(d.major, d.minor));
+    }
+  } finally {
+    process.umask(umask);
   }
   const dev = secureJoin(rootfs, '/dev');
   const links: [string, string][] = [
@@ -51,6 +58,27 @@ export function createDevices(sys: Sys, rootfs: string, devices: readonly LinuxD
   for (const [target, name] of links) {
     if (!existsSync(path.join(dev, name)) && !isLink(path.join(dev, name))) symlinkSync(target, path.join(dev, name));
   }
+}
+// #endregion
+
+// #region dev-rules
+/**
+ * The devices cgroup rules the runtime appends to config.json's, as runc does: making any node
+ * (`m`; opening is what matters), opening the default nodes above, and a terminal's /dev/pts/* and
+ * /dev/ptmx. The cgroup is in force before init fills /dev, so a config.json that denies every
+ * device (what `runc spec` writes: one rule, "a" denied) would otherwise make mknod(/dev/null)
+ * fail with EPERM. A config.json without device rules gets none: on cgroup v2, any rule means
+ * "deny what no rule allows".
+ */
+export function withDefaultDeviceRules(resources: LinuxResources): LinuxResources {
+  if (!resources.devices?.length) return resources;
+  const allow = (type: 'c' | 'b', major: number | null, minor: number | null, access: string) => ({ allow: true, type, major, minor, access });
+  const defaults = [
+    allow('c', null, null, 'm'), allow('b', null, null, 'm'),
+    ...DEFAULT_DEVICES.map((d) => allow(d.type === 'b' ? 'b' : 'c', d.major, d.minor, 'rwm')),
+    allow('c', 136, null, 'rwm'), allow('c', 5, 2, 'rwm'),
+  ];
+  return { ...resources, devices: [...resources.devices, ...defaults] };
 }
 // #endregion
 

@@ -72,7 +72,9 @@ export interface Hooks {
   /** deprecated in the spec; runc still runs them like createRuntime */
   prestart?: Hook[];
 }
+// #endregion
 
+// #region spec-linux
 export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'cgroup' | 'user' | 'time';
 
 export interface Linux {

@@ -14,9 +14,13 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Run a command to completion; throw a one-line EngineError if it fails. */
+/**
+ * Run a command to completion; throw a one-line EngineError if it fails. What goes to its stdin
+ * (`nft -f -`, `ip -batch -`) is traced as a here-document, so the line can be retyped.
+ */
 export function sh(cmd: string, args: readonly string[], opts: { input?: string; allowFail?: boolean } = {}): CommandResult {
-  trace(`$ ${renderCommand(cmd, args)}`);
+  const input = opts.input === undefined ? '' : ` <<EOF\n${opts.input}${opts.input.endsWith('\n') ? '' : '\n'}EOF`;
+  trace(`$ ${renderCommand(cmd, args)}${input}`);
   const r = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input, stdio: ['pipe', 'pipe', 'pipe'] });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;

@@ -63,7 +63,7 @@ function copyTree(sys: Pick<Sys, 'mknod'>, from: string, to: string, links: Map<
 }
 // #endregion
 
-/** The same, in the argument order init (lib/rootfs.ts) calls it with today. */
+/** The same, in the argument order init (lib/runtime/rootfs.ts) calls it with today. */
 export function copyImageContent(sys: Sys, imageDir: string, volume: string): boolean {
   return copyDataIfEmpty(imageDir, volume, sys);
 }

@@ -1,6 +1,6 @@
 // The volume flags of `run`, exactly as docker reads them: `-v SRC:DST[:OPTS]` (moby
 // volume/mounts/linux_parser.go), `--mount key=value,…` (docker's opts/mount.go, CSV), and
-// `--volumes-from`. docker-run(1). Stage 4 notes: stages/04-volumes/README.md, "three flags".
+// `--volumes-from`. docker-run(1). Stage 4 notes: stages/04-volumes/README.md, "Three kinds of -v".
 //
 // Parsing only: nothing is created here. `run` parses each flag once (splitVolumeFlags) and hands
 // the parsed mount points to `create`, which plans the container's mounts (plan.ts).
@@ -128,7 +128,7 @@ export function parseMount(m: Mount, bindSourceMustExist: boolean): MountPoint {
     if (m.VolumeOptions) throw mountConfigError(m, 'field VolumeOptions must not be specified');
     if (!m.Source.startsWith('/')) throw mountConfigError(m, `invalid mount path: '${m.Source}' mount path must be absolute`);
     if (bindSourceMustExist && !existsSync(m.Source)) throw mountConfigError(m, `bind mount source path does not exist: ${m.Source}`);
-    // init makes every mount of the container private first (lib/rootfs.ts step 1): it cannot
+    // init makes every mount of the container private first (lib/runtime/rootfs.ts step 1): it cannot
     // honor shared or slave propagation, so it says so rather than pretend
     if (propagation && !propagation.endsWith('private')) throw mountConfigError(m, `propagation "${propagation}" is not built in minidock (its mounts are always rprivate)`);
     return { ...mp, Type: 'bind', Source: cleanPath(m.Source), Propagation: propagation ?? 'rprivate', SkipMountpointCreation: bindSourceMustExist };

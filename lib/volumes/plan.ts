@@ -1,7 +1,7 @@
 // The container's mount plan: its mount points from the parsed flags, in docker's order of
 // precedence (moby daemon/volumes.go registerMountPoints); the volumes it needs, made at
 // `create`; the mounts init makes at start; what `inspect` shows; what `rm -v` removes.
-// Stage 4 notes: stages/04-volumes/README.md, "planning" and "what init mounts".
+// Stage 4 notes: stages/04-volumes/README.md, "The container's side: MountPoints" and "When to mount".
 //
 // The plan never reads or writes the container's records: the engine hands it what it needs
 // (the parsed -v, the mount points of --volumes-from containers) and records what it returns.

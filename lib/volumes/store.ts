@@ -1,6 +1,6 @@
 // The volume store of the "local" driver: volumes/<name>/_data (what containers see) and
 // volumes/<name>/metadata.json (docker keeps the same facts in volumes/metadata.db).
-// docker-volume(1); moby volume/local. Stage 4 notes: stages/04-volumes/README.md, "named volumes".
+// docker-volume(1); moby volume/local. Stage 4 notes: stages/04-volumes/README.md, "Volumes on disk".
 //
 // The store knows volumes, not containers: whether a volume is in use is the engine's to say,
 // so removing takes `usersOf` (the IDs of the containers whose mount points name the volume),

@@ -1,6 +1,6 @@
 /*
  * chroot-escape: the classic way out of a chroot(2) jail, to show why containers use
- * pivot_root(2) instead. Stage 1 notes: stages/01-namespaces/README.md, "Why not chroot".
+ * pivot_root(2) instead. Stage 1 notes: stages/01-namespaces/README.md, "Why pivot_root, not chroot".
  *
  * chroot() changes how "/" is resolved for this process; it does not change the current
  * directory, and ".." is only stopped at the process's root if the walk passes through it.
