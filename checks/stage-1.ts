@@ -78,6 +78,35 @@ export const stage: Stage = {
       },
     },
     {
+      name: 'a namespace lives while something holds it: bind-mount /proc/<pid>/ns/net to a file, the container exits, nsenter --net=FILE still enters it',
+      hint: 'a namespace is freed when its last reference goes: a process in it, an open fd, or a bind mount of its /proc/<pid>/ns file (what `ip netns add` makes under /run/netns); the container must have a network namespace of its own (lib/runtime/init.ts step 3)',
+      async run(ctx) {
+        const name = ctx.name('nshold');
+        const { pid } = await startDetached(ctx, name);
+        const theirs = nsLink(pid, 'net');
+        assert(theirs !== nsLink('self', 'net'), `the container is in the host's network namespace ${theirs}`);
+        const dir = mkdtempSync('/tmp/mdcheck-nshold-');
+        const holder = path.join(dir, 'net');
+        writeFileSync(holder, '');
+        try {
+          // what `ip netns add` does: a bind mount of the namespace file keeps the namespace alive
+          execFileSync('mount', ['--bind', `/proc/${pid}/ns/net`, holder]);
+          await mdOk(ctx, ['rm', '-f', name]);
+          for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
+          assert(!existsSync(`/proc/${pid}`), `the container's PID 1 (${pid}) is still running after rm -f`);
+          const entered = execFileSync('nsenter', [`--net=${holder}`, 'readlink', '/proc/self/ns/net'], { encoding: 'utf8' }).trim();
+          assertEqual(entered, theirs, 'the namespace nsenter --net=FILE enters, after every process in it is gone');
+        } finally {
+          try {
+            execFileSync('umount', [holder], { stdio: 'ignore' });
+          } catch {
+            // not mounted: the bind failed
+          }
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    },
+    {
       name: "minidock explain (minidock's own verb) draws the namespaces of the container's PID 1 as /proc/<pid>/ns links them",
       hint: 'lib/container/explain.ts reads readlink /proc/<pid>/ns/<kind> beside /proc/self/ns/<kind>; lib/cli/explain-picture.ts draws one line per kind',
       async run(ctx) {

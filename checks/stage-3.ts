@@ -321,6 +321,35 @@ export const stage: Stage = {
       },
     },
     {
+      name: 'a file deleted in an upper layer still takes space: the image keeps its bytes in the layer below (Size, du), and the file is gone in its containers',
+      hint: 'layers are only ever added: `rm` in a container writes a whiteout (a 0/0 character device) in the new layer and leaves the lower layer’s file where it is; image inspect Size is the sum of the layers (lib/image/store.ts imageSize)',
+      async run(ctx) {
+        const MiB = 1024 * 1024;
+        const fat = `${ctx.name('fat')}:v1`;
+        const slim = `${ctx.name('slim')}:v1`;
+        try {
+          // random bytes: a layer of zeros could be stored sparse or compressed and prove nothing
+          await commit(ctx, await runKept(ctx, 'fat', `head -c ${8 * MiB} /dev/urandom > /big`), fat);
+          await commit(ctx, await runKept(ctx, 'slim', 'rm /big', fat), slim);
+          const size = async (image: string) => Number((await inspectOne(ctx, image, 'image')).Size);
+          const [base, fatSize, slimSize] = [await size('busybox'), await size(fat), await size(slim)];
+          const sizes = `busybox ${base}, with /big ${fatSize}, after rm /big ${slimSize} bytes`;
+          assert(fatSize - base >= 8 * MiB, `${sizes}: the layer with /big adds less than 8 MiB`);
+          assert(slimSize >= fatSize, `${sizes}: deleting /big made the image smaller`);
+          // on disk: the layer below still holds all of /big; the top layer holds only a whiteout
+          const [top, below] = (await imageLayerDirs(ctx, slim)).dirs;
+          const du = (dir: string) => Number(execFileSync('du', ['-sb', path.join(dir, 'diff')], { encoding: 'utf8' }).split('\t')[0]);
+          assert(du(below) >= 8 * MiB, `du -sb of the layer below: ${du(below)} bytes, not the 8 MiB of /big`);
+          assert(du(top) < 64 * 1024, `du -sb of the top layer: ${du(top)} bytes, more than a whiteout`);
+          assert(lstatSync(path.join(top, 'diff/big')).isCharacterDevice(), 'the top layer has no whiteout for /big');
+          const r = await md(ctx, ['run', '--rm', slim, 'ls', '/big']);
+          assert(r.code !== 0, 'a container of the slim image still sees /big');
+        } finally {
+          await rmiQuiet(ctx, slim, fat);
+        }
+      },
+    },
+    {
       name: 'commit makes a correct image (DiffID, ChainID, image ID, history), and a deleted file stays deleted in its containers',
       hint: 'lib/image/commit.ts: pack diff/ with .wh. whiteouts (packDir), apply as a layer on the image top, config with diff_ids + history; image ID = sha256 of the config file',
       async run(ctx) {

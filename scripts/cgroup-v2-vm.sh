@@ -7,6 +7,8 @@
 #
 #   sudo bash scripts/cgroup-v2-vm.sh                 # stage 2's checks alone (--only 2)
 #   sudo bash scripts/cgroup-v2-vm.sh --only 1        # any arguments of checks/run.js
+#   sudo MINIDOCK_V2_COMMAND='bash scripts/x.sh' bash scripts/cgroup-v2-vm.sh   # any command instead
+#                                                     # (run in the repository, after setup.js)
 #
 # How the guest is built, and why:
 #   - root filesystem: this machine's / over 9p, read-only, under an overlay whose upper layer is
@@ -67,6 +69,8 @@ chmod +x "$initrd/init"
 # 3. What the guest runs as PID 1 once its root is the host's files: cgroup v2, then the checks.
 #    It reaches the guest through the 9p root, under this temporary directory.
 printf '%q ' "${args[@]}" > "$work/args"
+if [ -n "${MINIDOCK_V2_COMMAND:-}" ]; then printf '%s' "$MINIDOCK_V2_COMMAND" > "$work/command"
+else printf 'node dist/checks/run.js %s' "$(cat "$work/args")" > "$work/command"; fi
 cat > "$work/guest.sh" <<EOF
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
@@ -77,7 +81,7 @@ mkdir -p /var/lib/minidock; mount /dev/vda /var/lib/minidock
 ip link set lo up; hostname minidock-v2
 echo "guest: kernel \$(uname -r), \$(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup, root controllers: \$(cat /sys/fs/cgroup/cgroup.subtree_control)"
 cd $(printf %q "$repo")
-node dist/scripts/setup.js && eval "node dist/checks/run.js \$(cat $work/args)"
+node dist/scripts/setup.js && eval "\$(cat $work/command)"
 echo "GUEST-EXIT \$?"
 sync; poweroff -f
 EOF

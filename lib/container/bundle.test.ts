@@ -94,6 +94,12 @@ describe('buildSpec', () => {
     expect(s.annotations).toEqual({ 'org.minidock.container.name': 'web' });
   });
 
+  it('mounts the cgroup filesystem read-only at /sys/fs/cgroup from stage 2, the cgroups stage, not before', () => {
+    const cgroupfs = (stage: number) => buildSpec(p, container({}), unset, stage, ROOTFS).mounts.filter((m) => m.destination === '/sys/fs/cgroup');
+    expect(cgroupfs(1)).toEqual([]);
+    expect(cgroupfs(2)).toEqual([{ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: expect.arrayContaining(['ro', 'nosuid', 'nodev', 'noexec']) }]);
+  });
+
   it('takes the image’s WorkingDir as process.cwd', () => {
     expect(build(container({ WorkingDir: '/srv/app' })).process.cwd).toBe('/srv/app');
   });

@@ -74,7 +74,7 @@ export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number,
     root: { path: rootfs, readonly: false },
     hostname: c.Config.Hostname,
     // /proc, /dev, /sys … first, then the container's own mounts, shallow before deep
-    mounts: [...defaultMounts(), ...own],
+    mounts: [...kernelMounts(stage), ...own],
     annotations: { 'org.minidock.container.name': c.Name.replace(/^\//, '') },
     linux: {
       namespaces,
@@ -86,7 +86,7 @@ export function buildSpec(p: Paths, c: Container, hc: HostConfig, stage: number,
   // nothing about capabilities, seccomp or masked paths, and the runtime changes nothing:
   // the container's root keeps every capability the engine has.
   if (stage >= 8) {
-    const sec = securitySpec(hc, c.Config.User ?? '', rootfs, { mounts: [...defaultMounts(), ...own] });
+    const sec = securitySpec(hc, c.Config.User ?? '', rootfs, { mounts: [...kernelMounts(stage), ...own] });
     Object.assign(spec.process, sec.process);
     // HOME from the user's passwd entry, unless the image or -e set one (docker does the same)
     if (sec.home && !c.Config.Env.some((e) => e.startsWith('HOME='))) spec.process.env = spec.process.env.map((e) => (e === 'HOME=/root' ? `HOME=${sec.home}` : e));
@@ -125,6 +125,11 @@ export function ociResources(hc: Partial<HostConfig>): LinuxResources {
   return r;
 }
 // #endregion
+
+/** The kernel filesystems: /sys/fs/cgroup (the container's own limits) from stage 2, the cgroups stage. */
+function kernelMounts(stage: number): Mount[] {
+  return defaultMounts().filter((m) => stage >= 2 || m.type !== 'cgroup');
+}
 
 /** The kernel filesystems first (as defaultMounts orders them), then the rest shallow before deep: --tmpfs /tmp among the volumes. */
 function inOrder(mounts: Mount[]): Mount[] {

@@ -121,8 +121,8 @@ export function securitySpec(hc: HostConfig, user: string, rootfs: string, base:
   const rules = deviceRules(privileged, devices);
   // 5. --tmpfs: docker's default options noexec,nosuid,nodev, then the user's.
   const tmpfs = Object.entries(hc.Tmpfs ?? {}).map(([dest, opts]): Mount => ({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'nosuid', 'nodev', ...(opts ? opts.split(',') : [])] }));
-  // --privileged: /sys writable, as docker mounts it
-  const mounts = privileged ? base.mounts.map((m) => (m.destination === '/sys' ? { ...m, options: (m.options ?? []).filter((o) => o !== 'ro') } : m)) : base.mounts;
+  // --privileged: /sys and the cgroups writable, as docker mounts them
+  const mounts = privileged ? base.mounts.map((m) => (m.destination === '/sys' || m.type === 'cgroup' ? { ...m, options: (m.options ?? []).filter((o) => o !== 'ro') } : m)) : base.mounts;
   const confined = !privileged && !sec.unconfinedPaths;
   return {
     process: {

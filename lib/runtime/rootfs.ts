@@ -12,7 +12,7 @@ import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { MNT, MS, S_IF, makedev } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
-import { trace } from '../sys/trace.js';
+import { mountCgroupfs } from './cgroup-mount.js';
 import type { LinuxDevice, LinuxResources, Mount, Spec } from './spec.js';
 
 // #region dev
@@ -209,21 +209,6 @@ export function mountInto(sys: Sys, rootfs: string, m: Mount): void {
   if (propagation !== 0) sys.mount('', dest, '', propagation);
 }
 // #endregion
-
-/**
- * The cgroup filesystem inside the container (containerd's default spec asks for one). On a v2
- * host: cgroup2 itself — the cgroup namespace made its root the container's own cgroup. On a v1
- * host, mounting the hierarchies again needs one mount per controller combination; until the
- * cgroups stage does that, an empty read-only tmpfs stands there instead.
- */
-function mountCgroupfs(sys: Sys, dest: string, flags: number): void {
-  mkdirSync(dest, { recursive: true });
-  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) sys.mount('cgroup2', dest, 'cgroup2', flags, '');
-  else {
-    trace('# cgroup mount on a v1 host: an empty read-only tmpfs for now');
-    sys.mount('tmpfs', dest, 'tmpfs', flags | MS.RDONLY, 'mode=755');
-  }
-}
 
 /** A masked path: /dev/null over a file, an empty read-only tmpfs over a directory. */
 function maskPath(sys: Sys, p: string): void {

@@ -42,7 +42,7 @@ describe('defaultSpec', () => {
     expect(defaultSpec().linux.namespaces.every((n) => n.path === undefined)).toBe(true);
   });
 
-  it('mounts /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue and /sys, in that order, as ordinary mounts', () => {
+  it('mounts /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys and /sys/fs/cgroup, in that order, as ordinary mounts', () => {
     const mounts = defaultSpec().mounts;
     expect(mounts.map((m) => [m.destination, m.type])).toEqual([
       ['/proc', 'proc'],
@@ -51,8 +51,10 @@ describe('defaultSpec', () => {
       ['/dev/shm', 'tmpfs'],
       ['/dev/mqueue', 'mqueue'],
       ['/sys', 'sysfs'],
+      ['/sys/fs/cgroup', 'cgroup'],
     ]);
     expect(mounts.find((m) => m.destination === '/sys')!.options).toContain('ro');
+    expect(mounts.find((m) => m.destination === '/sys/fs/cgroup')!.options).toContain('ro');
     expect(mounts.find((m) => m.destination === '/dev/pts')!.options).toContain('newinstance');
   });
 
@@ -66,7 +68,7 @@ describe('defaultSpec', () => {
     const mine = defaultMounts();
     mine.push({ destination: '/data', type: 'bind', source: '/srv', options: ['rbind'] });
     mine[0].options!.push('ro');
-    expect(defaultMounts()).toHaveLength(6);
+    expect(defaultMounts()).toHaveLength(7);
     expect(defaultMounts()[0].options).not.toContain('ro');
   });
 });
@@ -191,7 +193,7 @@ describe('parseSpec', () => {
 
   it('counts a joined mount namespace as one for the mounts', () => {
     const text = specText((s) => (s.linux.namespaces = [{ type: 'mount', path: '/proc/42/ns/mnt' }]));
-    expect(parseSpec(text).mounts).toHaveLength(6);
+    expect(parseSpec(text).mounts).toHaveLength(7);
   });
 
   it('refuses a mount type it cannot mount, and a relative destination', () => {

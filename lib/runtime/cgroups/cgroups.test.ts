@@ -10,7 +10,7 @@ import { EngineError } from '../../errors.js';
 import { RecordingSys } from '../../sys/fake.js';
 import { cgroupMounts, defaultCgroupPath, detectCgroupVersion, listMinidockCgroups, openCgroup, v1Hierarchies } from './index.js';
 import { CgroupV1, v1LimitWrites } from './v1.js';
-import { CgroupV2, sharesToWeight, v2LimitWrites } from './v2.js';
+import { CgroupV2, sharesToWeight, sharesToWeightLinear, v2LimitWrites } from './v2.js';
 
 // Every cgroupfs change is traced; record the lines instead of printing them.
 const traced = vi.hoisted(() => [] as string[]);
@@ -527,7 +527,7 @@ describe('cgroup v2', () => {
     expect(f('memory.swap.max')).toBe(String(64 * MiB));
     expect(f('memory.low')).toBe(String(16 * MiB));
     expect(f('cpu.max')).toBe('50000 100000');
-    expect(f('cpu.weight')).toBe('20');
+    expect(f('cpu.weight')).toBe('59');
     expect(f('cpuset.cpus')).toBe('0-1');
     expect(f('cpuset.mems')).toBe('0');
     expect(f('pids.max')).toBe('20');
@@ -560,7 +560,7 @@ describe('cgroup v2', () => {
 
   it('writes cpu.shares as cpu.weight, and pids.max as max for the spec’s -1', () => {
     expect(v2LimitWrites({ cpu: { shares: 1024 }, pids: { limit: -1 } }, true)).toEqual([
-      ['cpu.weight', '39'],
+      ['cpu.weight', '100'],
       ['pids.max', 'max'],
     ]);
   });
@@ -634,19 +634,48 @@ describe('cgroup v2', () => {
 });
 
 describe('cpu.shares → cpu.weight', () => {
-  it('maps the ends of the ranges onto each other', () => {
-    expect(sharesToWeight(2)).toBe(1);
-    expect(sharesToWeight(262144)).toBe(10000);
+  it('maps the ends of the ranges onto each other, both mappings', () => {
+    for (const f of [sharesToWeight, sharesToWeightLinear]) {
+      expect(f(2)).toBe(1);
+      expect(f(262144)).toBe(10000);
+    }
   });
 
-  it('maps values in between linearly, rounding down, as runc does', () => {
-    expect(sharesToWeight(1024)).toBe(39);
-    expect(sharesToWeight(512)).toBe(20);
-    expect(sharesToWeight(100)).toBe(4);
+  it('minidock’s choice, the log-quadratic mapping of runc ≥ 1.3.2: the default 1024 stays the default 100', () => {
+    expect(sharesToWeight(1024)).toBe(100);
+    expect(sharesToWeight(512)).toBe(59);
+    // the values runc's own issue and youki's port of it report
+    expect(sharesToWeight(2000)).toBe(170);
+    expect(sharesToWeight(22000)).toBe(1204);
+    expect(sharesToWeight(100)).toBe(17);
+  });
+
+  it('clamps to the v2 range, and rounds up just below the top', () => {
+    expect(sharesToWeight(1)).toBe(1);
+    expect(sharesToWeight(3)).toBe(2);
+    expect(sharesToWeight(262143)).toBe(10000);
+    expect(sharesToWeight(1_000_000)).toBe(10000);
+  });
+
+  it('is monotonic: more shares never means less weight', () => {
+    let last = 0;
+    for (let s = 2; s <= 262144; s += 97) {
+      const w = sharesToWeight(s);
+      expect(w).toBeGreaterThanOrEqual(last);
+      last = w;
+    }
+  });
+
+  it('the older linear mapping (runc ≤ 1.3.1), rounding down: 1024 → 39', () => {
+    expect(sharesToWeightLinear(1024)).toBe(39);
+    expect(sharesToWeightLinear(512)).toBe(20);
+    expect(sharesToWeightLinear(2000)).toBe(77);
+    expect(sharesToWeightLinear(100)).toBe(4);
   });
 
   it('keeps 0 as "not set"', () => {
     expect(sharesToWeight(0)).toBe(0);
+    expect(sharesToWeightLinear(0)).toBe(0);
   });
 });
 

@@ -51,11 +51,31 @@ export const V2_WANTED = ['cpu', 'memory', 'pids', 'cpuset', 'io'] as const;
 
 // #region shares-to-weight
 /**
- * v1's cpu.shares (2 … 262144, default 1024) → v2's cpu.weight (1 … 10000, default 100), mapped
- * linearly end to end, as runc has long done. Note the default does not survive: 1024 → 39.
- * (Newer runc releases switched to a curve through 1024 → 100 for exactly that reason.)
+ * v1's cpu.shares (2 … 262144, default 1024) → v2's cpu.weight (1 … 10000, default 100). The
+ * kernel has no rule for it: each runtime picks one, and there are two in use.
+ *
+ *  - Linear, end to end (runc from 2020 to 1.3.1, crun before its 2025 change): the default does
+ *    not survive, 1024 → 39, so a container that asked for "the default" gets less than one that
+ *    asked for nothing (100).
+ *  - Log-quadratic (runc 1.3.2 and 1.4, October 2025; crun's 2025 change): on a log2 scale, the
+ *    quadratic through the three points that matter — 2 → 1, 1024 → 100, 262144 → 10000 —
+ *    rounded up. 1024 → 100: the defaults agree again.
+ *
+ * minidock's choice: the log-quadratic one, so `--cpu-shares 1024` means the default on both
+ * cgroup versions, as it does with a current runc. sharesToWeightLinear stays for comparison.
  */
 export function sharesToWeight(shares: number): number {
+  if (shares === 0) return 0; // not set
+  if (shares <= 2) return 1;
+  if (shares >= 262144) return 10000;
+  // exponent 0 at 2 shares (log2 = 1), 2 at 1024 (log2 = 10), 4 at 262144 (log2 = 18)
+  const l = Math.log2(shares);
+  const exponent = (l * l + 125 * l) / 612 - 7 / 34;
+  return Math.ceil(10 ** exponent);
+}
+
+/** The older, linear mapping (runc ≤ 1.3.1): 1 + (shares − 2) × 9999 / 262142, rounded down. */
+export function sharesToWeightLinear(shares: number): number {
   if (shares === 0) return 0; // not set
   return 1 + Math.trunc(((shares - 2) * 9999) / 262142);
 }
