@@ -9,6 +9,7 @@
 #   sudo bash scripts/cgroup-v2-vm.sh --only 1        # any arguments of checks/run.js
 #   sudo MINIDOCK_V2_COMMAND='bash scripts/x.sh' bash scripts/cgroup-v2-vm.sh   # any command instead
 #                                                     # (run in the repository, after setup.js)
+#   sudo bash scripts/cgroup-v2-vm.sh --only 2 --and --only 3 --check overlay   # two runs, one boot
 #
 # How the guest is built, and why:
 #   - root filesystem: this machine's / over 9p, read-only, under an overlay whose upper layer is
@@ -18,10 +19,12 @@
 #   - cgroup2 mounted at /sys/fs/cgroup, its controllers enabled at the root as systemd does
 #     (MINIDOCK_V2_EMPTY_SUBTREE=1 leaves them off: minidock must then enable them itself).
 #   - no network device: loopback, bridges and veth pairs work inside; nothing reaches outside.
-# Expect it to run ~10× slower than the host. The exit status is the checks' own.
+# Expect it to run ~10× slower than the host. The exit status is the checks' own (with --and, the
+# first failing run's, and a last line adds the runs' counts up: `N passed, N failed`).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+source "$repo/scripts/qemu-checks.sh"
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--only 2)
 [ "$(id -u)" -eq 0 ] || { echo "cgroup-v2-vm: run me as root" >&2; exit 2; }
@@ -40,17 +43,9 @@ trap 'rm -rf "$work"' EXIT
 
 # 2. An initramfs: busybox, the modules needed to reach the root filesystem, and an init script.
 initrd=$work/initrd
-mkdir -p "$initrd"/{bin,dev,proc,sys,lower,upper,newroot,modules}
+mkdir -p "$initrd"/{bin,dev,proc,sys,lower,upper,newroot}
 cp "$(command -v busybox)" "$initrd/bin/busybox"
-: > "$initrd/modules/order"
-for module in virtio_pci virtio_blk 9pnet_virtio 9p overlay ext4; do
-  # --show-depends lists each module after the ones it needs: load them in that order
-  modprobe -S "$kernel_version" --show-depends "$module" | awk '$1 == "insmod" { print $2 }'
-done | awk '!seen[$0]++' | while read -r ko; do
-  name=$(basename "${ko%.xz}")
-  case "$ko" in *.xz) xz -dc "$ko" > "$initrd/modules/$name" ;; *) cp "$ko" "$initrd/modules/$name" ;; esac
-  echo "$name" >> "$initrd/modules/order"
-done
+vm_modules "$kernel_version" "$initrd"
 cat > "$initrd/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -68,9 +63,6 @@ chmod +x "$initrd/init"
 
 # 3. What the guest runs as PID 1 once its root is the host's files: cgroup v2, then the checks.
 #    It reaches the guest through the 9p root, under this temporary directory.
-printf '%q ' "${args[@]}" > "$work/args"
-if [ -n "${MINIDOCK_V2_COMMAND:-}" ]; then printf '%s' "$MINIDOCK_V2_COMMAND" > "$work/command"
-else printf 'node dist/checks/run.js %s' "$(cat "$work/args")" > "$work/command"; fi
 cat > "$work/guest.sh" <<EOF
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
@@ -81,22 +73,23 @@ mkdir -p /var/lib/minidock; mount /dev/vda /var/lib/minidock
 ip link set lo up; hostname minidock-v2
 echo "guest: kernel \$(uname -r), \$(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup, root controllers: \$(cat /sys/fs/cgroup/cgroup.subtree_control)"
 cd $(printf %q "$repo")
-node dist/scripts/setup.js && eval "\$(cat $work/command)"
-echo "GUEST-EXIT \$?"
-sync; poweroff -f
 EOF
+if [ -n "${MINIDOCK_V2_COMMAND:-}" ]; then
+  # any command instead of the checks (scripts/v2-transcripts.sh), after the base image is built
+  printf 'node dist/scripts/setup.js && %s\necho "GUEST-EXIT $?"\n' "$MINIDOCK_V2_COMMAND" >> "$work/guest.sh"
+  VM_RUNS=1
+else
+  vm_guest_checks "${args[@]}" >> "$work/guest.sh"
+fi
+echo 'sync; poweroff -f' >> "$work/guest.sh"
 
 # 4. The disk for /var/lib/minidock, and the machine.
 truncate -s 8G "$work/disk.img" && mkfs.ext4 -q -F "$work/disk.img"
-log=$work/console.log
-set +e
-timeout "${MINIDOCK_V2_TIMEOUT:-1800}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "${MINIDOCK_V2_MEM:-4G}" \
+status=0
+vm_boot cgroup-v2-vm "$VM_RUNS" "${MINIDOCK_V2_TIMEOUT:-1800}" \
+  qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "${MINIDOCK_V2_MEM:-4G}" \
   -nographic -no-reboot -kernel "/boot/vmlinuz-$kernel_version" -initrd "$work/initrd.gz" \
   -append "console=ttyS0 quiet panic=-1 guest=$work/guest.sh" \
   -virtfs local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap \
-  -drive "file=$work/disk.img,if=virtio,format=raw" -nic none </dev/null 2>&1 \
-  | sed -u 's/\r//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g' | tee "$log"
-set -e
-status=$(grep -a -oE '^GUEST-EXIT [0-9]+' "$log" | tail -1 | cut -d' ' -f2 || true)
-[ -n "$status" ] || { echo "cgroup-v2-vm: the guest ended without an exit status (timeout or crash)" >&2; exit 124; }
+  -drive "file=$work/disk.img,if=virtio,format=raw" -nic none || status=$?
 exit "$status"

@@ -12,6 +12,8 @@
 #   MINIDOCK_VM=1   this is the lab VM: install Node from the network when it is missing or old
 #   CI=…            also install vagrant (CI runs `vagrant validate` on the Vagrantfile)
 #   MINIDOCK_DOCS=1 also install chromium, for `npm run docs:browser-test` (CI installs it too)
+#   MINIDOCK_V2=1   also install qemu and Debian's kernel for scripts/cgroup-v2-vm.sh (CI does)
+#   MINIDOCK_ARM64=1  also install what scripts/arm64-vm.sh needs (qemu for arm64, mmdebstrap)
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -83,6 +85,10 @@ PACKAGES=(busybox-static iproute2 nftables iptables runc hyperfine skopeo umoci 
 # CI, or MINIDOCK_DOCS=1: a real browser for the site's test (scripts/docs-browser-test.ts);
 # chromium is big (~350 MB installed), so a lab VM gets it only when asked
 [ -n "${CI:-}${MINIDOCK_DOCS:-}" ] && PACKAGES+=(chromium)
+# MINIDOCK_ARM64=1: an arm64 machine under qemu for scripts/arm64-vm.sh — the emulator, qemu-user
+# and binfmt-support (the arm64 userland's package scripts run on this CPU while it is built) and
+# mmdebstrap with arch-test (builds that userland)
+[ -n "${MINIDOCK_ARM64:-}" ] && PACKAGES+=(qemu-system-arm qemu-user-static binfmt-support mmdebstrap arch-test)
 
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 # (Not `apt-cache … | grep -q`: grep quits at the first match, apt-cache dies of SIGPIPE, and
