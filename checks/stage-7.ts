@@ -390,6 +390,41 @@ export const stage: Stage = {
       },
     },
     {
+      name: 'rename (running and stopped; a taken, an invalid or the same name refused), port lists the published ports, start -a prints the output and exits with the status',
+      hint: 'lib/container/rename.ts (under the names lock of lib/container/reserve.ts), lib/cli/port.ts portLines (NetworkSettings.Ports), lib/cli/start.ts startAttached (the shim holds the first output)',
+      async run(ctx) {
+        const web = ctx.name('web');
+        const { id } = await startDetached(ctx, web, ['sleep', '600'], ['-p', '127.0.0.1::80']);
+        const ports = (JSON.parse(await mdOk(ctx, ['inspect', web])) as { NetworkSettings: { Ports: Record<string, { HostPort: string }[]> } }[])[0].NetworkSettings.Ports;
+        const hostPort = ports['80/tcp']?.[0]?.HostPort;
+        assert(/^\d+$/.test(hostPort ?? ''), `inspect shows no host port for 80/tcp: ${JSON.stringify(ports)}`);
+        assertEqual((await mdOk(ctx, ['port', web])).trim(), `80/tcp -> 127.0.0.1:${hostPort}`, 'port CONTAINER');
+        assertEqual((await mdOk(ctx, ['port', web, '80/tcp'])).trim(), `127.0.0.1:${hostPort}`, 'port CONTAINER 80/tcp');
+        const unpublished = await md(ctx, ['port', web, '81']);
+        assert(unpublished.code === 1 && unpublished.stderr.includes(`No public port '81/tcp' published for ${web}`), `port of an unpublished port: exit ${unpublished.code}, ${unpublished.stderr.trim()}`);
+
+        const other = ctx.name('other');
+        await mdOk(ctx, ['create', '--name', other, ...NONE, 'busybox', 'true']);
+        const taken = await md(ctx, ['rename', other, web]);
+        assert(taken.code === 1 && taken.stderr.includes(`Conflict. The container name "/${web}" is already in use by container "${id}"`), `rename to a taken name: exit ${taken.code}, ${taken.stderr.trim()}`);
+        for (const bad of [other, 'no spaces']) {
+          const r = await md(ctx, ['rename', other, bad]);
+          assert(r.code === 1, `rename ${other} to ${JSON.stringify(bad)} exited ${r.code}, not 1`);
+        }
+        const moved = ctx.name('moved');
+        await mdOk(ctx, ['rename', web, moved]); // running
+        assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.Name}} {{.State.Status}}', id])).trim(), `/${moved} running`, 'the running container after rename');
+        assert((await md(ctx, ['inspect', web])).code !== 0, `the old name ${web} still finds a container`);
+        assertEqual((await mdOk(ctx, ['port', moved, '80'])).trim(), `127.0.0.1:${hostPort}`, 'port under the new name');
+        await mdOk(ctx, ['rename', other, web]); // stopped, and the old name is free again
+
+        const once = ctx.name('once');
+        await mdOk(ctx, ['create', '--name', once, ...NONE, 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+        const attached = await md(ctx, ['start', '-a', once], { timeoutMs: 15_000 });
+        assertEqual({ code: attached.code, stdout: attached.stdout, stderr: attached.stderr }, { code: 3, stdout: 'out\n', stderr: 'err\n' }, 'start -a: the output, apart, and the exit status');
+      },
+    },
+    {
       name: '--restart on-failure:2 restarts a failing container exactly twice; --restart always ends with a user’s stop',
       hint: 'lib/container/restart.ts shouldRestart, the loop in lib/container/shim.ts (RestartCount, HasBeenManuallyStopped set by stop in lifecycle.ts)',
       async run(ctx) {

@@ -4,7 +4,7 @@
 // ends the attachment with its status.
 
 import { ArgumentsError, EngineError } from '../errors.js';
-import { attachTo } from '../container/attach-client.js';
+import { attachedStatus, attachTo } from '../container/attach-client.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../container/detachkeys.js';
 import { findContainer } from '../container/state.js';
 import { paths } from '../paths.js';
@@ -28,7 +28,5 @@ export default async function attach(argv: string[]): Promise<number> {
   if (!c.State.Running) throw new EngineError('You cannot attach to a stopped container, start it first', 1);
   if (c.State.Paused) throw new EngineError('You cannot attach to a paused container, unpause it first', 1);
   const end = await attachTo(p.attachSocket(c.ID), { stdin: c.Config.OpenStdin && !values['no-stdin'], tty: c.Config.Tty, detachKeys });
-  if (end.how === 'exited') return end.status;
-  if (end.how === 'detached') return 0;
-  throw new EngineError(`lost the shim of container ${c.ID.slice(0, 12)}`);
+  return attachedStatus(end, c.ID);
 }

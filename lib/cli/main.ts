@@ -56,6 +56,8 @@ export const VERBS: Record<string, VerbEntry> = {
   pause: { load: () => import('./pause.js'), startsContainer: false },
   unpause: { load: () => import('./unpause.js'), startsContainer: false },
   top: { load: () => import('./top.js'), startsContainer: false },
+  rename: { load: () => import('./rename.js'), startsContainer: false },
+  port: { load: () => import('./port.js'), startsContainer: false },
   cp: { load: () => import('./cp.js'), startsContainer: false },
   tag: { load: () => import('./tag.js'), startsContainer: false },
   save: { load: () => import('./save.js'), startsContainer: false },
@@ -121,6 +123,8 @@ A container lab engine. Commands:
   wait      block until containers stop, print their exit status (stage 7)
   pause     freeze every process of containers; unpause thaws them (stage 7)
   top       the processes of a container, as the host's ps shows them (stage 7)
+  rename    give a container another name (stage 7)
+  port      list a container's published ports (stage 7)
   cp        copy files between a container and the host (stage 7)
   doctor    check that this machine can run containers (stage 0)
   explain   draw a running container: namespaces, cgroup, layers, mounts, network (minidock's own)

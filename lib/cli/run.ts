@@ -10,7 +10,7 @@ import { RESOURCE_FLAG_OPTIONS, parseResources, type ResourceFlags } from '../co
 import { createContainer, parseEnv } from '../container/create.js';
 import { runContainer } from '../container/monitor.js';
 import { startDetached } from '../container/shim.js';
-import { attachTo } from '../container/attach-client.js';
+import { attachedStatus, attachTo } from '../container/attach-client.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../container/detachkeys.js';
 import { findContainer, type Container, type HostConfig } from '../container/state.js';
 import { checkResourceFlags, checkSysctl, checkWorkdir, parseDevice, parseOomScoreAdj, parseTmpfs, parseUlimit } from '../container/validate.js';
@@ -262,9 +262,7 @@ async function runWithTerminal(p: Paths, c: Container, req: RunRequest): Promise
     tty: true,
     detachKeys: parseDetachKeys(req.values['detach-keys'] ?? DEFAULT_DETACH_KEYS),
   });
-  if (end.how === 'exited') return end.status;
-  if (end.how === 'detached') return 0;
-  throw new EngineError(`lost the shim of container ${c.ID.slice(0, 12)}`);
+  return attachedStatus(end, c.ID);
 }
 // #endregion
 

@@ -89,3 +89,10 @@ export function attachTo(socketPath: string, opts: AttachOptions): Promise<Attac
   });
 }
 // #endregion
+
+/** The cli's exit status once attached: the container's, 0 after the detach keys; a lost shim is an error. */
+export function attachedStatus(end: AttachEnd, id: string): number {
+  if (end.how === 'exited') return end.status;
+  if (end.how === 'detached') return 0;
+  throw new EngineError(`lost the shim of container ${id.slice(0, 12)}`);
+}

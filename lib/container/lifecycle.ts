@@ -24,7 +24,7 @@ import { sh } from '../sys/exec.js';
 import { realSys, type Sys } from '../sys/index.js';
 import { reconcile } from './reconcile.js';
 import { removeContainerFiles } from './remove.js';
-import { startDetached } from './shim.js';
+import { startDetached, type ShimOptions } from './shim.js';
 import { containerLock, findContainer, initAlive, loadContainer, saveContainer, type Container, type State } from './state.js';
 
 export function signalNumber(name: string): number {
@@ -205,12 +205,12 @@ function thawIfPaused(p: Paths, c: Container): void {
  * docker start: a created or exited container runs again — same ID, same rw layer, same log —
  * with a new shim as its parent. Starting a running one is not an error.
  */
-export async function startContainer(p: Paths, ref: string): Promise<Container> {
+export async function startContainer(p: Paths, ref: string, opts: ShimOptions = {}): Promise<Container> {
   const c = findContainer(p, ref);
   if (isRunning(c)) return c;
   markStopped(p, c.ID, false);
   if (c.State.Status === 'removing' || c.State.Dead) throw new EngineError(`container ${c.ID} cannot be started: it is ${c.State.Status}`, 1);
-  await startDetached(p, c.ID);
+  await startDetached(p, c.ID, opts); // start -a: opts.hold keeps the first output for the client
   return loadContainer(p, c.ID);
 }
 // #endregion

@@ -15,7 +15,7 @@ import { holderAlive, withLock } from '../lock.js';
 import type { Paths } from '../paths.js';
 import { processStartTime } from '../proc.js';
 import { containerName } from './names.js';
-import { listContainers } from './state.js';
+import { listContainers, type Container } from './state.js';
 
 interface Reservation {
   ID: string;
@@ -49,6 +49,14 @@ function liveReservations(p: Paths): Map<string, Reservation> {
   return out;
 }
 
+/** docker's Conflict error when a container or a live reservation holds `name` (no leading '/'). */
+function refuseTaken(containers: readonly Container[], reserved: Map<string, Reservation>, name: string): void {
+  const holder = containers.find((x) => x.Name === `/${name}`)?.ID ?? reserved.get(`/${name}`)?.ID;
+  if (holder) {
+    throw new EngineError(`Conflict. The container name "/${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
+  }
+}
+
 // #region reserve-name
 /**
  * Reserve `wanted` (or a generated name) for container `id` and return it, without the leading
@@ -59,10 +67,7 @@ export function reserveName(p: Paths, wanted: string | undefined, id: string): s
     const containers = listContainers(p);
     const reserved = liveReservations(p);
     const name = (wanted ?? containerName(new Set([...containers.map((x) => x.Name), ...reserved.keys()]))).replace(/^\//, '');
-    const holder = containers.find((x) => x.Name === `/${name}`)?.ID ?? reserved.get(`/${name}`)?.ID;
-    if (holder) {
-      throw new EngineError(`Conflict. The container name "/${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
-    }
+    refuseTaken(containers, reserved, name);
     mkdirSync(reservationsDir(p), { recursive: true, mode: 0o700 });
     const r: Reservation = { ID: id, Pid: process.pid, Start: processStartTime(process.pid) ?? '' };
     writeJsonAtomic(path.join(reservationsDir(p), name), r, 0o600);
@@ -81,3 +86,17 @@ export function releaseName(p: Paths, name: string, id: string): void {
   }
   rmSync(file, { force: true });
 }
+
+// #region claim-name
+/**
+ * `rename`'s half of the registrar: under the names lock, refuse `name` if it is taken, else run
+ * `fn` (which writes the name into the container's record) before the lock is let go. A `run`
+ * asking for the same name waits for the lock and then finds it in config.v2.json.
+ */
+export function whileNameFree<T>(p: Paths, name: string, fn: () => T): T {
+  return withLock('names', () => {
+    refuseTaken(listContainers(p), liveReservations(p), name);
+    return fn();
+  }, p.locks);
+}
+// #endregion
