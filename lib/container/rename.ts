@@ -15,12 +15,13 @@ import { containerLock, findContainer, loadContainer, saveContainer, type Contai
 // #region rename
 /** Rename container `ref` to `newName` (with or without the leading '/'); the renamed record. */
 export function renameContainer(p: Paths, ref: string, newName: string): Container {
+  // in docker's order: the container, then the same name, then the new name's form
   const wanted = newName.replace(/^\//, '');
-  const bad = invalidName(wanted);
-  if (bad) throw new EngineError(`Invalid container name (${wanted.slice(0, 140)}), ${bad}`, 1);
   const c = findContainer(p, ref);
   const old = c.Name.slice(1);
   if (old === wanted) throw new EngineError('Renaming a container with the same name as its current name', 1);
+  const bad = invalidName(wanted);
+  if (bad) throw new EngineError(`Invalid container name (${wanted.slice(0, 140)}), ${bad}`, 1);
   return whileNameFree(p, wanted, () =>
     containerLock(p, c.ID, () => {
       if (!existsSync(p.container(c.ID))) throw new EngineError(`no such container: ${ref}`, 1); // rm won the race
