@@ -10,6 +10,7 @@ import { hexOf } from './digest.js';
 import { importImage } from './import.js';
 import { MEDIA, type OciIndex, type OciManifest } from './manifest.js';
 import { ImageStore } from './store.js';
+import { tarOf } from './fake-tar.js';
 
 let root: string;
 let p: Paths;
@@ -21,14 +22,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-async function tarOf(files: Record<string, string>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, data] of Object.entries(files)) pack.entry({ name, mode: 0o644, mtime: new Date(0) }, data);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** Save into memory, and list the archive's files with their contents. */
 async function saved(names: string[]): Promise<{ bytes: Buffer; files: Map<string, Buffer> }> {

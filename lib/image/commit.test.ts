@@ -14,18 +14,11 @@ import { chainId } from './digest.js';
 import { importImage } from './import.js';
 import { packDirToBuffer } from './layer-tar.js';
 import { ImageStore } from './store.js';
+import { tarOf } from './fake-tar.js';
 
 // Whiteouts are character devices and opaque directories carry a trusted.* xattr: both need root.
 const asRoot = process.getuid?.() === 0;
 
-async function tarOf(files: Record<string, string>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, data] of Object.entries(files)) pack.entry({ name, mode: 0o644, mtime: new Date(0) }, data);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 let root: string;
 let p: Paths;

@@ -3,22 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { paths, type Paths } from '../paths.js';
 import { makeLayerDir, stagingName } from '../storage/overlay2.js';
 import { applyLayerTar } from './layer-tar.js';
 import { LayerDb } from './layerdb.js';
 import { ImageStore } from './store.js';
+import { tarOf } from './fake-tar.js';
 
-async function tarOf(files: Record<string, string>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, data] of Object.entries(files)) pack.entry({ name, mode: 0o644, mtime: new Date(0) }, data);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 let root: string;
 let p: Paths;

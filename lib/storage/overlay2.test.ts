@@ -1,22 +1,14 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyLayerTar } from '../image/layer-tar.js';
 import { ImageStore, type Image } from '../image/store.js';
 import { paths, type Paths } from '../paths.js';
 import { INIT_LAYER_ENTRIES } from './initlayer.js';
 import { graphDriverData, lowerOf, makeLayerDir, MAX_IMAGE_LAYERS, MOUNT_DATA_MAX, overlayMountData } from './overlay2.js';
+import { tarOf } from '../image/fake-tar.js';
 
-async function tarOf(files: Record<string, string>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, data] of Object.entries(files)) pack.entry({ name, mode: 0o644, mtime: new Date(0) }, data);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 let root: string;
 let p: Paths;
