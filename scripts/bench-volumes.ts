@@ -14,6 +14,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './bench-util.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const minidock = path.join(repo, 'bin', 'minidock');
@@ -32,11 +33,6 @@ function timed(flags: string[], command: string): number {
   const real = /^real ([\d.]+)$/m.exec(r.stderr);
   if (r.status !== 0 || !real) throw new Error(`bench-volumes: ${command} failed (exit ${r.status}): ${r.stderr.trim()}`);
   return Number(real[1]);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 // Copy-up needs overlay2 (stage 3); volumes need stage 4.
