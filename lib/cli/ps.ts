@@ -56,13 +56,20 @@ export function selectContainers(all: Container[], values: { all?: boolean; filt
 export default async function ps(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, OPTIONS);
   const p = paths();
-  // ancestor=IMAGE: the image's ID, looked up once per value
+  // ancestor=IMAGE: the image's ID, looked up once per value (one store, opened without its
+  // garbage collection: ps only reads)
+  let store: ImageStore | undefined;
+  const ids = new Map<string, string | undefined>();
   const imageIdOf = (ref: string) => {
-    try {
-      return new ImageStore(p).resolve(ref).id;
-    } catch {
-      return undefined; // no such image: no container descends from it
+    if (!ids.has(ref)) {
+      store ??= new ImageStore(p, { collectGarbage: false });
+      try {
+        ids.set(ref, store.resolve(ref).id);
+      } catch {
+        ids.set(ref, undefined); // no such image: no container descends from it
+      }
     }
+    return ids.get(ref);
   };
   const shown = selectContainers(listContainers(p), values, imageIdOf);
   const id = (c: Container) => (values['no-trunc'] ? c.ID : c.ID.slice(0, 12));
