@@ -16,6 +16,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { detectCgroupVersion, v1Hierarchies } from '../runtime/cgroups/index.js';
+import { lowerOf } from '../storage/overlay2.js';
 import type { Container } from './records.js';
 
 export const NS_KINDS = ['mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as const;
@@ -189,7 +190,7 @@ export function layerFact(c: Container, mounts: MountLine[]): LayerFact | undefi
   }
   const layerDir = path.dirname(data.UpperDir); // overlay2/<mount id>
   const home = path.dirname(layerDir); // overlay2/
-  const links = readOr(path.join(layerDir, 'lower')).trim().split(':').filter(Boolean);
+  const links = lowerOf(home, path.basename(layerDir));
   const lowers = links.map((link) => ({ link, target: path.resolve(home, path.dirname(link), readlinkOr(path.join(home, link))) }));
   return { home, fsType, root: data.MergedDir, upper: data.UpperDir, work: data.WorkDir, lowers };
 }
