@@ -41,7 +41,7 @@ describe('parseRunArgs', () => {
 
   it('refuses -t (and --detach-keys) until stage 7 builds pseudo-terminals, rather than ignoring it', () => {
     expect(() => requireStages(parseRunArgs(['-t', 'busybox']).values, 6)).toThrow('-t/--tty: a pseudo-terminal needs stage 7');
-    expect(() => requireStages(parseRunArgs(['-i', '--detach-keys', 'ctrl-x', 'busybox']).values, 6)).toThrow('-t/--tty');
+    expect(() => requireStages(parseRunArgs(['-i', '--detach-keys', 'ctrl-x', 'busybox']).values, 6)).toThrow('--detach-keys needs stage 7');
     expect(() => requireStages(parseRunArgs(['-it', 'busybox']).values, 7)).not.toThrow();
   });
 

@@ -92,7 +92,8 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
 
 /** The flags that need a stage: asking for them below it is an error, not a silent no-op. */
 export function requireStages(values: RunRequest['values'], stage: number): void {
-  if ((values.tty || values['detach-keys'] !== undefined) && stage < 7) throw new EngineError(`-t/--tty: a pseudo-terminal needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
+  if (values.tty && stage < 7) throw new EngineError(`-t/--tty: a pseudo-terminal needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
+  if (values['detach-keys'] !== undefined && stage < 7) throw new EngineError(`--detach-keys needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   const resourceFlags = Object.keys(RESOURCE_FLAG_OPTIONS).filter((k) => values[k as keyof typeof values] !== undefined);
   if (resourceFlags.length > 0 && stage < 2) {
     throw new EngineError(`--${resourceFlags[0]} needs stage 2 (cgroups); this engine runs at stage ${stage}`);
