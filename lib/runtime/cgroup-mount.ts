@@ -51,19 +51,21 @@ export function mountCgroupfs(
   dest: string,
   flags: number,
   mountinfo = readFileSync('/proc/self/mountinfo', 'utf8'),
-  selfCgroup = readFileSync('/proc/self/cgroup', 'utf8'),
+  selfCgroup?: string,
 ): void {
   mkdirSync(dest, { recursive: true });
   if (detectCgroupVersion(mountinfo) === 2) {
     sys.mount('cgroup2', dest, 'cgroup2', flags, '');
     return;
   }
+  // v1 only: where we are in each hierarchy (read here, not on v2's path, which needs none of it)
+  const ours = selfCgroup ?? readFileSync('/proc/self/cgroup', 'utf8');
   sys.mount('tmpfs', dest, 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=755');
   const hierarchies = hierarchiesToMount(mountinfo);
   for (const h of hierarchies) {
     const at = path.join(dest, h.name);
     mkdirSync(at);
-    const own = ownCgroup(selfCgroup, h);
+    const own = ownCgroup(ours, h);
     if (own === '/') sys.mount('cgroup', at, 'cgroup', flags, h.options.join(','));
     else {
       // a bind mount ignores ro on its first call: the flags take a remount (see mountInto)
