@@ -9,15 +9,8 @@ import { pruneImages } from './delete.js';
 import { applyChanges, DEFAULT_PATH, importImage } from './import.js';
 import { applyLayerTar } from './layer-tar.js';
 import { ImageStore, type ImageConfig } from './store.js';
+import { tarOf } from './fake-tar.js';
 
-async function makeTar(files: Record<string, string>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, data] of Object.entries(files)) pack.entry({ name, mode: 0o644, mtime: new Date(0) }, data);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 let root: string;
 let p: Paths;
@@ -30,7 +23,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-const fromTar = (files: Record<string, string>) => async (diffDir: string) => applyLayerTar(await makeTar(files), diffDir);
+const fromTar = (files: Record<string, string>) => async (diffDir: string) => applyLayerTar(await tarOf(files), diffDir);
 
 function configFor(diffIds: Digest[]): ImageConfig {
   return { architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z', config: { Env: [DEFAULT_PATH], Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: diffIds } };
@@ -38,7 +31,7 @@ function configFor(diffIds: Digest[]): ImageConfig {
 
 describe('ImageStore layers', () => {
   it("records a bottom layer in layerdb and overlay2 the way Docker's overlay2 driver does", async () => {
-    const tarball = await makeTar({ 'hello.txt': 'hi' });
+    const tarball = await tarOf({ 'hello.txt': 'hi' });
     const layer = await store.createLayer(null, async (d) => applyLayerTar(tarball, d));
     expect(layer.diffId).toBe(sha256(tarball));
     expect(layer.chainId).toBe(layer.diffId); // a bottom layer's ChainID is its DiffID
@@ -157,7 +150,7 @@ describe('ImageStore images', () => {
 
 describe('importImage', () => {
   it('makes a one-layer image with a docker-import config and prints its ID', async () => {
-    const tarball = await makeTar({ 'bin/true': '' });
+    const tarball = await tarOf({ 'bin/true': '' });
     const id = await importImage(store, tarball, { reference: 'rootfs:v1', changes: ['CMD ["sh"]', 'ENV A=1 B="two words"', 'WORKDIR /srv'], created: new Date(0), sourceName: 'rootfs.tar' });
     const img = store.resolve('rootfs:v1');
     expect(img.id).toBe(id);
@@ -173,15 +166,15 @@ describe('importImage', () => {
   });
 
   it('gives the same image ID for the same tarball, changes and date', async () => {
-    const tarball = await makeTar({ f: 'x' });
+    const tarball = await tarOf({ f: 'x' });
     const a = await importImage(store, tarball, { changes: ['CMD sh', 'WORKDIR /a'], created: new Date(0) });
     const b = await importImage(store, tarball, { changes: ['WORKDIR /a', 'CMD sh'], created: new Date(0) });
     expect(b).toBe(a);
   });
 
   it('leaves nothing behind when the tarball is hostile or the change is invalid', async () => {
-    await expect(importImage(store, await makeTar({ f: 'x' }), { changes: ['FROM busybox'] })).rejects.toThrow(/unsupported change FROM/);
-    await expect(importImage(store, await makeTar({ '../x': 'x' }))).rejects.toThrow(/refusing/);
+    await expect(importImage(store, await tarOf({ f: 'x' }), { changes: ['FROM busybox'] })).rejects.toThrow(/unsupported change FROM/);
+    await expect(importImage(store, await tarOf({ '../x': 'x' }))).rejects.toThrow(/refusing/);
     expect(existsSync(path.join(p.layerDb, 'sha256'))).toBe(false);
     expect(readdirSync(p.overlay2).filter((n) => n !== 'l')).toEqual([]);
     expect(store.list()).toEqual([]);
@@ -211,7 +204,7 @@ describe('applyChanges', () => {
 
 describe('ImageStore layer release', () => {
   it("releases an image's layers when the last container standing on them is removed after rmi -f", async () => {
-    const id = await importImage(store, await makeTar({ f: 'x' }), { reference: 'gone:1' });
+    const id = await importImage(store, await tarOf({ f: 'x' }), { reference: 'gone:1' });
     const image = store.get(id);
     const driver = store.createRootfs('c1', image, 3);
     store.untag('gone:1');
@@ -225,7 +218,7 @@ describe('ImageStore layer release', () => {
   });
 
   it('prunes layer records no image and no container uses, once they are old enough', async () => {
-    const kept = await importImage(store, await makeTar({ kept: 'x' }), { reference: 'kept:1' });
+    const kept = await importImage(store, await tarOf({ kept: 'x' }), { reference: 'kept:1' });
     const loose = await store.createLayer(null, fromTar({ loose: 'y' }));
     expect(store.pruneLayers(60_000)).toEqual([]);
     expect(store.pruneLayers(0)).toEqual([loose.chainId]);
@@ -236,8 +229,8 @@ describe('ImageStore layer release', () => {
 
 describe('pruneImages', () => {
   it('removes dangling images and their layers, and with all also named images no container uses', async () => {
-    const dangling = await importImage(store, await makeTar({ d: 'dd' }));
-    const named = await importImage(store, await makeTar({ n: 'nnn' }), { reference: 'named:1' });
+    const dangling = await importImage(store, await tarOf({ d: 'dd' }));
+    const named = await importImage(store, await tarOf({ n: 'nnn' }), { reference: 'named:1' });
     const danglingLayer = store.get(dangling).layers[0];
 
     const first = pruneImages(p, store, false);
