@@ -7,6 +7,7 @@ import { findContainer, type PortMap } from '../container/state.js';
 import { paths } from '../paths.js';
 import { parseFlags } from './args.js';
 import { requireStage7 } from './exec.js';
+import { byText } from '../order.js';
 
 /** "0.0.0.0:8080", "[::]:8080": Go's net.JoinHostPort, which docker's CLI prints with. */
 function hostPort(ip: string, port: string): string {
@@ -15,7 +16,7 @@ function hostPort(ip: string, port: string): string {
 
 /** The port number first, then the rest as text: "80/tcp" before "443/tcp" before "8080/tcp". */
 function byPort(a: string, b: string): number {
-  return parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b);
+  return parseInt(a, 10) - parseInt(b, 10) || byText(a, b);
 }
 
 // #region port-lines

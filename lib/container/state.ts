@@ -14,6 +14,7 @@ import type { Paths } from '../paths.js';
 import { withLock } from '../lock.js';
 import { isZombie, processStartTime } from '../proc.js';
 import type { Container, HostConfig, State } from './records.js';
+import { byText } from '../order.js';
 
 // The record types live in records.ts (types only, no imports); re-exported for the engine's code.
 export type { Container, ContainerConfig, EndpointSettings, HostConfig, Mount, MountPoint, NetworkSettings, PortBinding, PortMap, State } from './records.js';
@@ -55,7 +56,7 @@ export function listContainers(p: Paths): Container[] {
       // no config.v2.json (yet, or any more): not a container we can show
     }
   }
-  return out.sort((a, b) => b.Created.localeCompare(a.Created));
+  return out.sort((a, b) => byText(b.Created, a.Created));
 }
 
 /** Find a container by full ID, unique ID prefix, or name (with or without the leading '/'). */

@@ -21,6 +21,7 @@ import { ImageDb, type ImageConfig } from './imagedb.js';
 import { LayerDb, type Layer } from './layerdb.js';
 import { References } from './references.js';
 import { parseImageRef, parseReference, familiarString } from './reference.js';
+import { byText } from '../order.js';
 
 export type { HistoryEntry, ImageConfig, RunConfig } from './imagedb.js';
 export type { Layer, MountRecord } from './layerdb.js';
@@ -101,7 +102,7 @@ export class ImageStore {
   /** Every image, newest first (the order of `docker images`). */
   list(): Image[] {
     const images = this.images.ids().map((id) => this.get(id));
-    return images.sort((a, b) => (b.config.created ?? '').localeCompare(a.config.created ?? ''));
+    return images.sort((a, b) => byText(b.config.created ?? '', a.config.created ?? ''));
   }
 
   /** Load one image by its full ID (its config is checked against the ID). */

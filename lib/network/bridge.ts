@@ -27,20 +27,17 @@ export function linkExists(name: string, sysClassNet = SYS_CLASS_NET): boolean {
 // #region bridge
 /**
  * Make sure the bridge exists, holds the gateway address and is up. Returns true when it was
- * created now. Idempotent: a second network start finds it and adds nothing.
+ * created now. /sys/class/net says whether it exists without running a process; the address and
+ * the "up" are sent every time, because both commands are idempotent — `addr replace` puts an
+ * address that is already there back unchanged (`addr add` would fail with "File exists"), and
+ * `link set up` on an up link changes nothing. So a network start asks `ip` no question: given
+ * an IpBatch's `run`, the two lines travel in the batch that plugs the container in.
  */
-export function ensureBridge(name: string, gateway: string, prefix: number, run: Run = sh): boolean {
-  // one question answers both "does it exist?" (ip fails: no such device) and "is it addressed?"
-  const shown = run('ip', ['-j', '-4', 'addr', 'show', 'dev', name], { allowFail: true });
-  const created = shown.status !== 0;
-  if (created) {
-    run('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
-  } else {
-    const addrs = JSON.parse(shown.stdout || '[]') as { addr_info?: { local: string }[] }[];
-    if (addrs.some((a) => a.addr_info?.some((i) => i.local === gateway))) return false; // made before
-  }
+export function ensureBridge(name: string, gateway: string, prefix: number, run: Run = sh, sysClassNet = SYS_CLASS_NET): boolean {
+  const created = !linkExists(name, sysClassNet);
+  if (created) run('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
   // the gateway address: the host's side of the subnet (the kernel adds the subnet's route)
-  run('ip', ['addr', 'add', `${gateway}/${prefix}`, 'dev', name]);
+  run('ip', ['addr', 'replace', `${gateway}/${prefix}`, 'dev', name]);
   run('ip', ['link', 'set', name, 'up']);
   // (route_localnet, which `curl 127.0.0.1:8080` needs, is switched on only while a container
   // publishes on 127.0.0.1: lib/network/localnet.ts)

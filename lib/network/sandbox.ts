@@ -115,11 +115,18 @@ export function connectEndpoint(p: Paths, a: Attachment, net: Network, pid: numb
   if (!bridge) throw new EngineError(`network ${net.Name} has no bridge: only bridge networks can be connected to`);
   const { subnet, gateway } = poolOf(net);
   const veth = hostVethName(a.id, net.Id);
+  // The host's `ip` commands, and those inside the container, go as one batch each (batch.ts).
+  const batch = new IpBatch();
   try {
     // 1. Under the lock: the shared things (bridge, forwarding, the network's NAT rules) and the
-    //    things that must be unique (the address, the host ports).
+    //    things that must be unique (the address, the host ports). A bridge made now is made
+    //    before the lock goes, so that the next container finds it; an existing one only gets
+    //    its (idempotent) address and "up" lines in the batch of step 2.
     const { ip, published } = withNetworkLock(() => {
-      if (ensureBridge(bridge, gateway, subnet.prefix)) trace(`network: created bridge ${bridge} (${gateway}/${subnet.prefix})`);
+      if (ensureBridge(bridge, gateway, subnet.prefix, batch.run)) {
+        batch.flush();
+        trace(`network: created bridge ${bridge} (${gateway}/${subnet.prefix})`);
+      }
       enableForwarding(forwardingWasFile(p));
       const ip = allocate(p, net, subnet, gateway, a.id);
       let published: Published[] = [];
@@ -132,11 +139,9 @@ export function connectEndpoint(p: Paths, a: Attachment, net: Network, pid: numb
       return { ip, published };
     });
     // 2. The cable, its address, the route, lo up: only this container's names, no lock needed.
-    //    The `ip` commands go as two batches (batch.ts): one process on the host's side, one
-    //    inside the container's namespace.
+    //    Two processes: `ip -batch` on the host's side, one inside the container's namespace.
     const ifname = primary ? 'eth0' : nextIfname(pid);
     const mac = macFor(ip);
-    const batch = new IpBatch();
     createVeth({ host: veth, pid, ifname, bridge, mac, cidr: `${ip}/${subnet.prefix}` }, batch.run);
     if (primary) {
       addDefaultRoute(pid, gateway, batch.run);

@@ -17,6 +17,7 @@ import { EngineError } from '../errors.js';
 import { withLock } from '../lock.js';
 import type { Paths } from '../paths.js';
 import { defaultGateway, formatSubnet, isIPv4, overlaps, parseSubnet, contains, type Subnet } from './addr.js';
+import { byText } from '../order.js';
 
 // #region network-record
 /** A network as `docker network inspect` shows it (Containers is filled in when shown). */
@@ -146,7 +147,7 @@ function ensurePredefined(p: Paths): void {
 /** All networks, predefined first, then by name (`network ls` order). */
 export function listNetworks(p: Paths): Network[] {
   ensurePredefined(p);
-  return readAll(p).sort((a, b) => a.Name.localeCompare(b.Name));
+  return readAll(p).sort((a, b) => byText(a.Name, b.Name));
 }
 
 /** By name, full ID or unique ID prefix. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { enableForwarding, ensureBridge, restoreForwarding } from './bridge.js';
+import { IpBatch } from './batch.js';
 import { RecordingRun } from './fake.js';
 import { loopbackUp } from './netns.js';
 import { addDefaultRoute } from './routes.js';
@@ -68,23 +69,37 @@ describe('inside the namespace', () => {
 });
 
 describe('ensureBridge', () => {
-  it('creates the bridge with the gateway address, up, and leaves route_localnet off (localnet.ts)', () => {
-    const r = new RecordingRun();
-    r.answers = [['ip -j -4 addr show', { status: 1 }]]; // Device "minidock0" does not exist.
-    expect(ensureBridge('minidock0', '172.17.0.1', 16, r.run)).toBe(true);
-    expect(r.lines()).toEqual([
-      'ip -j -4 addr show dev minidock0',
-      'ip link add name minidock0 type bridge',
-      'ip addr add 172.17.0.1/16 dev minidock0',
-      'ip link set minidock0 up',
-    ]);
+  it('creates a missing bridge (none in /sys/class/net) with the gateway address, up, and leaves route_localnet off (localnet.ts)', () => {
+    const sysClassNet = mkdtempSync(path.join(tmpdir(), 'minidock-net-test-'));
+    try {
+      const r = new RecordingRun();
+      expect(ensureBridge('minidock0', '172.17.0.1', 16, r.run, sysClassNet)).toBe(true);
+      expect(r.lines()).toEqual([
+        'ip link add name minidock0 type bridge',
+        'ip addr replace 172.17.0.1/16 dev minidock0',
+        'ip link set minidock0 up',
+      ]);
+    } finally {
+      rmSync(sysClassNet, { recursive: true, force: true });
+    }
   });
 
-  it('leaves an existing, addressed bridge alone', () => {
-    const r = new RecordingRun();
-    r.answers = [['ip -j -4 addr show', { stdout: JSON.stringify([{ addr_info: [{ local: '172.17.0.1' }] }]) }]];
-    expect(ensureBridge('minidock0', '172.17.0.1', 16, r.run)).toBe(false);
-    expect(r.lines()).toEqual(['ip -j -4 addr show dev minidock0']);
+  it('asks nothing of an existing bridge: it sends only the idempotent address and up, which an IpBatch keeps for later', () => {
+    const sysClassNet = mkdtempSync(path.join(tmpdir(), 'minidock-net-test-'));
+    try {
+      mkdirSync(path.join(sysClassNet, 'minidock0'));
+      const r = new RecordingRun();
+      expect(ensureBridge('minidock0', '172.17.0.1', 16, r.run, sysClassNet)).toBe(false);
+      expect(r.lines()).toEqual(['ip addr replace 172.17.0.1/16 dev minidock0', 'ip link set minidock0 up']);
+      const ran = new RecordingRun();
+      const batch = new IpBatch(ran.run);
+      ensureBridge('minidock0', '172.17.0.1', 16, batch.run, sysClassNet);
+      expect(ran.lines()).toEqual([]); // nothing ran yet: the lines wait for the veth's
+      batch.flush();
+      expect(ran.lines()).toEqual(['ip -batch -']);
+    } finally {
+      rmSync(sysClassNet, { recursive: true, force: true });
+    }
   });
 });
 

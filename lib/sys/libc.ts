@@ -1,12 +1,12 @@
-// The real Sys: glibc's functions called through ffi-rs. This is the ONLY file that imports
-// ffi-rs (docs/design.md, principle 2); everything else gets a `Sys`.
+// The real Sys: glibc's functions called through ffi-rs. This is the ONLY file that calls ffi-rs
+// (docs/design.md, principle 2; ffi.ts loads it); everything else gets a `Sys`.
 //
 // Each call checks the C convention (-1 and errno), turns a failure into a SyscallError that
 // names the errno, and, under MINIDOCK_TRACE=1, prints the call as C would show it.
 // Man pages: unshare(2) setns(2) mount(2) umount2(2) pivot_root(2) execve(2) syscall(2).
 
 import { readFileSync } from 'node:fs';
-import { open, load, DataType, createExternalBuffer, type JsExternal } from 'ffi-rs';
+import { open, load, DataType, createExternalBuffer, type JsExternal } from './ffi.js';
 import { SyscallError } from '../errors.js';
 import { errnoName } from './errno.js';
 import { syscallNumbers } from './arch.js';
@@ -36,7 +36,7 @@ interface WithErrno {
  * Call a libc function and read errno right after it (ffi-rs's `errno: true`). The return type
  * must match C's: an `int` is 32 bits, and reading it as 64 would see garbage in the upper half.
  */
-function callRaw(func: string, types: Param[], values: unknown[], ret: DataType.I32 | DataType.I64 = DataType.I32): WithErrno {
+function callRaw(func: string, types: Param[], values: unknown[], ret: typeof DataType.I32 | typeof DataType.I64 = DataType.I32): WithErrno {
   libc();
   return load({ library: LIB, funcName: func, retType: ret, paramsType: types, paramsValue: values, errno: true }) as unknown as WithErrno;
 }

@@ -16,6 +16,7 @@ import type { MountSpec } from '../container/mounts.js';
 import { trace } from '../sys/trace.js';
 import { checkVolumeSource, cleanPath, parseMount, parseVolumesFrom } from './grammar.js';
 import { ANONYMOUS_LABEL, createVolumeLocked, findVolume, removeVolumeFiles, type UsersOf } from './store.js';
+import { byText } from '../order.js';
 
 export interface MountRequest {
   /** -v, parsed once by splitVolumeFlags (grammar.ts) */
@@ -176,7 +177,7 @@ export function inMountOrder(mounts: readonly MountSpec[]): MountSpec[] {
 /** The Mounts array of `docker inspect`. */
 export function inspectMounts(mountPoints: Record<string, MountPoint>): Record<string, unknown>[] {
   return Object.values(mountPoints)
-    .sort((a, b) => a.Destination.localeCompare(b.Destination))
+    .sort((a, b) => byText(a.Destination, b.Destination))
     .map((m) => m.Type === 'volume'
       ? { Type: 'volume', Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: m.Driver, Mode: m.Relabel ?? '', RW: m.RW, Propagation: m.Propagation ?? '' }
       : { Type: 'bind', Source: m.Source, Destination: m.Destination, Mode: m.Relabel ?? '', RW: m.RW, Propagation: m.Propagation ?? '' });

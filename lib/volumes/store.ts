@@ -15,6 +15,7 @@ import { withLock } from '../lock.js';
 import { MAX_NAME_LENGTH, RESTRICTED_CHARS, RESTRICTED_NAME } from '../names.js';
 import type { Paths } from '../paths.js';
 import { trace } from '../sys/trace.js';
+import { byText } from '../order.js';
 
 // #region shapes
 
@@ -85,7 +86,7 @@ export function listVolumes(p: Paths): Volume[] {
   return readdirSync(p.volumes)
     .map((name) => findVolume(p, name))
     .filter((v): v is Volume => v !== null)
-    .sort((a, b) => a.Name.localeCompare(b.Name));
+    .sort((a, b) => byText(a.Name, b.Name));
 }
 
 // #region create-volume
