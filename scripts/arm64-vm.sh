@@ -110,6 +110,8 @@ mount -t tmpfs -o size=3g tmpfs /upper
 # every writable layer is a folder of the one tmpfs: / and each shared host folder
 mkdir -p /upper/root/data /upper/root/work
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/root/data,workdir=/upper/root/work /newroot
+# /tmp is a tmpfs of its own, mounted before the shared folders: one of them may live under /tmp
+mount -t tmpfs tmpfs /newroot/tmp
 n=0
 for dir in $(cat /shared); do
   n=$((n + 1)); mkdir -p /upper/$n/data /upper/$n/work /newroot$dir
@@ -132,7 +134,7 @@ cat > "$guest" <<EOF
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 echo '+cpuset +cpu +io +memory +pids' > /sys/fs/cgroup/cgroup.subtree_control
-mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
 mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs shm /dev/shm
 mkdir -p /var/lib/minidock; mount /dev/vda /var/lib/minidock
 ip link set lo up; hostname minidock-arm64
@@ -141,7 +143,8 @@ cd $(printf %q "$repo")
 mkdir -p node_modules/@yuuang && cp -a /opt/minidock-arm64/node_modules/@yuuang/ffi-rs-linux-arm64-gnu node_modules/@yuuang/
 EOF
 vm_guest_checks "${args[@]}" >> "$guest"
-echo 'sync; poweroff -f' >> "$guest"
+# the arm64 userland has no init system and so no poweroff(8): busybox-static's applet
+echo 'sync; busybox poweroff -f' >> "$guest"
 
 # 4. The disk for /var/lib/minidock, and the machine. -cpu max with pauth-impdef: every arm64
 #    feature, but pointer authentication with qemu's cheap hash instead of the architected one.

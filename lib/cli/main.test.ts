@@ -68,6 +68,15 @@ describe('main', () => {
     expect(stderr.join('')).toMatch(line);
   });
 
+  it('ends silently with 141, as docker killed by SIGPIPE, when the reader of its output is gone (`| head`)', async () => {
+    quiet();
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => {
+      throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' });
+    });
+    expect(await main(['-h'])).toBe(141);
+    expect(stderr).toEqual([]);
+  });
+
   it('prints the usage and exits 0 with no verb or -h', async () => {
     quiet();
     expect(await main([])).toBe(0);

@@ -148,10 +148,20 @@ export async function main(argv: string[]): Promise<number> {
     if (verb !== 'doctor') await (await import('../container/reconcile.js')).reconcileAll(paths());
     return await mod.default(argv);
   } catch (err) {
+    // `minidock logs web | head`: the reader is gone. docker dies of SIGPIPE there, silently
+    // (status 141 = 128 + 13); Node ignores SIGPIPE and sees EPIPE instead — say nothing either.
+    if (brokenPipe(err)) return 128 + SIGPIPE;
     process.stderr.write(`minidock: ${oneLine(err)}\n`);
     if (process.env.MINIDOCK_TRACE && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
     return exitCodeFor(verb, err);
   }
+}
+
+const SIGPIPE = 13;
+
+/** A write to a pipe whose reader has exited. */
+function brokenPipe(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
 }
 
 /** Read the global flags (they come before the verb, as with docker) and find the verb. */
