@@ -4,6 +4,7 @@ import {
   checkMarkdownLinks,
   checkPathMentions,
   checkSectionReferences,
+  checkSeedCitations,
   formatLinkError,
   headingIds,
   headings,
@@ -103,6 +104,22 @@ describe('checkPathMentions', () => {
       '```',
     ].join('\n');
     expect(checkPathMentions('docs/x.md', md, repo)).toEqual([{ file: 'docs/x.md', line: 2, message: 'names a missing file: lib/rootfs.ts' }]);
+  });
+});
+
+describe('checkSeedCitations', () => {
+  it('refuses a seed note named by its file name in prose, not in fenced code or by title', () => {
+    const md = [
+      'Read *Docker in depth* — "5. 容器安全".',
+      '- `004_555c8b20fd6c7d18.txt` — "3. Docker 组件"; also 001_2e303550d17bd9fe.',
+      '```',
+      'ls ../shared/seeds/000_f1946756a374acd9.txt',
+      '```',
+    ].join('\n');
+    expect(checkSeedCitations('stages/07/README.md', md).map((e) => [e.line, e.message.split(' by ')[0]])).toEqual([
+      [2, 'cites the seed note 004_555c8b20fd6c7d18.txt'],
+      [2, 'cites the seed note 001_2e303550d17bd9fe'],
+    ]);
   });
 });
 

@@ -197,6 +197,21 @@ export function checkPathMentions(file: string, markdown: string, repo: Repo): L
   return errors;
 }
 
+// A seed note's file name in the lab's own copy (`001_2e303550d17bd9fe.txt`): a learner's copy
+// of the notes does not carry these names, so the notes cite them by title (README.md, "The seed notes").
+const SEED_FILE_NAME = /\b\d{3}_[0-9a-f]{16}(?:\.txt)?\b/g;
+
+/** Every place a markdown text (outside fenced code) cites a seed note by file name instead of title. */
+export function checkSeedCitations(file: string, markdown: string): LinkError[] {
+  const errors: LinkError[] = [];
+  for (const { text, index } of proseLines(markdown)) {
+    for (const m of text.matchAll(SEED_FILE_NAME)) {
+      errors.push({ file, line: index + 1, message: `cites the seed note ${m[0]} by file name: cite it by its title (README.md, "The seed notes")` });
+    }
+  }
+  return errors;
+}
+
 /** One line per broken reference, in the CLI's error idiom. */
 export function formatLinkError(e: LinkError): string {
   return `minidock: docs: ${e.file}:${e.line}: ${e.message}`;

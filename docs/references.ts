@@ -1,14 +1,15 @@
 // What the docs build refuses besides a broken anchor (docs/anchors.ts): a stale or missing
 // excerpt under an anchor and an anchor embedded twice (docs/excerpts.ts), a link to a missing
-// file or heading, a quoted section title that no heading has and a source path that does not
-// exist (docs/links.ts). One entry point for the build, so each rule lives in its module. A
-// region too long to read as one listing is only a warning (oversizedWarnings).
+// file or heading, a quoted section title that no heading has, a source path that does not
+// exist and a seed note cited by its file name instead of its title (docs/links.ts). One entry
+// point for the build, so each rule lives in its module. A region too long to read as one
+// listing is only a warning (oversizedWarnings).
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileReader, listSources, stageNumber, type AnchorError } from './anchors.js';
 import { duplicateEmbeds, embedsOf, oversizedEmbeds, syncExcerpts } from './excerpts.js';
-import { checkMarkdownLinks, checkPathMentions, checkSectionReferences, type LinkError, type Repo } from './links.js';
+import { checkMarkdownLinks, checkPathMentions, checkSectionReferences, checkSeedCitations, type LinkError, type Repo } from './links.js';
 
 // where code comments and notes quote section titles; tests are left out (their fixtures name
 // made-up stages)
@@ -60,6 +61,7 @@ export function checkReferences(
     errors.push(...syncExcerpts(p.markdown, p.mdFile, read, exerciseWhere).stale);
     errors.push(...checkMarkdownLinks(p.mdFile, p.markdown, repo).map(asAnchorError));
     errors.push(...checkPathMentions(p.mdFile, p.markdown, repo).map(asAnchorError));
+    errors.push(...checkSeedCitations(p.mdFile, p.markdown).map(asAnchorError));
   }
   errors.push(...duplicateEmbeds(embedsOf(pages)));
   for (const file of scannedFiles(rootDir)) {
