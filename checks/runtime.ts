@@ -111,7 +111,7 @@ export async function stopContainerd(c: Containerd): Promise<void> {
 export const runtimeChecks: Check[] = [
   {
     name: 'a bundle by hand: minidock-runtime create leaves PID 1 waiting, start runs it, kill stops it, delete leaves nothing; run returns the status',
-    hint: 'lib/runtime/container.ts (create, start, kill, remove) and the exec fifo in lib/runtime/init.ts step 10; state.json in lib/runtime/state.ts',
+    hint: 'lib/runtime/container.ts (create, start, kill, remove) and the exec fifo in lib/runtime/init.ts step 11; state.json in lib/runtime/state.ts',
     async run(ctx) {
       const bundle = await makeBundle(ctx, ['sh', '-c', 'echo $$ > /tmp/pid; hostname > /tmp/hostname; exec sleep 600']);
       const root = mkdtempSync('/tmp/mdcheck-rtroot-');

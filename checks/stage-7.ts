@@ -174,7 +174,7 @@ export const stage: Stage = {
     },
     {
       name: 'run -it under a real terminal: tty is /dev/pts/0, stty size is the size set outside, a resize is seen inside, Ctrl-C interrupts the foreground sleep',
-      hint: 'lib/runtime/init.ts step 8b + lib/runtime/terminal.ts (the pty inside), lib/container/shim-io.ts relayMaster (the shim holds the master), lib/container/attach-client.ts (raw mode, RESIZE frames on SIGWINCH)',
+      hint: 'lib/runtime/init.ts step 9 + lib/runtime/terminal.ts (the pty inside), lib/container/shim-io.ts relayMaster (the shim holds the master), lib/container/attach-client.ts (raw mode, RESIZE frames on SIGWINCH)',
       async run(ctx) {
         const name = ctx.name('runtty');
         const marks = mkdtempSync('/tmp/mdcheck-tty-');
@@ -260,7 +260,7 @@ export const stage: Stage = {
     },
     {
       name: 'containerd gets a terminal from the runtime: ctr run -t prints /dev/pts/0 and its stty size (--console-socket, SCM_RIGHTS)',
-      hint: 'lib/runtime/cli.ts createFromBundle (--console-socket), lib/runtime/terminal.ts sendConsole, lib/sys/scm.ts (msghdr + SCM_RIGHTS), lib/runtime/init.ts step 8b',
+      hint: 'lib/runtime/cli.ts createFromBundle (--console-socket), lib/runtime/terminal.ts sendConsole, lib/sys/scm.ts (msghdr + SCM_RIGHTS), lib/runtime/init.ts step 9',
       async run(ctx) {
         const bundle = await makeBundle(ctx, ['true']);
         const cd = await startContainerd(ctx);

@@ -66,7 +66,7 @@ export const stage: Stage = {
     },
     {
       name: 'the clock cannot be set from inside: date -s fails with EPERM and the host clock is unchanged',
-      hint: 'no CAP_SYS_TIME, and seccomp answers clock_settime/settimeofday with EPERM (lib/runtime/seccomp/docker-default.ts; init step 9/12)',
+      hint: 'no CAP_SYS_TIME, and seccomp answers clock_settime/settimeofday with EPERM (lib/runtime/seccomp/docker-default.ts; init steps 10 and 14)',
       async run(ctx) {
         // The date asked for is one the kernel refuses anyway (past 2232: timespec64_valid_settod,
         // checked before the capability): an engine WITHOUT the defence (the control at stage 7)
@@ -193,7 +193,7 @@ export const stage: Stage = {
     },
     {
       name: '--read-only refuses writes to / and allows them in --tmpfs /tmp; --security-opt no-new-privileges sets NoNewPrivs',
-      hint: 'root.readonly (lib/runtime/rootfs.ts step 7, MS_REMOUNT|MS_RDONLY last) and a tmpfs mount for --tmpfs; process.noNewPrivileges → prctl(PR_SET_NO_NEW_PRIVS) in init step 9',
+      hint: 'root.readonly (lib/runtime/rootfs.ts step 7, MS_REMOUNT|MS_RDONLY last) and a tmpfs mount for --tmpfs; process.noNewPrivileges → prctl(PR_SET_NO_NEW_PRIVS) in init step 10',
       async run(ctx) {
         const out = await insideOk(ctx, 'touch /x 2>&1; touch /tmp/y && echo TMPOK; grep NoNewPrivs /proc/self/status', ['--read-only', '--tmpfs', '/tmp', '--security-opt', 'no-new-privileges']);
         assert(/Read-only file system/.test(out), `a write to / with --read-only was not refused with EROFS: ${out.trim()}`);

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { RecordingRun } from './fake.js';
-import { addNetworkRules, addPortRules, deleteNetworkRules, deletePortRules, deleteTableIfUnused, dnatRule, ensureTable, TABLE_SCRIPT } from './nat.js';
+import { addNetworkRules, addPortRules, deleteNetworkRules, deletePortRules, deleteTableIfUnused, dnatRule, TABLE_SCRIPT } from './nat.js';
 
 const table = (rules: object[], elem: string[] = []) => JSON.stringify({
   nftables: [{ metainfo: {} }, { table: { name: 'minidock' } }, { set: { name: 'bridges', elem } }, ...rules.map((rule) => ({ rule }))],
@@ -10,16 +10,18 @@ const table = (rules: object[], elem: string[] = []) => JSON.stringify({
 const bridgeNet = { name: 'bridge', bridge: 'minidock0', subnet: '172.17.0.0/16' };
 
 describe('the table', () => {
-  it('is created in one transaction (nft -f) only when it does not exist', () => {
+  it('is created in the same transaction (nft -f) as the first rules, only when it does not exist', () => {
+    const published = [{ hostIp: '', hostPort: 8080, containerPort: 80, proto: 'tcp' as const }];
     const r = new RecordingRun();
     r.answers = [['nft -j list table', { status: 1 }]];
-    ensureTable(r.run);
+    addPortRules('1a2b3c4d5e6f', '172.17.0.2', published, r.run);
     expect(r.lines()).toEqual(['nft -j list table ip minidock', 'nft -f -']);
-    expect(r.commands[1].input).toBe(TABLE_SCRIPT);
+    expect(r.commands[1].input?.startsWith(TABLE_SCRIPT)).toBe(true);
     const again = new RecordingRun();
     again.answers = [['nft -j list table', { stdout: table([]) }]];
-    ensureTable(again.run);
-    expect(again.lines()).toEqual(['nft -j list table ip minidock']);
+    addPortRules('1a2b3c4d5e6f', '172.17.0.2', published, again.run);
+    expect(again.lines()).toEqual(['nft -j list table ip minidock', 'nft -f -']);
+    expect(again.commands[1].input).not.toContain('table ip minidock {');
   });
 
   it('hooks prerouting and output to the publish chain for the host’s own addresses only', () => {

@@ -94,14 +94,6 @@ function tableIfMissing(table: TableState | null): string[] {
   return table ? [] : [TABLE_SCRIPT];
 }
 
-/** Create the table, whole or not at all (`nft -f` is one transaction), unless it exists. */
-export function ensureTable(run: Run = sh): TableState {
-  const now = readTable(run);
-  if (now) return now;
-  applyScript(tableIfMissing(now), run);
-  return { rules: [], bridges: [] };
-}
-
 /** One `add rule` line of an nft script, with the comment that says whose it is. */
 function addRuleLine(chain: string, rule: string[], comment: string): string {
   return ['add', 'rule', 'ip', TABLE, chain, ...rule, 'comment', `"${comment}"`].join(' ');

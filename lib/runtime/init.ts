@@ -85,29 +85,29 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
   // #endregion
 
   // #region init-exec
-  // 8b. process.terminal: the terminal, made now that /dev/pts is the container's (terminal.ts).
-  //     The parent copies the master with pidfd_getfd(2) while we wait for `start`; our own copy
-  //     is close-on-exec and goes at execve.
+  // 9. process.terminal: the terminal, made now that /dev/pts is the container's (terminal.ts).
+  //    The parent copies the master with pidfd_getfd(2) while we wait for `start`; our own copy
+  //    is close-on-exec and goes at execve.
   if (spec.process.terminal) sync.send({ type: 'pty', fd: openTerminal(sys) });
 
-  // 9. What the process may do — last, because everything above needed root's full power:
-  //    resource limits, no_new_privs, the user, the capabilities, and the seccomp filter, in the
-  //    order process-security.ts explains (the filter now only when no_new_privs is off: then it
-  //    needs CAP_SYS_ADMIN, which is about to go). File descriptors: Node opens 0-2 with
-  //    FD_CLOEXEC, which would close the command's stdin, stdout and stderr at execve.
+  // 10. What the process may do — last, because everything above needed root's full power:
+  //     resource limits, no_new_privs, the user, the capabilities, and the seccomp filter, in the
+  //     order process-security.ts explains (the filter now only when no_new_privs is off: then it
+  //     needs CAP_SYS_ADMIN, which is about to go). File descriptors: Node opens 0-2 with
+  //     FD_CLOEXEC, which would close the command's stdin, stdout and stderr at execve.
   const filter = seccompProgram(spec.linux.seccomp);
   const filterPending = applyProcessSecurity(sys, spec.process, filter);
   for (const fd of [0, 1, 2]) sys.fcntl(fd, F.SETFD, 0);
   sys.fcntl(SYNC_FD, F.SETFD, F.FD_CLOEXEC);
 
-  // 10. Built: tell the parent (`create` returns now), stop dying with it, and wait for `start`
+  // 11. Built: tell the parent (`create` returns now), stop dying with it, and wait for `start`
   //     on the exec fifo (fd 4, open for reading and writing, so it never hits end-of-file):
   //     the read blocks until `start` writes its one byte. runc uses a fifo the same way.
   sys.prctl(PR.SET_PDEATHSIG, 0);
   sync.send({ type: 'ready' });
   waitForStart();
 
-  // 11. Become the user's command. A parent that still listens (minidock run) reads 'exec', then
+  // 12. Become the user's command. A parent that still listens (minidock run) reads 'exec', then
   //     EOF when execve closes fd 3; `minidock-runtime create` has long exited, so a failed write
   //     here means nobody is listening, and that is fine.
   try {
@@ -115,12 +115,12 @@ export function init(sys: Sys, sync: SyncFd, waitForStart: () => void = waitOnEx
   } catch {
     // nobody listens
   }
-  // 12. The signals Node ignores (SIGPIPE, SIGXFSZ) back to default — an ignored signal survives
+  // 13. The signals Node ignores (SIGPIPE, SIGXFSZ) back to default — an ignored signal survives
   //     execve — and, with no_new_privs, the seccomp filter as the very last step.
   defaultIgnoredSignals(sys);
   seccompLast(sys, filter, filterPending);
 
-  // 13. execve: the filter, the user and the capabilities carry over into the command.
+  // 14. execve: the filter, the user and the capabilities carry over into the command.
   try {
     sys.execve(file, spec.process.args, spec.process.env);
   } catch (e) {

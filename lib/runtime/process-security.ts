@@ -76,6 +76,12 @@ function writeOomScoreAdj(value: number): void {
 }
 
 /**
+ * Signals 32 and 33 are glibc's own (threads' cancel and set-id), and signal() refuses them with
+ * EINVAL. A parent may leave them ignored (hyperfine does): they stay so.
+ */
+const GLIBC_RESERVED = [32, 33];
+
+/**
  * Signals this process ignores, back to their default action. An ignored signal stays ignored
  * across execve(2) (signal(7)), and Node ignores SIGPIPE and SIGXFSZ for itself: without this,
  * `yes | head -1` in a container would never end with SIGPIPE. Handlers need nothing: execve
@@ -83,13 +89,10 @@ function writeOomScoreAdj(value: number): void {
  */
 export function defaultIgnoredSignals(sys: Sys): void {
   for (const sig of sys.ignoredSignals()) {
-    // 32 and 33 are glibc's own (threads' cancel and set-id), and signal() refuses them with
-    // EINVAL. A parent may leave them ignored (hyperfine does): they stay so.
     if (GLIBC_RESERVED.includes(sig)) continue;
     sys.resetSignal(sig);
   }
 }
-const GLIBC_RESERVED = [32, 33];
 
 /**
  * The filter, as the very last step before execve (with no_new_privs): every system call init

@@ -26,8 +26,7 @@ import type { Sys } from '../sys/sys.js';
 export function openTerminal(sys: Sys): number {
   const master = openSync('/dev/ptmx', constants.O_RDWR | constants.O_NOCTTY);
   sys.ioctlBuffer(master, TIOC.SPTLCK, Buffer.alloc(4)); // unlockpt: write 0 to the lock
-  const n = sys.ioctlBuffer(master, TIOC.GPTN, Buffer.alloc(4)).readInt32LE(0); // ptsname
-  const slave = openSync(`/dev/pts/${n}`, constants.O_RDWR | constants.O_NOCTTY);
+  const slave = openSync(ptsName(sys, master), constants.O_RDWR | constants.O_NOCTTY);
   for (const fd of [0, 1, 2]) sys.dup2(slave, fd);
   closeSync(slave);
   // the slave becomes the controlling terminal of our session: its Ctrl-C, its SIGHUP, its job control
@@ -35,6 +34,11 @@ export function openTerminal(sys: Sys): number {
   return master;
 }
 // #endregion
+
+/** ptsname(3): the slave's path, from the number TIOCGPTN gives for the master. */
+function ptsName(sys: Sys, master: number): string {
+  return `/dev/pts/${sys.ioctlBuffer(master, TIOC.GPTN, Buffer.alloc(4)).readInt32LE(0)}`;
+}
 
 /** TIOCSWINSZ: struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }. */
 export function setWindowSize(sys: Sys, fd: number, size: { rows: number; columns: number }): void {
@@ -51,9 +55,8 @@ export function setWindowSize(sys: Sys, fd: number, size: { rows: number; column
  * fd, a name shorter than 4 KiB). Then our copy is closed: the caller holds the only one.
  */
 export function sendConsole(sys: Sys, socketPath: string, master: number): void {
-  const n = sys.ioctlBuffer(master, TIOC.GPTN, Buffer.alloc(4)).readInt32LE(0);
   try {
-    sys.sendFd(socketPath, master, Buffer.from(`/dev/pts/${n}`));
+    sys.sendFd(socketPath, master, Buffer.from(ptsName(sys, master)));
   } finally {
     closeSync(master);
   }
