@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { EngineError, UsageError } from '../errors.js';
-import { attachValues, parseFlags, splitAtPositional } from './args.js';
+import { attachValues, keyValues, parseFlags, splitAtPositional } from './args.js';
 
 const OPTIONS = {
   detach: { type: 'boolean', short: 'd' },
@@ -107,5 +107,12 @@ describe('parseFlags with values that start with a dash (pflag takes the next ar
     expect(parseFlags(['--name', '-1', 'x'], OPTIONS)).toMatchObject({ values: { name: '-1' }, positionals: ['x'] });
     expect(parseFlags(['-e', '-A', '-d'], OPTIONS)).toMatchObject({ values: { env: ['-A'], detach: true }, positionals: [] });
     expect(parseFlags(['-de', '-A'], OPTIONS)).toMatchObject({ values: { env: ['-A'], detach: true } });
+  });
+});
+
+describe('keyValues (--label, --log-opt)', () => {
+  it('splits at the first "=", keeps a bare KEY with "" and lets the last of a repeated KEY win', () => {
+    expect(keyValues(['a=1', 'b', 'c=x=y', 'a=2', 'd='])).toEqual({ a: '2', b: '', c: 'x=y', d: '' });
+    expect(keyValues([])).toEqual({});
   });
 });

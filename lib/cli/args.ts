@@ -83,3 +83,17 @@ export function parseFlags<T extends Options>(args: string[], options: T) {
     throw new UsageError(err.message.split('\n')[0]);
   }
 }
+
+/**
+ * KEY=VALUE flags, repeated (--label, --log-opt), into a map, as docker's CLI reads them: a bare
+ * KEY is kept with "", and the last of a repeated KEY wins.
+ */
+export function keyValues(flags: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    if (eq < 0) out[flag] = '';
+    else out[flag.slice(0, eq)] = flag.slice(eq + 1);
+  }
+  return out;
+}

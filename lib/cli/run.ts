@@ -22,7 +22,7 @@ import { currentStage } from '../stage.js';
 import { phase } from '../sys/trace.js';
 import { splitVolumeFlags } from '../volumes/grammar.js';
 import { networkRunConfig } from '../network/modes.js';
-import { parseFlags, splitAtPositional } from './args.js';
+import { keyValues, parseFlags, splitAtPositional } from './args.js';
 
 const OPTIONS = {
   detach: { type: 'boolean', short: 'd' },
@@ -148,7 +148,7 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
     AutoRemove: !!values.rm,
     ...(values.init ? { Init: true } : {}),
     ...(values.restart !== undefined ? { RestartPolicy: parseRestartPolicy(values.restart) } : {}),
-    LogConfig: logConfigFrom(values['log-opt'] ?? []),
+    LogConfig: logConfigFrom(keyValues(values['log-opt'] ?? [])),
     ...modes,
     CgroupnsMode: modes.CgroupnsMode as HostConfig['CgroupnsMode'],
     Memory: r.Memory ?? 0,
@@ -220,7 +220,7 @@ export async function createFromArgs(argv: string[]): Promise<{ req: RunRequest;
     stage,
     volumes,
     bindPoints,
-    labels: parseLabels(req.values.label ?? []),
+    labels: keyValues(req.values.label ?? []),
     ...stopFlags(req.values),
   });
   return { req, c };
@@ -238,14 +238,6 @@ export default async function run(argv: string[]): Promise<number> {
   }
   if (req.values.tty) return runWithTerminal(p, c, req);
   return runContainer(p, c.ID, { output: 'terminal', stdin: !!req.values.interactive });
-}
-
-/** -l, --label KEY=VALUE, repeated; a bare KEY is a label with an empty value, as docker keeps it. */
-function parseLabels(flags: readonly string[]): Record<string, string> {
-  return Object.fromEntries(flags.map((l) => {
-    const at = l.indexOf('=');
-    return at < 0 ? [l, ''] : [l.slice(0, at), l.slice(at + 1)];
-  }));
 }
 
 // #region run-tty

@@ -8,7 +8,7 @@ import { paths } from '../paths.js';
 import { currentStage } from '../stage.js';
 import { usersOf } from '../container/volumes.js';
 import { createVolume, findVolume, listVolumes, pruneVolumes, removeVolume, type Volume } from '../volumes/store.js';
-import { parseFlags } from './args.js';
+import { keyValues, parseFlags } from './args.js';
 import { formatTemplate } from './format.js';
 import { humanSize, table } from './human.js';
 
@@ -47,16 +47,6 @@ export default async function volume(argv: string[]): Promise<number> {
   }
 }
 
-/** "k=v" flags into a map, as docker's --label and --opt do. */
-function keyValues(list: readonly string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of list ?? []) {
-    const eq = kv.indexOf('=');
-    out[eq === -1 ? kv : kv.slice(0, eq)] = eq === -1 ? '' : kv.slice(eq + 1);
-  }
-  return out;
-}
-
 async function create(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     driver: { type: 'string', short: 'd' },
@@ -71,7 +61,7 @@ async function create(argv: string[]): Promise<number> {
   if (values.opt && values.opt.length > 0) {
     throw new EngineError(`create ${name ?? ''}: --opt is not built in minidock: its local driver keeps plain directories (docker's mounts type/device/o at _data)`);
   }
-  const v = createVolume(paths(), name, { ...keyValues(values.label) }, {});
+  const v = createVolume(paths(), name, keyValues(values.label ?? []), {});
   process.stdout.write(v.Name + '\n');
   return 0;
 }

@@ -22,20 +22,20 @@ describe('max-size, as docker reads it (go-units FromHumanSize: decimal)', () =>
 
 describe('--log-opt', () => {
   it('is kept as docker’s LogConfig, strings as given', () => {
-    expect(logConfigFrom(['max-size=10k', 'max-file=3'])).toEqual({ Type: 'json-file', Config: { 'max-size': '10k', 'max-file': '3' } });
-    expect(logConfigFrom([])).toEqual({ Type: 'json-file', Config: {} });
+    expect(logConfigFrom({ 'max-size': '10k', 'max-file': '3' })).toEqual({ Type: 'json-file', Config: { 'max-size': '10k', 'max-file': '3' } });
+    expect(logConfigFrom({})).toEqual({ Type: 'json-file', Config: {} });
   });
   it('means no limit and one file by default', () => {
     expect(rotationOf({})).toEqual({ maxSize: null, maxFile: 1 });
     expect(rotationOf({ 'max-size': '10m', 'max-file': '5' })).toEqual({ maxSize: 10_000_000, maxFile: 5 });
   });
   it('is refused as docker refuses it', () => {
-    expect(() => logConfigFrom(['max-size=0'])).toThrow('max-size must be a positive number');
-    expect(() => logConfigFrom(['max-file=0'])).toThrow('max-file cannot be less than 1');
-    expect(() => logConfigFrom(['max-file=two'])).toThrow('strconv.Atoi: parsing "two": invalid syntax');
-    expect(() => logConfigFrom(['max-size'])).toThrow("invalid size: ''");
-    expect(() => logConfigFrom(['colour=blue'])).toThrow("unknown log opt 'colour' for json-file log driver");
-    expect(() => logConfigFrom(['compress=true'])).toThrow(/not supported/);
+    expect(() => logConfigFrom({ 'max-size': '0' })).toThrow('max-size must be a positive number');
+    expect(() => logConfigFrom({ 'max-file': '0' })).toThrow('max-file cannot be less than 1');
+    expect(() => logConfigFrom({ 'max-file': 'two' })).toThrow('strconv.Atoi: parsing "two": invalid syntax');
+    expect(() => logConfigFrom({ 'max-size': '' })).toThrow("invalid size: ''");
+    expect(() => logConfigFrom({ colour: 'blue' })).toThrow("unknown log opt 'colour' for json-file log driver");
+    expect(() => logConfigFrom({ compress: 'true' })).toThrow(/not supported/);
   });
 });
 

@@ -34,14 +34,8 @@ export function parseHumanSize(text: string): number {
   return Math.floor(Number(m[1]) * UNITS[(m[2] ?? '').toLowerCase()]);
 }
 
-/** `--log-opt KEY=VALUE`, repeated: docker's CLI keeps a flag without "=" as KEY with "". */
-export function logConfigFrom(flags: readonly string[]): LogConfig {
-  const config: Record<string, string> = {};
-  for (const f of flags) {
-    const at = f.indexOf('=');
-    if (at < 0) config[f] = '';
-    else config[f.slice(0, at)] = f.slice(at + 1);
-  }
+/** The `--log-opt KEY=VALUE` flags, read into a map by the cli, as hostconfig.json keeps them. */
+export function logConfigFrom(config: Record<string, string>): LogConfig {
   rotationOf(config); // a bad value fails at create, before anything exists
   return { Type: 'json-file', Config: config };
 }
