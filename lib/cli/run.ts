@@ -16,6 +16,7 @@ import { findContainer, type Container, type HostConfig } from '../container/sta
 import { checkResourceFlags, checkSysctl, checkWorkdir, parseDevice, parseOomScoreAdj, parseTmpfs, parseUlimit } from '../container/validate.js';
 import { parseProfile } from '../runtime/seccomp/profile.js';
 import { tweakCapabilities } from '../runtime/capabilities.js';
+import { stdoutWindowSize } from '../runtime/terminal.js';
 import { planNamespaces } from '../container/namespaces.js';
 import { paths, type Paths } from '../paths.js';
 import { currentStage } from '../stage.js';
@@ -248,8 +249,7 @@ export default async function run(argv: string[]): Promise<number> {
  * kill it. The shim holds the first output for us and gets our window size at the start.
  */
 async function runWithTerminal(p: Paths, c: Container, req: RunRequest): Promise<number> {
-  const windowSize = process.stdout.isTTY ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined;
-  await startDetached(p, c.ID, { hold: true, windowSize });
+  await startDetached(p, c.ID, { hold: true, windowSize: stdoutWindowSize() });
   const end = await attachTo(p.attachSocket(c.ID), {
     stdin: !!req.values.interactive,
     tty: true,

@@ -8,6 +8,7 @@ import { attachedStatus, attachTo } from '../container/attach-client.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../container/detachkeys.js';
 import { startContainer } from '../container/lifecycle.js';
 import { paths } from '../paths.js';
+import { stdoutWindowSize } from '../runtime/terminal.js';
 import { parseFlags } from './args.js';
 import { requireStage7 } from './exec.js';
 import { eachContainer } from './stop.js';
@@ -32,8 +33,7 @@ export default async function start(argv: string[]): Promise<number> {
 async function startAttached(ref: string, interactive: boolean, keys: string | undefined): Promise<number> {
   const detachKeys = parseDetachKeys(keys ?? DEFAULT_DETACH_KEYS); // a bad sequence fails before the start
   const p = paths();
-  const windowSize = process.stdout.isTTY ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined;
-  const c = await startContainer(p, ref, { hold: true, windowSize });
+  const c = await startContainer(p, ref, { hold: true, windowSize: stdoutWindowSize() });
   // stdin only where the container keeps one open (created with -i), as docker does
   const end = await attachTo(p.attachSocket(c.ID), { stdin: interactive && c.Config.OpenStdin, tty: c.Config.Tty, detachKeys });
   return attachedStatus(end, c.ID);

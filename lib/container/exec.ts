@@ -9,7 +9,7 @@ import tty from 'node:tty';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { execProcess } from '../runtime/exec.js';
-import { setWindowSize } from '../runtime/terminal.js';
+import { setWindowSize, stdoutWindowSize } from '../runtime/terminal.js';
 import { parseSpec, type Process } from '../runtime/spec.js';
 import { realSys, type Sys } from '../sys/index.js';
 import { mergeEnv } from './create.js';
@@ -62,8 +62,7 @@ export async function execInContainer(p: Paths, ref: string, req: ExecRequest): 
   }
   const stdio: ('ignore' | 'inherit')[] = req.detach ? ['ignore', 'ignore', 'ignore'] : tty ? ['ignore', 'ignore', 'inherit'] : [req.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
   const sys = await realSys();
-  const windowSize = process.stdout.isTTY ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined;
-  const execed = await execProcess(sys, { root: p.runtimeRoot, id: c.ID, process: proc, stdio, windowSize });
+  const execed = await execProcess(sys, { root: p.runtimeRoot, id: c.ID, process: proc, stdio, windowSize: stdoutWindowSize() });
   if (req.detach) {
     execed.child.unref();
     return 0;

@@ -40,6 +40,14 @@ function ptsName(sys: Sys, master: number): string {
   return `/dev/pts/${sys.ioctlBuffer(master, TIOC.GPTN, Buffer.alloc(4)).readInt32LE(0)}`;
 }
 
+/**
+ * The size of the terminal our own stdout is on — what run -t, start -a and exec -t give the
+ * container's at the start; undefined when stdout is not a terminal (a pipe, a file).
+ */
+export function stdoutWindowSize(): { rows: number; columns: number } | undefined {
+  return process.stdout.isTTY ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined;
+}
+
 /** TIOCSWINSZ: struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }. */
 export function setWindowSize(sys: Sys, fd: number, size: { rows: number; columns: number }): void {
   const ws = Buffer.alloc(8);
