@@ -177,12 +177,15 @@ export function hostConfigFrom(values: RunRequest['values']): HostConfig {
   };
 }
 
-/** Everything `run` does before it starts the container; `create` stops here (stage 7). */
-export async function createFromArgs(argv: string[]): Promise<{ req: RunRequest; c: Container }> {
+/**
+ * Everything `run` does before it starts the container; `create` stops here (stage 7). The
+ * detach keys come back parsed, for run -t to attach with.
+ */
+export async function createFromArgs(argv: string[]): Promise<{ req: RunRequest; c: Container; detachKeys: number[] }> {
   const req = parseRunArgs(argv);
   const stage = currentStage();
   requireStages(req.values, stage);
-  parseDetachKeys(req.values['detach-keys'] ?? DEFAULT_DETACH_KEYS); // a bad sequence fails before anything exists
+  const detachKeys = parseDetachKeys(req.values['detach-keys'] ?? DEFAULT_DETACH_KEYS); // a bad sequence fails before anything exists
   checkWorkdir(req.values.workdir);
   // -v, --mount, --volumes-from (stage 4): checked here, made by create; `-v /data` alone goes to Config.Volumes
   const { Volumes: volumes, BindPoints: bindPoints, ...volumeHost } = splitVolumeFlags(req.values.volume ?? [], req.values.mount ?? [], req.values['volumes-from'] ?? []);
@@ -224,12 +227,12 @@ export async function createFromArgs(argv: string[]): Promise<{ req: RunRequest;
     labels: keyValues(req.values.label ?? []),
     ...stopFlags(req.values),
   });
-  return { req, c };
+  return { req, c, detachKeys };
 }
 
 export default async function run(argv: string[]): Promise<number> {
   phase('cli started: Node, the verb’s code, containers reconciled');
-  const { req, c } = await createFromArgs(argv);
+  const { req, c, detachKeys } = await createFromArgs(argv);
   phase('create: flags checked, name, image, layers, records');
   const p = paths();
   if (req.detach) {
@@ -237,7 +240,7 @@ export default async function run(argv: string[]): Promise<number> {
     process.stdout.write(c.ID + '\n');
     return 0;
   }
-  if (req.values.tty) return runWithTerminal(p, c, req);
+  if (req.values.tty) return runWithTerminal(p, c, !!req.values.interactive, detachKeys);
   return runContainer(p, c.ID, { output: 'terminal', stdin: !!req.values.interactive });
 }
 
@@ -248,13 +251,9 @@ export default async function run(argv: string[]): Promise<number> {
  * `minidock attach`. So the detach keys can leave it running, and a closed terminal does not
  * kill it. The shim holds the first output for us and gets our window size at the start.
  */
-async function runWithTerminal(p: Paths, c: Container, req: RunRequest): Promise<number> {
+async function runWithTerminal(p: Paths, c: Container, interactive: boolean, detachKeys: readonly number[]): Promise<number> {
   await startDetached(p, c.ID, { hold: true, windowSize: stdoutWindowSize() });
-  const end = await attachTo(p.attachSocket(c.ID), {
-    stdin: !!req.values.interactive,
-    tty: true,
-    detachKeys: parseDetachKeys(req.values['detach-keys'] ?? DEFAULT_DETACH_KEYS),
-  });
+  const end = await attachTo(p.attachSocket(c.ID), { stdin: interactive, tty: true, detachKeys });
   return attachedStatus(end, c.ID);
 }
 // #endregion
