@@ -4,7 +4,7 @@
 
 import { UsageError } from '../errors.js';
 import { ImageStore } from '../image/store.js';
-import { impliesAll, matchesFilters, parseFilters } from '../container/psfilter.js';
+import { matchesFilters, parseFilters } from '../container/psfilter.js';
 import { listContainers, type Container } from '../container/state.js';
 import { paths } from '../paths.js';
 import { portsColumn } from '../network/settings.js';
@@ -47,7 +47,8 @@ function parseLast(text: string): number {
 export function selectContainers(all: Container[], values: { all?: boolean; filter?: string[]; last?: string; latest?: boolean }, imageIdOf?: (ref: string) => string | undefined): Container[] {
   const filters = parseFilters(values.filter ?? []);
   const last = values.latest ? 1 : values.last !== undefined ? parseLast(values.last) : -1;
-  const showAll = !!values.all || impliesAll(filters) || last > 0;
+  // a status filter shows stopped containers too, as -a would
+  const showAll = !!values.all || filters.has('status') || last > 0;
   const shown = all.filter((c) => (showAll || c.State.Running) && matchesFilters(c, filters, imageIdOf));
   return last > 0 ? shown.slice(0, last) : shown;
 }

@@ -3,7 +3,7 @@
 // key are alternatives (status=exited --filter status=created: either), different keys must all
 // hold (status=exited --filter label=app: both) — except label=, where every one must hold
 // (label=app --filter label=tier=front: both labels). A status filter lists stopped containers
-// without -a. Stage 7 notes, "the states" and "ps --filter".
+// without -a (lib/cli/ps.ts, selectContainers). Stage 7 notes, "the states" and "ps --filter".
 
 import { EngineError, UsageError } from '../errors.js';
 import type { Container, State } from './records.js';
@@ -35,11 +35,6 @@ export function parseFilters(flags: readonly string[]): Filters {
     f.set(key, [...(f.get(key) ?? []), value]);
   }
   return f;
-}
-
-/** A status filter shows stopped containers too, as -a would. */
-export function impliesAll(f: Filters): boolean {
-  return f.has('status');
 }
 
 /**
