@@ -26,6 +26,7 @@ import { copyOut, mergedPath } from './image-files.js';
 import { parseCopyFlags, resolveStageRef, splitStages, stagesToBuild, type BuildStage, type StagePlan } from './stages.js';
 import { realSys } from '../sys/index.js';
 import type { Sys } from '../sys/sys.js';
+import { parseGroup, parsePasswd } from '../runtime/user.js';
 import { decompressStages, detectCompression, MAGIC_LENGTH } from './compression.js';
 import { DEFAULT_PATH, goArch, rfc3339 } from './import.js';
 import { applyLayerTar } from './layer-tar.js';
@@ -356,20 +357,20 @@ async function prepareCopy(b: Builder, stage: BuildStage, base: Current, ins: In
 /** `--chown=USER[:GROUP]`: numbers as they are, names from the image's /etc/passwd and /etc/group. */
 function resolveChown(spec: string, layersTopDown: readonly string[], line: number, sys: Sys): { uid: number; gid: number } {
   const [user, group] = spec.split(':');
-  const lookup = (file: string, name: string): string[] | undefined => {
+  const isNumber = (value: string) => /^\d+$/.test(value);
+  const read = (file: string): string => {
     const found = mergedPath(layersTopDown, file, sys);
-    const text = found.length === 1 ? readFileSync(found[0], 'utf8') : '';
-    return text.split('\n').map((l) => l.split(':')).find((f) => f[0] === name);
+    return found.length === 1 ? readFileSync(found[0], 'utf8') : '';
   };
-  const number = (value: string, file: string, field: number, what: string): number => {
-    if (/^\d+$/.test(value)) return Number(value);
-    const entry = lookup(file, value);
-    if (!entry) throw new EngineError(`dockerfile line ${line}: --chown=${spec}: unable to find ${what} ${value}: no matching entries in ${file}`);
-    return Number(entry[field]);
+  const find = <T extends { name: string }>(entries: T[], name: string, what: string, file: string): T => {
+    const entry = entries.find((e) => e.name === name);
+    if (!entry) throw new EngineError(`dockerfile line ${line}: --chown=${spec}: unable to find ${what} ${name}: no matching entries in ${file}`);
+    return entry;
   };
-  const uid = number(user, 'etc/passwd', 2, 'user');
-  // no group: the user's primary group (a numeric user alone keeps its number as the group)
-  const gid = group !== undefined ? number(group, 'etc/group', 2, 'group') : /^\d+$/.test(user) ? uid : Number(lookup('etc/passwd', user)![3]);
+  const named = isNumber(user) ? undefined : find(parsePasswd(read('etc/passwd')), user, 'user', 'etc/passwd');
+  const uid = named ? named.uid : Number(user);
+  if (group === undefined) return { uid, gid: named ? named.gid : uid }; // the user's primary group; a numeric user alone keeps its number
+  const gid = isNumber(group) ? Number(group) : find(parseGroup(read('etc/group')), group, 'group', 'etc/group').gid;
   return { uid, gid };
 }
 // #endregion
