@@ -7,14 +7,10 @@
 // Documentation/filesystems/overlayfs.rst ("whiteouts and opaque directories"). Stage 3 notes,
 // "whiteouts on disk and in a tar"; stage 6 notes, "multi-stage builds".
 
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, type Stats } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Sys } from '../sys/sys.js';
-import { OVERLAY_OPAQUE_XATTR } from './layer-tar.js';
-
-function isWhiteout(st: Stats): boolean {
-  return st.isCharacterDevice() && st.rdev === 0;
-}
+import { isOverlayOpaque, isOverlayWhiteout } from './layer-tar.js';
 
 // #region merged-lookup
 /**
@@ -32,13 +28,13 @@ export function mergedPath(layersTopDown: readonly string[], rel: string, sys: P
       const full = path.join(dir, part);
       const st = lstatSync(full, { throwIfNoEntry: false });
       if (!st) continue; // this layer does not have it: look further down
-      if (isWhiteout(st)) break; // deleted here: nothing below counts
+      if (isOverlayWhiteout(st)) break; // deleted here: nothing below counts
       if (!st.isDirectory()) {
         if (below.length === 0) below.push(full); // a file on top wins; below a directory it is hidden
         break;
       }
       below.push(full);
-      if (sys.lgetxattr(full, OVERLAY_OPAQUE_XATTR)?.toString() === 'y') break;
+      if (isOverlayOpaque(sys, full)) break;
     }
     if (below.length === 0) return [];
     // a path through a file (not its last part) does not exist

@@ -62,6 +62,16 @@ export const WHITEOUT_PREFIX = '.wh.';
 export const WHITEOUT_OPAQUE = '.wh..wh..opq';
 /** The same two facts as overlayfs keeps them on disk. */
 export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+/** On disk, in an overlay layer: a whiteout is a character device 0/0. */
+export function isOverlayWhiteout(st: Stats): boolean {
+  return st.isCharacterDevice() && st.rdev === 0;
+}
+
+/** On disk, in an overlay layer: an opaque directory carries trusted.overlay.opaque=y. */
+export function isOverlayOpaque(sys: Pick<Sys, 'lgetxattr'>, dir: string): boolean {
+  return sys.lgetxattr(dir, OVERLAY_OPAQUE_XATTR)?.toString() === 'y';
+}
 // #endregion
 
 /** mknod(2) file type of a FIFO (S_IF in lib/sys/constants.ts has the device types). */
@@ -587,13 +597,13 @@ export function packDir(dir: string, opts: PackOptions = {}): Readable {
       const name = rel === '' ? n : `${rel}/${n}`;
       const full = path.join(dir, name);
       const st = await fsp.lstat(full);
-      if (st.isCharacterDevice() && st.rdev === 0) {
+      if (isOverlayWhiteout(st)) {
         // an overlay whiteout; overlayfs may hard-link whiteouts together, so this comes before links
         const wh = rel === '' ? `${WHITEOUT_PREFIX}${n}` : `${rel}/${WHITEOUT_PREFIX}${n}`;
         pack.entry({ ...header(wh, st), mode: 0o600, type: 'file' }, ''); // '': a file entry with no body
       } else if (st.isDirectory()) {
         pack.entry({ ...header(`${name}/`, st), type: 'directory' });
-        if (sys?.lgetxattr(full, OVERLAY_OPAQUE_XATTR)?.toString() === 'y') {
+        if (sys !== undefined && isOverlayOpaque(sys, full)) {
           pack.entry({ ...header(`${name}/${WHITEOUT_OPAQUE}`, st), mode: st.mode & 0o777, type: 'file' }, '');
         }
         await walk(name);
