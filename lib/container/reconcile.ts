@@ -17,12 +17,12 @@
 //
 // All of it under the container's lock, so two verbs never undo the same container twice.
 
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Paths } from '../paths.js';
 import { isZombie, pidAlive } from '../proc.js';
 import { realSys, type Sys } from '../sys/index.js';
 import { trace } from '../sys/trace.js';
-import { cleanUp, removeLocked } from './remove.js';
+import { cleanUpWithoutMonitor, removeLocked } from './remove.js';
 import { containerLock, initAlive, listContainers, loadContainer, loadHostConfig, saveContainer, type Container } from './state.js';
 
 /** Whether this container's record must be set right: its monitor is gone, and it ran or was starting. */
@@ -49,8 +49,7 @@ export function reconcile(p: Paths, sys: Sys, ref: Container, killedWith?: numbe
     if (!needs(c)) return c; // another verb set it right while we waited for the lock
     const wasRunning = c.State.Running;
     trace(`reconcile ${c.ID.slice(0, 12)}: its monitor (pid ${c.Minidock.MonitorPid}) is gone`);
-    cleanUp(p, sys, c, { runtime: true }); // kills what still runs of a half-started container
-    rmSync(p.attachSocket(c.ID), { force: true }); // the dead shim's socket, if it was a shim
+    cleanUpWithoutMonitor(p, sys, c); // kills what still runs of a half-started container, removes the dead shim's socket
     Object.assign(c, loadContainer(p, c.ID)); // the network's undo records its part too
     const now = new Date().toISOString();
     if (wasRunning) {

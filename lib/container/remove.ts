@@ -38,9 +38,7 @@ export function removeLocked(p: Paths, sys: Sys, c: Container, removeVolumes = f
   // gone already unless its monitor died: then the runtime's part, the network, the mount remain
   // (`cleaned`: the monitor has just undone them itself, for --rm)
   if (!cleaned) {
-    cleanUp(p, sys, c, { runtime: true });
-    // a shim that was killed could not remove its attach socket (a live one does, as it exits)
-    rmSync(p.attachSocket(c.ID), { force: true });
+    cleanUpWithoutMonitor(p, sys, c);
   }
   new ImageStore(p, { collectGarbage: false }).removeRootfs(c.ID, c.GraphDriver);
   // rm -v, and --rm (docker's AutoRemove removes them too): the anonymous volumes; named ones stay
@@ -72,6 +70,16 @@ export function cleanUp(p: Paths, sys: Sys, c: Container, what: { runtime: boole
   if (c.Minidock.Stage >= 5) attempt(() => unplug(p, id)); // veth, lease, ports, DNAT rules: idempotent
   attempt(() => unmountRootfs(p, c.GraphDriver, sys));
   attempt(() => rmSync(p.bundle(id), { recursive: true, force: true }));
+}
+
+/**
+ * cleanUp by a verb, when the container's monitor is not there to do it (`rm`, reconcile.ts):
+ * the runtime's part too, and the attach socket, which a shim that was killed could not remove
+ * (a live one does, as it exits).
+ */
+export function cleanUpWithoutMonitor(p: Paths, sys: Sys, c: Container): void {
+  cleanUp(p, sys, c, { runtime: true });
+  rmSync(p.attachSocket(c.ID), { force: true });
 }
 // #endregion
 
