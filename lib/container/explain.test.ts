@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { explainContainer, parseMountinfo } from './explain.js';
+import { explainContainer } from './explain.js';
 import type { Container } from './records.js';
 
 let dir = '';
@@ -53,13 +53,5 @@ describe('explainContainer', () => {
     expect(e.layers?.lowers).toEqual([{ link: 'l/A', target: path.join(home, 'm1-init', 'diff') }]);
     expect(e.mounts.map((m) => [m.destination, m.mounted])).toEqual([['/data', true], ['/gone', false]]);
     expect(e.networks).toEqual([{ network: 'bridge', ifname: 'eth0', bridge: 'minidock0', ip: '172.17.0.2', prefix: 16, gateway: '172.17.0.1', hostVeth: 'veth1', ports: ['0.0.0.0:8080 → 80/tcp'] }]);
-  });
-});
-
-describe('parseMountinfo', () => {
-  it('takes the mount point, type, source and super options, unescaping octal', () => {
-    expect(parseMountinfo('36 31 0:32 / /a\\040b rw,relatime shared:17 - tmpfs tmpfs rw,size=4k\n')).toEqual([
-      { mountPoint: '/a b', fsType: 'tmpfs', source: 'tmpfs', superOptions: 'rw,size=4k' },
-    ]);
   });
 });

@@ -16,6 +16,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { detectCgroupVersion, v1Hierarchies } from '../runtime/cgroups/index.js';
+import { parseMountinfo, type MountInfo } from '../runtime/mountinfo.js';
 import { lowerOf } from '../storage/overlay2.js';
 import type { Container } from './records.js';
 
@@ -109,26 +110,6 @@ function readlinkOr(file: string): string {
   }
 }
 
-/** The fields of one mountinfo line that we use (proc(5)). */
-interface MountLine {
-  mountPoint: string;
-  fsType: string;
-  source: string;
-  superOptions: string;
-}
-
-export function parseMountinfo(text: string): MountLine[] {
-  const out: MountLine[] = [];
-  for (const line of text.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (right === undefined) continue;
-    const [fsType, source = '', superOptions = ''] = right.split(' ');
-    const mountPoint = (left.split(' ')[4] ?? '').replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    out.push({ mountPoint, fsType, source, superOptions });
-  }
-  return out;
-}
-
 // #region explain-cgroup
 /** The cgroup of `pid` and the values of the files that hold its limits and usage. */
 export function cgroupFact(pid: number, procRoot: string, sysRoot: string): CgroupFact | undefined {
@@ -180,7 +161,7 @@ export function cgroupFact(pid: number, procRoot: string, sysRoot: string): Cgro
  * upperdir and workdir absolute, lowerdir as the short links l/… (read from the layer's `lower`
  * file when the mount options were relative), each resolved with readlink to the layer it names.
  */
-export function layerFact(c: Container, mounts: MountLine[]): LayerFact | undefined {
+export function layerFact(c: Container, mounts: MountInfo[]): LayerFact | undefined {
   const rootMount = [...mounts].reverse().find((m) => m.mountPoint === '/');
   const data = c.GraphDriver?.Data ?? {};
   if (!rootMount && !data.MergedDir && !data.Dir) return undefined;

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../errors.js';
+import { parseMountinfo } from '../runtime/mountinfo.js';
 import { sh } from '../sys/exec.js';
 import { trace } from '../sys/trace.js';
 import { setupInitLayer } from './initlayer.js';
@@ -280,8 +281,5 @@ export function mountedOnHost(dir: string, mountinfo = '/proc/self/mountinfo'): 
   // the mount point field (5th) is an absolute path in our namespace, symlinks resolved (unlike
   // the 4th, root, which is relative to the mounted filesystem): compare with the real path
   const real = realpathSync(dir);
-  const table = readFileSync(mountinfo, 'utf8');
-  // mountinfo escapes blanks, tabs, newlines and backslashes in paths as \ooo octal
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return table.split('\n').some((line) => unescape(line.split(' ')[4] ?? '') === real);
+  return parseMountinfo(readFileSync(mountinfo, 'utf8')).some((m) => m.mountPoint === real);
 }

@@ -207,7 +207,7 @@ describe('detecting the cgroup version', () => {
 
   it('decodes octal escapes in mount points', () => {
     const mounts = cgroupMounts('40 31 0:37 / /mnt/my\\040cgroups rw - cgroup cgroup rw,pids\n');
-    expect(mounts).toEqual([{ mountPoint: '/mnt/my cgroups', fsType: 'cgroup', superOptions: ['rw', 'pids'] }]);
+    expect(mounts).toEqual([{ mountPoint: '/mnt/my cgroups', fsType: 'cgroup', source: 'cgroup', superOptions: ['rw', 'pids'] }]);
   });
 });
 

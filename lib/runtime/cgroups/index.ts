@@ -8,6 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../../errors.js';
+import { parseMountinfo, type MountInfo } from '../mountinfo.js';
 import type { Cgroup } from './cgroup.js';
 import { CgroupV1 } from './v1.js';
 import { CgroupV2 } from './v2.js';
@@ -33,29 +34,9 @@ const V1_CONTROLLERS = new Set([
   'blkio', 'perf_event', 'hugetlb', 'pids', 'rdma', 'misc',
 ]);
 
-/** One line of /proc/self/mountinfo, the parts we need. See proc(5). */
-export interface MountInfo {
-  /** where it is mounted, e.g. /sys/fs/cgroup/memory */
-  mountPoint: string;
-  /** cgroup (v1) or cgroup2 */
-  fsType: string;
-  /** the filesystem's own options: for v1 these name the controllers, e.g. rw,cpu,cpuacct */
-  superOptions: string[];
-}
-
 /** The cgroup mounts in a mountinfo text. */
 export function cgroupMounts(mountinfo: string): MountInfo[] {
-  const mounts: MountInfo[] = [];
-  for (const line of mountinfo.split('\n')) {
-    // "36 31 0:32 / /sys/fs/cgroup/memory rw,relatime shared:17 - cgroup cgroup rw,memory"
-    // Optional fields (shared:17) vary in number, so split at the " - " that ends them.
-    const [left, right] = line.split(' - ');
-    if (right === undefined) continue;
-    const [fsType, , superOpts = ''] = right.split(' ');
-    if (fsType !== 'cgroup' && fsType !== 'cgroup2') continue;
-    mounts.push({ mountPoint: unescapeMountField(left.split(' ')[4]), fsType, superOptions: superOpts.split(',') });
-  }
-  return mounts;
+  return parseMountinfo(mountinfo).filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2');
 }
 
 /**
@@ -132,9 +113,4 @@ function v2Tree(mountinfo: string, root: string): string {
 /** A mount point as seen under `root`: identical for the real /sys/fs/cgroup, moved into a fake tree in tests. */
 function underRoot(mountPoint: string, root: string): string {
   return path.join(root, path.relative(CGROUP_ROOT, mountPoint));
-}
-
-/** mountinfo writes space, tab, newline and backslash in paths as octal escapes (\040). */
-function unescapeMountField(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
