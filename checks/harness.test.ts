@@ -1,3 +1,6 @@
+// checks/harness.ts' variantFor: which variant of a heavy check a run takes (the quick one below
+// the stage a cumulative run proves, the full one otherwise), on made-up Check objects.
+
 import { describe, expect, it } from 'vitest';
 import { variantFor, type Check } from './harness.js';
 

@@ -1,3 +1,6 @@
+// checks/layerfs.ts' hostPaths: where a container's mount source lies on the host, worked out from
+// hand-written mountinfo lines (root field, the source filesystem's mount point, bind mounts).
+
 import { describe, expect, it } from 'vitest';
 import { hostPaths, type MountLine } from './layerfs.js';
 

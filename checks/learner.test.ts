@@ -1,3 +1,6 @@
+// checks/learner.ts: which engine the checks drive (reference, learn/ tree, MINIDOCK_BIN), a
+// failure's hint, and results kept across runs; with a fake file test and a temporary directory.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

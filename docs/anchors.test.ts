@@ -1,3 +1,6 @@
+// docs/anchors.ts: `<<< file#region` anchors parsed, regions extracted and dedented, links and
+// headings rewritten, broken anchors reported; on small in-memory sources and temporary files.
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

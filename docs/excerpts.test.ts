@@ -1,3 +1,6 @@
+// docs/excerpts.ts: the generated code excerpts under the anchors of the notes — rendered, found
+// stale and rewritten; on an in-memory source with nested regions and temporary notes files.
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

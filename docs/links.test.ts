@@ -1,3 +1,6 @@
+// docs/links.ts: the docs build's link checks (files, headings and their GitHub ids, line ranges,
+// quoted section titles, seed-note citations) on a small in-memory repository.
+
 import { describe, expect, it } from 'vitest';
 import {
   checkLink,

@@ -1,3 +1,6 @@
+// lib/atomic.ts: writes by rename(2) leave the old file whole and no temporary file behind, even
+// when the rename fails; in a temporary directory.
+
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

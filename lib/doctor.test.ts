@@ -1,3 +1,6 @@
+// lib/doctor.ts: what `minidock doctor` finds (versions, filesystems, cgroup layout, commands on
+// PATH) and its verdict, on made-up host descriptions rather than this machine.
+
 import { describe, expect, it } from 'vitest';
 import { atLeast, cgroupLayout, diagnose, exitCode, filesystemTypes, findOnPath, type Finding, type HostFacts, parseVersion } from './doctor.js';
 

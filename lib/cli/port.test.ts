@@ -1,3 +1,6 @@
+// lib/cli/port.ts' portLines: `docker port`'s lines and its refusal, from a hand-written
+// NetworkSettings.Ports map.
+
 import { describe, expect, it } from 'vitest';
 import { portLines } from './port.js';
 

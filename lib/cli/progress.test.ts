@@ -1,3 +1,6 @@
+// lib/cli/progress.ts, lib/image/progress.ts: pull's progress, bars redrawn in place on a terminal
+// or plain lines; on a fake terminal that records its writes, with a clock the test moves.
+
 import { describe, expect, it } from 'vitest';
 import { plainProgress } from '../image/progress.js';
 import { progressBar, TerminalProgress } from './progress.js';

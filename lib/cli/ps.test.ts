@@ -1,3 +1,6 @@
+// lib/cli/ps.ts' selectContainers: which containers ps lists by default, with -a, -n, --latest and
+// a status filter, on four made-up container records.
+
 import { describe, expect, it } from 'vitest';
 import type { Container, State } from '../container/records.js';
 import { selectContainers } from './ps.js';

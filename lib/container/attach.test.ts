@@ -1,3 +1,6 @@
+// lib/container/attach.ts: attach frames carry docker's 8-byte stream header, and decode back
+// however the byte stream is cut.
+
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, STREAM } from './attach.js';
 

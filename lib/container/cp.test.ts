@@ -1,3 +1,6 @@
+// lib/container/cp.ts' parseCpEnd: which end of `cp` is the container's (NAME:PATH) and which the
+// host's, as docker's CLI decides.
+
 import { describe, expect, it } from 'vitest';
 import { parseCpEnd } from './cp.js';
 

@@ -1,3 +1,6 @@
+// lib/container/detachkeys.ts: --detach-keys read into bytes (docker's key names, its errors), and
+// the matcher that finds the sequence in stdin chunks however they are cut.
+
 import { describe, expect, it } from 'vitest';
 import { DetachMatcher, parseDetachKeys } from './detachkeys.js';
 

@@ -1,3 +1,6 @@
+// lib/container/dockerinit.ts: --init puts docker-init (tini) before the command and bind-mounts
+// it; where the host's static init is found, with a fake environment and file test.
+
 import { describe, expect, it } from 'vitest';
 import { DOCKER_INIT, findDockerInit, withDockerInit } from './dockerinit.js';
 import type { Spec } from '../runtime/spec.js';

@@ -1,3 +1,6 @@
+// lib/container/etcfiles.ts: a container's hostname, hosts and resolv.conf, written from a fake
+// host /etc into a temporary MINIDOCK_ROOT, and their bind mounts over the container's /etc.
+
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import os from 'node:os';

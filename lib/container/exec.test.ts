@@ -1,3 +1,6 @@
+// lib/container/exec.ts: the process an exec runs, taken from the bundle's config.json with -e, -w
+// and -t applied, and the refusal for a container that is not running; on plain objects.
+
 import { describe, expect, it } from 'vitest';
 import { execProcessSpec, requireRunning } from './exec.js';
 import type { Process } from '../runtime/spec.js';

@@ -1,3 +1,6 @@
+// lib/container/lifecycle.ts: docker top's filter of ps output to the container's PIDs, and the
+// spellings of a stop signal; on literal ps tables.
+
 import { describe, expect, it } from 'vitest';
 import { filterPs, signalNumber } from './lifecycle.js';
 

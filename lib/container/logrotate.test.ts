@@ -1,3 +1,6 @@
+// lib/container/logrotate.ts: --log-opt max-size/max-file read and refused as docker does, and the
+// rotation itself (when, which files move, what is dropped) on log files in a temporary directory.
+
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

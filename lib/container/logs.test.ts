@@ -1,3 +1,6 @@
+// lib/container/logs.ts: json-file entries and their RFC3339Nano times, --tail and --since, and
+// reading a container's log back; on literal entries and log files in a temporary directory.
+
 import { mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

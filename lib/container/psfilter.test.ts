@@ -1,3 +1,6 @@
+// lib/container/psfilter.ts: ps --filter keys parsed and matched as docker's daemon does (same key
+// OR, different keys AND, every label), with docker's errors; on made-up container records.
+
 import { describe, expect, it } from 'vitest';
 import { matchesFilters, parseFilters } from './psfilter.js';
 import type { Container, State } from './records.js';

@@ -1,3 +1,6 @@
+// lib/container/resources.ts: --memory, --memory-swap, --cpus, --cpuset-cpus and the rest read
+// into HostConfig's numbers with docker's units, defaults and refusals, for made-up host CPUs.
+
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../errors.js';
 import { type HostCpus, nanoCpusToQuota, parseBytes, parseCpuList, parseNanoCpus, parseResources } from './resources.js';

@@ -1,3 +1,6 @@
+// lib/container/restart.ts: --restart policies read as docker reads them, and whether and when a
+// container that exited is started again (on-failure:N counts, a user's stop, the back-off).
+
 import { describe, expect, it } from 'vitest';
 import { parseRestartPolicy, restartDelayMs, shouldRestart } from './restart.js';
 

@@ -1,3 +1,6 @@
+// lib/container/security.ts: the security part of config.json the engine writes — docker's default
+// capabilities, masked paths and seccomp, --privileged, --security-opt, --cap-add, --user.
+
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,6 @@
+// lib/image/archive.ts: save writes docker 25's archive (manifest.json and an OCI layout), load
+// reads it back with the same image ID and refuses a wrong layer; stores in temporary directories.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,6 @@
+// lib/image/busybox.ts: busybox:latest built from the host's static busybox (skipped without it)
+// into a temporary store, the same ID every time; a dynamic binary is refused.
+
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

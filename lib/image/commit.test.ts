@@ -1,3 +1,6 @@
+// lib/image/commit.ts and image removal: commit packs a container's writable layer with .wh.
+// whiteouts into a new image; rmi untags, deletes and prunes. As root (whiteouts are device nodes).
+
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

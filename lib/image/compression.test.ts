@@ -1,3 +1,6 @@
+// lib/image/compression.ts: gzip, bzip2, xz and zstd layers named by their magic bytes and
+// unpacked with the plain tar's DiffID; each tool's test is skipped when it is not on PATH.
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -1,3 +1,6 @@
+// lib/image/digest.ts: DiffID, ChainID and image ID computed as docker does, checked against
+// hand-computed sha256 values and the well-known empty layer.
+
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { chainId, chainIds, hexOf, imageId, isDigest, nextChainId, sha256 } from './digest.js';

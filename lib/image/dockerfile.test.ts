@@ -1,3 +1,6 @@
+// lib/image/dockerfile.ts and words.ts: a Dockerfile read into instructions (continuations,
+// comments, shell and exec forms), K=v pairs, word splitting and $VAR expansion, on literal text.
+
 import { describe, expect, it } from 'vitest';
 import { keyValuePairs, parseDockerfile } from './dockerfile.js';
 import { shellWords } from './words.js';

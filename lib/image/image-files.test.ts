@@ -1,3 +1,6 @@
+// lib/image/image-files.ts: an image's files read top-down through its layers as overlayfs merges
+// them (opaque directories, whiteouts as root), and copied out; on layer directories in a temp dir.
+
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

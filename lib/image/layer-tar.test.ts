@@ -1,3 +1,6 @@
+// lib/image/layer-tar.ts: layer tars made with tar-stream, unpacked into a temporary directory
+// (files, links, modes, times, whiteouts, devices), the DiffID measured on the way; refusals.
+
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -1,3 +1,6 @@
+// lib/image/layerdb.ts: a layer published only once complete (staging-<pid>-<id>) and what garbage
+// collection removes or keeps; on a store in a temporary directory.
+
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';

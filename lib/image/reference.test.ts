@@ -1,3 +1,6 @@
+// lib/image/reference.ts: image references parsed and normalized as docker does (Docker Hub names,
+// registry ports, tags, digests) and refused with docker's wording.
+
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../errors.js';
 import { familiarName, familiarString, fullString, parseImageRef, parseReference } from './reference.js';

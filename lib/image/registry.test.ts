@@ -1,3 +1,6 @@
+// lib/image/registry.ts, auth.ts, manifest.ts: the registry client's pure parts (upload and base
+// URLs, auth challenges, platform choice, credentials in config.json), without a network.
+
 import { describe, expect, it } from 'vitest';
 import { parseChallenges } from './auth.js';
 import { choosePlatform, MEDIA, type Descriptor } from './manifest.js';

@@ -1,3 +1,6 @@
+// lib/image/stages.ts: a Dockerfile split into stages, COPY --from/--chown read, and which stages
+// a build runs (the last one's dependencies, or --target), on literal Dockerfiles.
+
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from './dockerfile.js';
 import { parseCopyFlags, splitStages, stagesToBuild, usedStages } from './stages.js';

@@ -1,3 +1,6 @@
+// lib/image/store.ts: layers recorded in layerdb and overlay2 as docker's overlay2 driver does, and
+// image configs stored and found by name or ID; on fake tars in a temporary store.
+
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

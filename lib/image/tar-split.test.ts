@@ -1,3 +1,6 @@
+// lib/image/tar-split.ts: the tar of a layer given back byte for byte from its unpacked files (a
+// tar-stream archive and one written by GNU tar), and refused when a file has changed.
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

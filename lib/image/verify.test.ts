@@ -1,3 +1,6 @@
+// lib/image/verify.ts' DigestStream: bytes passed through, their digest and size checked against
+// the promised ones at the end.
+
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,6 @@
+// lib/runtime/process-security.ts: the order of init's security steps (no_new_privs, seccomp,
+// capabilities, user) and the signals reset before execve, read from a RecordingSys's calls.
+
 import { describe, expect, it } from 'vitest';
 import { PR } from '../sys/constants.js';
 import { RecordingSys } from '../sys/fake.js';

@@ -1,3 +1,6 @@
+// lib/runtime/user.ts: --user and --group-add resolved in an image's /etc/passwd and /etc/group
+// (literal texts), and the order of setgroups, setgid, setuid on a RecordingSys.
+
 import { describe, expect, it } from 'vitest';
 import { RecordingSys } from '../sys/fake.js';
 import { parsePasswd, resolveUser, switchUser } from './user.js';

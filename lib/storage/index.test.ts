@@ -1,3 +1,6 @@
+// lib/storage/index.ts: overlay mount options (short lowerdirs, one page at most) and mounting and
+// unmounting a container's rootfs, with a RecordingSys on layers in a temporary directory.
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -1,3 +1,6 @@
+// lib/storage/overlay2.ts: a container's -init and writable layers laid out as docker's overlay2
+// driver does, short links, the 125-layer limit and removal; in a temporary directory.
+
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

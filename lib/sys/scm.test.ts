@@ -1,3 +1,6 @@
+// lib/sys/scm.ts: the msghdr block for sendmsg with SCM_RIGHTS and the sockaddr_un, checked
+// field by field against glibc's 64-bit layout.
+
 import { describe, expect, it } from 'vitest';
 import { cmsgLen, cmsgSpace, IOVEC_SIZE, MSGHDR_SIZE, scmRightsMessage, sockaddrUn } from './scm.js';
 

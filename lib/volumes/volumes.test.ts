@@ -1,3 +1,6 @@
+// lib/volumes: -v, --mount and --volumes-from parsed as docker does, mount points planned, the
+// volume store, and copying image content; with a RecordingSys and temporary directories.
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

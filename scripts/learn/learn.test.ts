@@ -1,3 +1,6 @@
+// scripts/learn: the learner's engine wrapper, learn reset, an exercise's verdict, and a whole
+// session (start, hint, solution) on a fixture repository in a temporary directory.
+
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

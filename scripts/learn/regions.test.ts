@@ -1,3 +1,6 @@
+// scripts/learn/regions.ts: exercise regions found, stubbed with todo() and put back, on small
+// literal sources.
+
 import { describe, expect, it } from 'vitest';
 import { findRegions, regionBody, replaceRegionBody, stubFile } from './regions.js';
 

@@ -1,3 +1,6 @@
+// scripts/learn/verify.ts (learn:verify): regions and manifests agree, the stubbed trees typecheck,
+// and what this host can grade; on fixture repositories in temporary directories.
+
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

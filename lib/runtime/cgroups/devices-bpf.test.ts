@@ -1,3 +1,6 @@
+// lib/runtime/cgroups/devices-bpf.ts: the v2 device program, run by a small eBPF interpreter here
+// on device accesses, allows what the rules allow; and its instructions' encoding.
+
 import { describe, expect, it } from 'vitest';
 import { deviceProgram, EBPF, encodeEbpf, type EbpfInsn } from './devices-bpf.js';
 

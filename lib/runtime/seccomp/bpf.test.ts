@@ -1,3 +1,6 @@
+// lib/runtime/seccomp/bpf.ts: the classic BPF assembler, disassembler and interpreter, on small
+// filters checked byte for byte and run as the kernel would.
+
 import { describe, expect, it } from 'vitest';
 import { Assembler, disassemble, encode, interpret, RET, SECCOMP_DATA } from './bpf.js';
 

@@ -1,3 +1,6 @@
+// lib/runtime/seccomp/compile.ts: docker's default profile compiled for x86_64 and run through
+// bpf.ts' interpreter, call by call: what is allowed, refused with EPERM or ENOSYS, or killed.
+
 import { describe, expect, it } from 'vitest';
 import { X86_64_SYSCALLS, AARCH64_SYSCALLS } from '../../sys/syscall-table.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../capabilities.js';
