@@ -52,9 +52,9 @@ export async function pullImage(p: Paths, store: ImageStore, name: string, out: 
   // 2. The config names the layers by DiffID; a layer whose ChainID is stored needs no download.
   const { configBytes, diffIds, chains } = await fetchConfig(client, manifest);
 
-  // 3. Each missing layer streams from the registry into its own staging directory, a few at a
-  //    time (unpack below), and is registered once the layer below it is. After a failure no
-  //    new layer starts; the layers this pull registered go again, so it leaves nothing.
+  // 3. Each missing layer streams from the registry into its own staging directory
+  //    (unpackVerified, below), and is registered once the layer below it is. After a failure
+  //    no new layer starts, and the layers this pull registered go again: it leaves nothing.
   const missing = manifest.layers.map((_, i) => i).filter((i) => !store.hasLayer(chains[i]));
   for (const [i, l] of manifest.layers.entries()) progress.layer(short(l.digest), missing.includes(i) ? 'Pulling fs layer' : 'Already exists');
   const registered = new Map(missing.map((i) => [i, promised<void>()]));
@@ -66,14 +66,17 @@ export async function pullImage(p: Paths, store: ImageStore, name: string, out: 
     if (!isDigest(digest)) throw new EngineError(`manifest: bad layer digest ${JSON.stringify(digest)}`);
     // the layer's line: a bar while bytes arrive (and are unpacked), "Verifying Checksum" at the last one
     const shown = (bytes: number) => progress.layer(short(digest), bytes === size ? 'Verifying Checksum' : 'Downloading', bytes === size ? undefined : { current: bytes, total: size });
-    await store.createLayer(i === 0 ? null : chains[i - 1], async (dir) => {
+    const download = async (dir: string): Promise<AppliedLayer> => {
       // #region exercise 6.pull-blob
       // GET /v2/<name>/blobs/<digest>, unpacked into the staging directory `dir` while the same
       // bytes go through a sha256 check: a blob that does not hash to the digest that named it
       // fails, and layerdb.create removes what was unpacked
       const body = await client.getBlob(digest);
-      const applied = await unpackVerified(body, digest, dir, shown);
+      return unpackVerified(body, digest, dir, shown);
       // #endregion
+    };
+    await store.createLayer(i === 0 ? null : chains[i - 1], async (dir) => {
+      const applied = await download(dir);
       progress.layer(short(digest), 'Download complete');
       if (applied.diffId !== diffIds[i]) throw new EngineError(`layer ${digest}: its tar has diff id ${applied.diffId}, the config says ${diffIds[i]}`);
       await registered.get(i - 1)?.promise; // the layer below goes in first, when this pull makes it too
@@ -153,6 +156,13 @@ async function fetchConfig(client: RegistryClient, manifest: OciManifest): Promi
 
 // #region unpack-verified
 /**
+ * What the hand-over below passes on at once. The socket gives 64 KiB chunks, and gunzip, the
+ * DiffID's hash, the tar parser and write(2) each pay a fixed price per chunk, whatever its size:
+ * in 1 MiB chunks a pull took a fifth less CPU.
+ */
+const HAND_OVER_BYTES = 1024 * 1024;
+
+/**
  * Unpack a layer blob into `dir` while it downloads, and check its digest on the way:
  *
  *   body → DigestStream (sha256 of the blob) → hand-over → applyLayerTar (gunzip, DiffID, files)
@@ -162,21 +172,35 @@ async function fetchConfig(client: RegistryClient, manifest: OciManifest): Promi
  * So the hand-over keeps reading (and hashing) the blob after the unpacker has stopped, and a
  * digest mismatch is reported in place of the unpacker's complaint. Returns when both are done.
  */
-async function unpackVerified(body: Readable, digest: Digest, dir: string, onBytes: (bytes: number) => void): Promise<AppliedLayer> {
+export async function unpackVerified(body: Readable, digest: Digest, dir: string, onBytes: (bytes: number) => void = () => {}): Promise<AppliedLayer> {
   const tar = new PassThrough();
   tar.on('error', () => {}); // the unpacker's own error reaches us through its promise
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  /** Hand what is held to the unpacker; `done` once it wants more (or has stopped). */
+  const passOn = (done: () => void) => {
+    const chunk = Buffer.concat(held, heldBytes);
+    held = [];
+    heldBytes = 0;
+    if (chunk.length === 0 || tar.destroyed || tar.write(chunk)) return done(); // a stopped unpacker: just hash on
+    const go = () => {
+      tar.off('drain', go).off('close', go);
+      done();
+    };
+    tar.on('drain', go).on('close', go);
+  };
   const handOver = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      if (tar.destroyed || tar.write(chunk)) return done(); // a stopped unpacker: just hash on
-      const go = () => {
-        tar.off('drain', go).off('close', go);
-        done();
-      };
-      tar.on('drain', go).on('close', go);
+      held.push(chunk);
+      heldBytes += chunk.length;
+      if (heldBytes < HAND_OVER_BYTES) done();
+      else passOn(done);
     },
     final(done) {
-      tar.end();
-      done();
+      passOn(() => {
+        tar.end();
+        done();
+      });
     },
   });
   const unpacking = applyLayerTar(tar, dir);
