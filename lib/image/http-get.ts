@@ -21,6 +21,9 @@ const MAX_REDIRECTS = 10;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** A registry silent this long is given up on: fetch's own limit (undici's body timeout). */
+const IDLE_TIMEOUT_MS = 300_000;
+
 /**
  * GET `url`, following redirects; the answer's status, headers and body (a Node stream, not yet
  * read). A connection that fails is an EngineError "GET <url>: <why>", as registry.ts words it.
@@ -43,7 +46,10 @@ function getOnce(url: URL, headers: Record<string, string>): Promise<http.Incomi
   trace(`http GET ${url}`);
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    client.get(url, { headers }, resolve).on('error', (err) => reject(new EngineError(`GET ${url}: ${err.message}`)));
+    const req = client.get(url, { headers, timeout: IDLE_TIMEOUT_MS }, resolve);
+    req.on('error', (err) => reject(new EngineError(`GET ${url}: ${err.message}`)));
+    // node:http only tells; the GET (and a body being read) fails here, as with fetch
+    req.on('timeout', () => req.destroy(new Error(`no answer for ${IDLE_TIMEOUT_MS / 1000} s`)));
   });
 }
 
