@@ -1,8 +1,8 @@
 // The GETs of a pull (manifests, the config, layer blobs) over node:http and node:https instead
 // of fetch. fetch hands its body over as a web stream, and turning that into a Node stream chunk
-// by chunk costs more CPU than hashing the bytes: 3 blobs of 16 MB took ~0.35 s of CPU through
-// fetch, ~0.1 s through node:http, sha256 included. And Node loads fetch's code (undici) at its
-// first use, ~0.1 s more for a command that lives a second. Uploads, the ping and the token
+// by chunk costs more CPU than hashing the bytes: 3 blobs of 16 MB took ~0.35 s of user CPU
+// through fetch, ~0.1 s through node:http, sha256 included. And Node loads fetch's code (undici)
+// at its first use, ~0.1 s more for a command that lives a second. Uploads, the ping and the token
 // server stay on fetch (registry.ts), whose Request and Response are simpler to read.
 //
 // Redirects are followed as fetch follows them: a registry often sends a blob GET on to a storage
