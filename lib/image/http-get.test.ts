@@ -1,3 +1,6 @@
+// lib/image/http-get.ts: GETs against small node:http servers on 127.0.0.1 (a registry, a
+// storage server it redirects to), started and closed by each test.
+
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';

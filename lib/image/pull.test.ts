@@ -1,3 +1,6 @@
+// lib/image/pull.ts' unpackVerified: gzip layer blobs made in memory (fake-tar.ts), fed in
+// socket-sized chunks into a temporary directory; no registry, no layer store.
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
