@@ -6,12 +6,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Run a command under GNU time: wall seconds and peak RSS in MB. Throws when the command fails. */
-export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; rssMb: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', env });
+/**
+ * Run a command under GNU time: wall seconds, peak RSS in MB, and CPU seconds (user + system: on a
+ * shared machine contention inflates them far less than the wall time). Throws when it fails.
+ */
+export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; rssMb: number; cpuSeconds: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr.trim()}`);
-  const [seconds, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { seconds, rssMb: kb / 1024 };
+  const [seconds, kb, user, system] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { seconds, rssMb: kb / 1024, cpuSeconds: user + system };
 }
 
 /** Print the functions with the most self time in the one .cpuprofile that `dir` holds. */

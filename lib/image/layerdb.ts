@@ -114,6 +114,8 @@ export class LayerDb {
    * layer's diff directory (usually by unpacking a tar) and reports the DiffID and size.
    *
    *   1. unpack into overlay2/staging-<pid>-<cache id>/diff: a name no one takes for a layer
+   *      (the parent need not exist yet: a pull unpacks a layer while the one below still
+   *      arrives, and lets `apply` return once that one is registered)
    *   2. now the DiffID is known, and with it the ChainID. Under the layer lock:
    *   3. if layerdb already has that ChainID, the same layer exists: drop ours, return that one
    *   4. write layerdb/tmp/write-set-…/{diff,size,cache-id,parent}
@@ -123,11 +125,11 @@ export class LayerDb {
    * PID is dead, between 5 and 6 a directory no record names: collectGarbage removes both.
    */
   async create(parent: Digest | null, apply: (diffDir: string) => Promise<{ diffId: Digest; size: number; tarSplit?: Buffer }>): Promise<Layer> {
-    const parentLayer = parent === null ? null : this.get(parent);
     const home = this.p.overlay2;
     const cacheId = randomBytes(32).toString('hex');
     try {
       const { diffId, size, tarSplit } = await apply(makeStagingDir(home, cacheId));
+      const parentLayer = parent === null ? null : this.get(parent);
       const layer: Layer = { chainId: nextChainId(parent, diffId), diffId, parent, cacheId, size };
       return this.lock(() => {
         if (this.has(layer.chainId)) {

@@ -14,11 +14,13 @@
 // OCI distribution spec; Docker "Registry HTTP API V2". Stage 6 notes, "the registry conversation".
 
 import { createReadStream, statSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { EngineError } from '../errors.js';
 import { trace } from '../sys/trace.js';
 import { basicHeader, credentialsFor, parseChallenges, type Credentials } from './auth.js';
 import { sha256, type Digest } from './digest.js';
+import { httpGet, isOk, readBody, toResponse } from './http-get.js';
 import { MANIFEST_ACCEPT } from './manifest.js';
 import type { Reference } from './reference.js';
 
@@ -135,7 +137,10 @@ export class RegistryClient {
       });
     };
     let res = await send();
-    if (res.status === 401 && !(init.body instanceof Readable) && (await this.authenticate(res))) res = await send();
+    if (res.status === 401 && !(init.body instanceof Readable)) {
+      await res.body?.cancel();
+      if (await this.authenticate(res.headers.get('www-authenticate') ?? '')) res = await send();
+    }
     return res;
   }
 
@@ -147,10 +152,9 @@ export class RegistryClient {
     await res.body?.cancel();
   }
 
-  /** Answer a 401's challenge; false when there is nothing we can answer it with. */
-  private async authenticate(res: Response): Promise<boolean> {
-    await res.body?.cancel();
-    const challenges = parseChallenges(res.headers.get('www-authenticate') ?? '');
+  /** Answer a 401's challenge (its WWW-Authenticate header); false when there is nothing we can answer it with. */
+  private async authenticate(challenge: string): Promise<boolean> {
+    const challenges = parseChallenges(challenge);
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     if (bearer?.params.realm) {
       const tokenUrl = new URL(bearer.params.realm);
@@ -177,33 +181,50 @@ export class RegistryClient {
   }
   // #endregion
 
+  /**
+   * A GET over node:http (http-get.ts says why), authenticated like request(): a 401 is answered
+   * once and the GET sent again. The answer's body is not read yet.
+   */
+  private async get(url: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
+    const send = () => httpGet(url, this.authorization ? { ...headers, Authorization: this.authorization } : headers);
+    let res = await send();
+    if (res.statusCode === 401 && (await this.authenticate(res.headers['www-authenticate'] ?? ''))) {
+      res.resume();
+      res = await send();
+    }
+    return res;
+  }
+
   // #region get-manifest
   /** A manifest by tag or digest: its bytes, media type and digest (checked when asked by digest). */
   async getManifest(tagOrDigest: string): Promise<{ bytes: Buffer; mediaType: string; digest: Digest }> {
     const what = `manifest for ${this.ref.domain}/${this.ref.path}:${tagOrDigest}`;
-    const res = await this.request('GET', this.url(`manifests/${tagOrDigest}`), { headers: { Accept: MANIFEST_ACCEPT } });
-    if (!res.ok) throw await registryError(what, res);
-    if (Number(res.headers.get('content-length') ?? 0) > MAX_MANIFEST) throw new EngineError(`${what}: larger than ${MAX_MANIFEST} bytes`);
-    const bytes = Buffer.from(await res.arrayBuffer());
+    const res = await this.get(this.url(`manifests/${tagOrDigest}`), { Accept: MANIFEST_ACCEPT });
+    if (!isOk(res)) throw await registryError(what, await toResponse(res));
+    if (Number(res.headers['content-length'] ?? 0) > MAX_MANIFEST) {
+      res.destroy();
+      throw new EngineError(`${what}: larger than ${MAX_MANIFEST} bytes`);
+    }
+    const bytes = await readBody(res);
     const digest = sha256(bytes);
     if (tagOrDigest.startsWith('sha256:') && digest !== tagOrDigest) throw new EngineError(`${what}: digest mismatch: got ${digest}`);
-    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0].trim() || (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType || '';
+    const mediaType = (res.headers['content-type'] ?? '').split(';')[0].trim() || (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType || '';
     return { bytes, mediaType, digest };
   }
   // #endregion
 
   /** A blob as a stream (the caller checks its digest: verify.ts). */
   async getBlob(digest: string): Promise<Readable> {
-    const res = await this.request('GET', this.url(`blobs/${digest}`));
-    if (!res.ok || !res.body) throw await registryError(`blob ${digest}`, res);
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+    const res = await this.get(this.url(`blobs/${digest}`));
+    if (!isOk(res)) throw await registryError(`blob ${digest}`, await toResponse(res));
+    return res;
   }
 
   /** A small blob (a config), read whole and checked. */
   async getBlobBytes(digest: string): Promise<Buffer> {
-    const res = await this.request('GET', this.url(`blobs/${digest}`));
-    if (!res.ok) throw await registryError(`blob ${digest}`, res);
-    const bytes = Buffer.from(await res.arrayBuffer());
+    const res = await this.get(this.url(`blobs/${digest}`));
+    if (!isOk(res)) throw await registryError(`blob ${digest}`, await toResponse(res));
+    const bytes = await readBody(res);
     if (sha256(bytes) !== digest) throw new EngineError(`blob ${digest}: digest mismatch: got ${sha256(bytes)}`);
     return bytes;
   }
