@@ -63,9 +63,21 @@ export interface Result {
   stderr: string;
 }
 
+/**
+ * How much longer than here a command may take before it counts as hung: MINIDOCK_CHECK_TIME_SCALE
+ * (default 1). The limits below are sized for a real CPU; an emulated one (scripts/arm64-vm.sh
+ * runs a whole arm64 machine in software, ~30× slower) sets a larger factor, so a slow engine is
+ * not mistaken for a hung one. Only these hang limits grow: no check asserts a time with them.
+ */
+export function timeScale(): number {
+  const n = Number(process.env.MINIDOCK_CHECK_TIME_SCALE ?? 1);
+  return Number.isFinite(n) && n >= 1 ? n : 1;
+}
+
 /** Run a command to completion, through zx, with a time limit: no check may hang the run. */
 export async function exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Result> {
-  const r = await $({ env: opts.env ?? process.env, input: opts.input ?? '', nothrow: true, quiet: true, timeout: opts.timeoutMs ?? 60_000 })`${cmd} ${args}`;
+  const timeout = (opts.timeoutMs ?? 60_000) * timeScale();
+  const r = await $({ env: opts.env ?? process.env, input: opts.input ?? '', nothrow: true, quiet: true, timeout })`${cmd} ${args}`;
   return { code: r.exitCode ?? 128 + 9, stdout: r.stdout, stderr: r.stderr };
 }
 
