@@ -15,7 +15,8 @@
 //
 // `npm run bench -- import` runs scripts/bench-import.ts (import of a 100k-file layer vs tar -x),
 // `npm run bench -- exec` scripts/bench-exec.ts (exec-enter's threads and start-up).
-// Set BENCH_RUNS (default 20) for more or fewer runs per command.
+// Set BENCH_RUNS (default 20) for more or fewer runs per command; BENCH_BASELINE=DIR adds the
+// minidock of another built checkout (say, main before a change) to the same hyperfine run.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,6 +106,13 @@ function timeStartups(bundle: string, rootfs: string, work: string): Result[] {
     ['runc run', `runc run --bundle ${bundle} minidock-bench`],
     ['unshare + chroot (floor)', `unshare --fork --pid --mount --uts --ipc --net chroot ${rootfs} /bin/true`],
   ];
+  // BENCH_BASELINE=<another checkout, built>: its minidock in the same run, for a before/after
+  const baseline = process.env.BENCH_BASELINE ? path.join(process.env.BENCH_BASELINE, 'bin', 'minidock') : '';
+  if (baseline) {
+    cmds.splice(2, 0,
+      ['baseline minidock', `${baseline} run --rm busybox true`],
+      ['baseline minidock --network none', `${baseline} run --rm --network none busybox true`]);
+  }
   if (dockerAnswers()) cmds.push(['docker run --network none', 'docker run --rm --network none busybox true']);
   else console.log('bench: no docker daemon answers: docker skipped');
   const json = path.join(work, 'hyperfine.json');
