@@ -23,6 +23,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './bench-util.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const minidock = path.join(repo, 'bin', 'minidock');
@@ -135,8 +136,30 @@ function phases(args: string[], runs = 7): [string, number][] {
       seen.set(name, [...(seen.get(name) ?? []), Number(m[2])]);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return [...seen].map(([name, xs]) => [name, median(xs)]);
+}
+
+/**
+ * The network's share of a default run, from MINIDOCK_TRACE=1's timestamps (seconds.millis at
+ * the start of each line), median of `runs`: up = from "network: bridge for …" to "network: … is
+ * <address>" (plugged in); down = from the last cgroup rmdir to the resolv.conf rewrite that ends
+ * the network's teardown (lease released, no veth left: the kernel removed it with the namespace).
+ */
+function networkUpDown(runs = 7): { up: number; down: number } {
+  const ups: number[] = [];
+  const downs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(minidock, ['run', '--rm', 'busybox', 'true'], { encoding: 'utf8', env: { ...process.env, MINIDOCK_TRACE: '1' } });
+    const lines = r.stderr.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => l.includes('[cli]'));
+    const at = (l: string | undefined) => (l ? Number(l.split(' ')[0]) * 1000 : NaN);
+    const start = lines.findIndex((l) => l.includes('network: bridge for'));
+    const plugged = lines.findIndex((l, j) => j > start && / network: \w+ is /.test(l));
+    const lastRmdir = lines.map((l) => l.includes(' rmdir /sys/fs/cgroup')).lastIndexOf(true);
+    const rewritten = lines.findIndex((l, j) => j > lastRmdir && l.includes('resolv.conf in place'));
+    ups.push(at(lines[plugged]) - at(lines[start]));
+    downs.push(at(lines[rewritten]) - at(lines[lastRmdir]));
+  }
+  return { up: median(ups), down: median(downs) };
 }
 
 function printPhases(title: string, args: string[]): void {
@@ -213,6 +236,8 @@ try {
   }
   printPhases('minidock run --rm busybox true', ['run', '--rm', 'busybox', 'true']);
   printPhases('minidock run --rm --network none busybox true', ['run', '--rm', '--network', 'none', 'busybox', 'true']);
+  const net = networkUpDown();
+  console.log(`\nnetwork of one container (MINIDOCK_TRACE=1 timestamps, median of 7): up ${net.up.toFixed(0)} ms, down ${net.down.toFixed(0)} ms, together ${(net.up + net.down).toFixed(0)} ms`);
   console.log('');
   await detached(false);
   await detached(true);
