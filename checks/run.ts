@@ -14,6 +14,9 @@
 //                                                every check: by default a heavy check of a stage
 //                                                below N (the 125-layer image) takes its quick
 //                                                variant there, as it ran in full in its own stage
+//   --from M                                     a cumulative run `N` from stage M on: stages M..N
+//                                                as `N` runs them (to finish a slow machine's
+//                                                run of `N` whose first stages passed already)
 // The first line says which engine is checked: the reference (bin/minidock), or the learner's
 // (learn/bin/minidock, when `npm run learn -- start N` made one; see checks/learner.ts).
 // One line per check (✔ / ✘ with a hint), then the closing line "N passed, N failed".
@@ -122,12 +125,13 @@ function forwardOrExplain(argv: string[]): number {
   return 1;
 }
 
-const USAGE = 'usage: run.js N|--only N|all|controls [--json FILE] [--check SUBSTRING]… [--bail] [--full]';
+const USAGE = 'usage: run.js N|--only N|all|controls [--json FILE] [--check SUBSTRING]… [--bail] [--full] [--from M]';
 
 /** The command line: what to run, and where to write the JSON report. */
-function parseCommandLine(argv: string[]): { target: string; only: boolean; jsonFile?: string; sel: Selection } | null {
+function parseCommandLine(argv: string[]): { target: string; only: boolean; from: number; jsonFile?: string; sel: Selection } | null {
   let target: string | undefined;
   let only = false;
+  let from = 0;
   let jsonFile: string | undefined;
   const sel: Selection = { checks: [], bail: false, full: false };
   for (let i = 0; i < argv.length; i++) {
@@ -135,6 +139,10 @@ function parseCommandLine(argv: string[]): { target: string; only: boolean; json
     else if (argv[i] === '--only') only = true;
     else if (argv[i] === '--bail') sel.bail = true;
     else if (argv[i] === '--full') sel.full = true;
+    else if (argv[i] === '--from') {
+      if (!/^\d+$/.test(argv[i + 1] ?? '')) return null;
+      from = Number(argv[++i]);
+    }
     else if (argv[i] === '--check') {
       const sub = argv[++i];
       if (!sub) return null;
@@ -144,8 +152,9 @@ function parseCommandLine(argv: string[]): { target: string; only: boolean; json
     else return null;
   }
   if (only && (target === undefined || !/^\d+$/.test(target))) return null;
+  if (from > 0 && (only || target === undefined || !/^\d+$/.test(target) || from > Number(target))) return null; // --from M goes with a cumulative N ≥ M
   if (argv.includes('--json') && jsonFile === undefined) return null;
-  return { target: target ?? 'all', only, jsonFile, sel };
+  return { target: target ?? 'all', only, from, jsonFile, sel };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -154,7 +163,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const { target, only, jsonFile, sel } = cmd;
+  const { target, only, from, jsonFile, sel } = cmd;
   const choice = chooseEngine(path.resolve(here, '..', '..'), process.env);
   console.log(chalk.bold(choice.banner));
   Object.assign(process.env, choice.env);
@@ -184,8 +193,8 @@ async function main(argv: string[]): Promise<number> {
     }
     // a cumulative run of stage N repeats stages below N: their heavy checks take the quick variant
     const quickBelow = only || sel.full || upTo === Infinity ? -Infinity : upTo;
-    outcomes = await runStages(all.filter((s) => (only ? s.n === upTo : s.n <= upTo)), false, sel, quickBelow);
-    if (choice.learnDir) recordResults(choice.learnDir, outcomes);
+    outcomes = await runStages(all.filter((s) => (only ? s.n === upTo : s.n >= from && s.n <= upTo)), false, sel, quickBelow);
+    if (choice.learnDir && from === 0) recordResults(choice.learnDir, outcomes);
   }
   if (sel.checks.length > 0 && outcomes.length === 0) {
     console.error(`no check's name contains ${sel.checks.map((c) => JSON.stringify(c)).join(' or ')}`);
@@ -193,7 +202,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const passed = outcomes.filter((o) => o.ok).length;
   const failed = outcomes.length - passed;
-  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ target: only ? `only ${target}` : target, passed, failed, outcomes }, null, 2));
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ target: only ? `only ${target}` : from > 0 ? `${target} from ${from}` : target, passed, failed, outcomes }, null, 2));
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }
