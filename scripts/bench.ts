@@ -15,15 +15,15 @@
 //
 // `npm run bench -- import` runs scripts/bench-import.ts (import of a 100k-file layer vs tar -x),
 // `npm run bench -- exec` scripts/bench-exec.ts (exec-enter's threads and start-up).
-// Set BENCH_RUNS (default 20) for more or fewer runs per command; BENCH_BASELINE=DIR adds the
-// minidock of another built checkout (say, main before a change) to the same hyperfine run.
+// Set BENCH_RUNS (default 20) for more or fewer runs per command; BENCH_BASELINE=DIR times the
+// minidock of another built checkout (say, main before a change) by turns with this one.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from './bench-util.js';
+import { median, timed } from './bench-util.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const minidock = path.join(repo, 'bin', 'minidock');
@@ -107,13 +107,6 @@ function timeStartups(bundle: string, rootfs: string, work: string): Result[] {
     ['runc run', `runc run --bundle ${bundle} minidock-bench`],
     ['unshare + chroot (floor)', `unshare --fork --pid --mount --uts --ipc --net chroot ${rootfs} /bin/true`],
   ];
-  // BENCH_BASELINE=<another checkout, built>: its minidock in the same run, for a before/after
-  const baseline = process.env.BENCH_BASELINE ? path.join(process.env.BENCH_BASELINE, 'bin', 'minidock') : '';
-  if (baseline) {
-    cmds.splice(2, 0,
-      ['baseline minidock', `${baseline} run --rm busybox true`],
-      ['baseline minidock --network none', `${baseline} run --rm --network none busybox true`]);
-  }
   if (dockerAnswers()) cmds.push(['docker run --network none', 'docker run --rm --network none busybox true']);
   else console.log('bench: no docker daemon answers: docker skipped');
   const json = path.join(work, 'hyperfine.json');
@@ -160,6 +153,25 @@ function networkUpDown(runs = 7): { up: number; down: number } {
     downs.push(at(lines[rewritten]) - at(lines[lastRmdir]));
   }
   return { up: median(ups), down: median(downs) };
+}
+
+/**
+ * BENCH_BASELINE=<another built checkout>: its minidock against this one, run by turns (one of
+ * each, RUNS times) so that both see the same load, which drifts on a shared machine; hyperfine
+ * would time all runs of one before the other. Medians of wall and CPU time (GNU time).
+ */
+function compareWithBaseline(baselineDir: string, args: string[]): void {
+  const cmds: [string, string][] = [['baseline', path.join(baselineDir, 'bin', 'minidock')], ['this checkout', minidock]];
+  const seen = cmds.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  for (let i = 0; i < RUNS; i++) {
+    cmds.forEach(([, bin], j) => {
+      const t = timed(bin, args);
+      seen[j].wall.push(t.seconds * 1000);
+      seen[j].cpu.push(t.cpuSeconds * 1000);
+    });
+  }
+  console.log(`\nminidock ${args.join(' ')}: ${RUNS} runs of each, by turns (medians)`);
+  cmds.forEach(([name], j) => console.log(`  ${name.padEnd(14)} wall ${median(seen[j].wall).toFixed(0)} ms, CPU ${median(seen[j].cpu).toFixed(0)} ms`));
 }
 
 function printPhases(title: string, args: string[]): void {
@@ -233,6 +245,10 @@ try {
       `${x.command.padEnd(32)} ${`${ms(x.mean)} ± ${(x.stddev * 1000).toFixed(0)}`.padEnd(16)} ${ms(x.median).padEnd(8)} ${`${(x.mean / runc.mean).toFixed(1)}×`.padEnd(8)} ` +
         `${ms(cpu(x)).padEnd(14)} ${(cpu(x) / cpu(runc)).toFixed(1)}×`,
     );
+  }
+  if (process.env.BENCH_BASELINE) {
+    compareWithBaseline(process.env.BENCH_BASELINE, ['run', '--rm', 'busybox', 'true']);
+    compareWithBaseline(process.env.BENCH_BASELINE, ['run', '--rm', '--network', 'none', 'busybox', 'true']);
   }
   printPhases('minidock run --rm busybox true', ['run', '--rm', 'busybox', 'true']);
   printPhases('minidock run --rm --network none busybox true', ['run', '--rm', '--network', 'none', 'busybox', 'true']);
