@@ -37,28 +37,20 @@ function gnuBinding(): Ffi | null {
   }
 }
 
-/** What ffi-rs's entry point does to array parameter types: say how long each array is. */
-function describeArrays(native: Ffi, params: LoadParams): LoadParams {
-  const arrays = new Set<unknown>([
-    native.DataType.I16Array, native.DataType.I32Array, native.DataType.StringArray,
-    native.DataType.DoubleArray, native.DataType.U8Array, native.DataType.FloatArray,
-  ]);
-  const arrayTag = (native.FFITypeTag as unknown as Record<string, number>).Array; // not in index.d.ts
-  const values = params.paramsValue as { length: number }[];
-  const paramsType = params.paramsType.map((type, i) =>
-    arrays.has(type) ? { ffiTypeTag: arrayTag, type, length: values[i].length } : type);
-  return { ...params, paramsType } as LoadParams;
-}
-
 function loadFfi(): Pick<Ffi, 'open' | 'load' | 'DataType' | 'createExternalBuffer'> {
   const native = gnuBinding();
   if (!native) return require('ffi-rs') as Ffi;
-  return {
-    open: native.open,
-    DataType: native.DataType,
-    createExternalBuffer: native.createExternalBuffer,
-    load: ((params: LoadParams) => native.load(describeArrays(native, { freeResultMemory: false, ...params }))) as Ffi['load'],
+  // What ffi-rs's entry point does before each call: an array parameter (U8Array …) is described
+  // with its length, and a result's memory is freed only when asked.
+  const { DataType: T } = native;
+  const arrays = new Set<unknown>([T.I16Array, T.I32Array, T.StringArray, T.DoubleArray, T.U8Array, T.FloatArray]);
+  const arrayTag = (native.FFITypeTag as unknown as Record<string, number>).Array; // not in index.d.ts
+  const load = (params: LoadParams) => {
+    const values = params.paramsValue as { length: number }[];
+    const paramsType = params.paramsType.map((type, i) => (arrays.has(type) ? { ffiTypeTag: arrayTag, type, length: values[i].length } : type));
+    return native.load({ freeResultMemory: false, ...params, paramsType } as LoadParams);
   };
+  return { open: native.open, DataType: native.DataType, createExternalBuffer: native.createExternalBuffer, load: load as Ffi['load'] };
 }
 
 const ffi = loadFfi();
