@@ -98,9 +98,13 @@ export class LayerDb {
       .map((hex) => `sha256:${hex}` as Digest);
   }
 
-  /** How long ago the layer's record was written, in ms. */
+  /**
+   * How long ago the layer's record was written, in ms; never below 0. Date.now() is whole
+   * milliseconds and the directory's mtime is not (nor from the same clock: the kernel stamps
+   * files with its coarse clock), so a record made this very millisecond can look -0.7 ms old.
+   */
   ageMs(chainId: Digest): number {
-    return Date.now() - mtimeMs(this.recordDir(chainId));
+    return Math.max(0, Date.now() - mtimeMs(this.recordDir(chainId)));
   }
 
   /** The directory holding a layer's files: overlay2/<cache id>/diff. */
