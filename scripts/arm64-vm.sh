@@ -130,16 +130,10 @@ guest_dir=$repo/.arm64-vm
 mkdir -p "$guest_dir"
 guest=$guest_dir/guest-$$.sh
 trap 'rm -rf "$work" "$guest"' EXIT
-cat > "$guest" <<EOF
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb
-# the checks' hang limits ×8 (checks/harness.ts timeScale): a whole arm64 machine in software
-export MINIDOCK_CHECK_TIME_SCALE=${MINIDOCK_CHECK_TIME_SCALE:-8}
-mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# the checks' hang limits ×8: a whole arm64 machine in software
+vm_guest_setup minidock-arm64 8 > "$guest"
+cat >> "$guest" <<EOF
 echo '+cpuset +cpu +io +memory +pids' > /sys/fs/cgroup/cgroup.subtree_control
-mount -t tmpfs tmpfs /run
-mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs shm /dev/shm
-mkdir -p /var/lib/minidock; mount /dev/vda /var/lib/minidock
-ip link set lo up; hostname minidock-arm64
 echo "guest: \$(uname -m), kernel \$(uname -r), node \$(node --version) (\$(node -p process.arch)), \$(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup"
 cd $(printf %q "$repo")
 mkdir -p node_modules/@yuuang && cp -a /opt/minidock-arm64/node_modules/@yuuang/ffi-rs-linux-arm64-gnu node_modules/@yuuang/

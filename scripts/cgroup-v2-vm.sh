@@ -63,16 +63,10 @@ chmod +x "$initrd/init"
 
 # 3. What the guest runs as PID 1 once its root is the host's files: cgroup v2, then the checks.
 #    It reaches the guest through the 9p root, under this temporary directory.
-cat > "$work/guest.sh" <<EOF
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb
-# the checks' hang limits ×3 (checks/harness.ts timeScale): the CPU is emulated, ~10× slower
-export MINIDOCK_CHECK_TIME_SCALE=${MINIDOCK_CHECK_TIME_SCALE:-3}
-mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# the checks' hang limits ×3: the CPU is emulated, ~10× slower
+vm_guest_setup minidock-v2 3 > "$work/guest.sh"
+cat >> "$work/guest.sh" <<EOF
 [ "${MINIDOCK_V2_EMPTY_SUBTREE:-}" = 1 ] || echo '+cpuset +cpu +io +memory +pids' > /sys/fs/cgroup/cgroup.subtree_control
-mount -t tmpfs tmpfs /run
-mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs shm /dev/shm
-mkdir -p /var/lib/minidock; mount /dev/vda /var/lib/minidock
-ip link set lo up; hostname minidock-v2
 echo "guest: kernel \$(uname -r), \$(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup, root controllers: \$(cat /sys/fs/cgroup/cgroup.subtree_control)"
 cd $(printf %q "$repo")
 EOF

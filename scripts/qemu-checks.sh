@@ -21,6 +21,23 @@ vm_modules() {
   done
 }
 
+# vm_guest_setup HOSTNAME TIME_SCALE
+# Prints the guest's first shell lines, the same on both machines: PATH, the checks' hang limits
+# ×TIME_SCALE (checks/harness.ts timeScale: the CPU is emulated) unless MINIDOCK_CHECK_TIME_SCALE
+# says otherwise, cgroup2 at /sys/fs/cgroup (which controllers it enables is the caller's line),
+# /run, /dev/pts and /dev/shm, the disk image as /var/lib/minidock, lo up, and HOSTNAME.
+vm_guest_setup() {
+  cat <<EOF
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb
+export MINIDOCK_CHECK_TIME_SCALE=${MINIDOCK_CHECK_TIME_SCALE:-$2}
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t tmpfs tmpfs /run
+mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs shm /dev/shm
+mkdir -p /var/lib/minidock; mount /dev/vda /var/lib/minidock
+ip link set lo up; hostname $1
+EOF
+}
+
 # vm_guest_checks ARGS…
 # Prints the guest's shell lines that build the base image and then run checks/run.js once per
 # group of ARGS (groups separated by --and), every group even after a failing one, and end with
