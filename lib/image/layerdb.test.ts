@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { paths, type Paths } from '../paths.js';
 import { makeLayerDir, stagingName } from '../storage/overlay2.js';
 import { applyLayerTar } from './layer-tar.js';
@@ -59,6 +59,23 @@ describe('LayerDb.create (staged publish)', () => {
     await expect(db.create(null, async (d) => applyLayerTar(await tarOf({ '../x': '1' }), d))).rejects.toThrow(/refusing/);
     expect(entries()).toEqual([]);
     expect(links()).toEqual([]);
+  });
+});
+
+describe('LayerDb.ageMs', () => {
+  it('is never below 0: a record stamped 0.7 ms after Date.now()\'s whole millisecond is 0 ms old', async () => {
+    const layer = await db.create(null, async (diffDir) => applyLayerTar(await tarOf({ a: '1' }), diffDir, { stage: 3 }));
+    const now = 1_700_000_000_000;
+    const record = path.join(p.layerDb, 'sha256', layer.chainId.slice('sha256:'.length));
+    utimesSync(record, (now + 0.7) / 1000, (now + 0.7) / 1000); // as the kernel stamps it, sub-ms
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      expect(db.ageMs(layer.chainId)).toBe(0);
+      clock.mockReturnValue(now + 60_000);
+      expect(Math.round(db.ageMs(layer.chainId))).toBe(59_999);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
 
