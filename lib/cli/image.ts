@@ -47,13 +47,19 @@ export default async function image(argv: string[]): Promise<number> {
       return rmi(rest);
     case 'prune':
       return prune(rest);
+    // stage 6's verbs, loaded only when used (each import named, so that a bundler sees them)
     case 'tag':
+      return (await import('./tag.js')).default(rest);
     case 'save':
+      return (await import('./save.js')).default(rest);
     case 'load':
+      return (await import('./load.js')).default(rest);
     case 'pull':
+      return (await import('./pull.js')).default(rest);
     case 'push':
+      return (await import('./push.js')).default(rest);
     case 'build':
-      return (await import(`./${sub}.js`)).default(rest);
+      return (await import('./build.js')).default(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import { EngineError, EXIT, oneLine } from '../errors.js';
 import { paths, type Paths } from '../paths.js';
+import { programArgs } from '../program.js';
 import { realSys } from '../sys/index.js';
 import { setRole, trace } from '../sys/trace.js';
 import { restartDelayMs, shouldRestart } from './restart.js';
@@ -46,8 +47,9 @@ export interface ShimOptions {
 
 /** The cli's half: spawn the shim and wait until it reports the container started (or not). */
 export function startDetached(p: Paths, id: string, opts: ShimOptions = {}): Promise<void> {
-  trace(`$ node ${SHIM_JS} ${id}   # the shim`);
-  const shim = spawn(process.execPath, [SHIM_JS, id, JSON.stringify(opts)], {
+  const args = programArgs(SHIM_JS, [id, JSON.stringify(opts)]);
+  trace(`$ node ${args.slice(0, -1).join(' ')}   # the shim`);
+  const shim = spawn(process.execPath, args, {
     detached: true, // its own session: a Ctrl-C or a closed terminal does not reach it
     stdio: ['ignore', 'ignore', process.env.MINIDOCK_TRACE ? 'inherit' : 'ignore', 'pipe'],
     env: shimEnv(p),

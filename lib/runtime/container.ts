@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { EngineError, oneLine } from '../errors.js';
 import { NotImplemented } from '../todo.js';
 import { processStartTime } from '../proc.js';
+import { programArgs } from '../program.js';
 import { stageOn } from '../stage.js';
 import { CLONE, S_IF } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
@@ -137,8 +138,9 @@ function spawnInit(sys: Sys, root: string, id: string, spec: Spec, stdio: unknow
         closeSync(fd);
       }
     }
-    trace(`$ node ${INIT_JS}   # init, PID 1 of the new PID namespace`);
-    const child = spawn(process.execPath, [INIT_JS], {
+    const args = programArgs(INIT_JS);
+    trace(`$ node ${args.join(' ')}   # init, PID 1 of the new PID namespace`);
+    const child = spawn(process.execPath, args, {
       // detached: init leads a session of its own (setsid), as runc's init does; a terminal's
       // Ctrl-C reaches the parent, which forwards it, instead of reaching init twice.
       detached: true,

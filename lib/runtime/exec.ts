@@ -24,6 +24,7 @@ import path from 'node:path';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
+import { programArgs } from '../program.js';
 import { currentStage, stageOn } from '../stage.js';
 import { CLONE } from '../sys/constants.js';
 import type { Sys } from '../sys/sys.js';
@@ -161,8 +162,9 @@ function spawnInPidNamespace(sys: Sys, pid: number, stdio: unknown[]): ChildProc
   try {
     sys.setns(theirs, CLONE.NEWPID);
     try {
-      trace(`$ UV_THREADPOOL_SIZE=1 node ${FEW_THREADS.join(' ')} ${EXEC_ENTER_JS}   # exec-enter, in the PID namespace of ${pid}`);
-      const child = spawn(process.execPath, [...FEW_THREADS, EXEC_ENTER_JS], {
+      const args = [...FEW_THREADS, ...programArgs(EXEC_ENTER_JS)];
+      trace(`$ UV_THREADPOOL_SIZE=1 node ${args.join(' ')}   # exec-enter, in the PID namespace of ${pid}`);
+      const child = spawn(process.execPath, args, {
         detached: true, // its own session, as init's: a terminal's Ctrl-C reaches the parent, which forwards it
         stdio: [...stdio.slice(0, 3), 'pipe'] as StdioOptions,
         env: {
