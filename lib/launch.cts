@@ -11,7 +11,8 @@
 //      modules are newer: then they run, as tsc wrote them, and nothing stale ever does);
 //   2. compiled with V8's code cache: the bytecode of every function an earlier start of the
 //      same program and verb compiled, so this start skips parsing and compiling them;
-//   3. on exit, if there was no usable cache, V8 writes one (dist/compile-cache/) for the next.
+//   3. on a clean exit (status 0), if there was no usable cache, V8 writes one
+//      (dist/compile-cache/) for the next start.
 //      init never exits (it becomes the container's command, after pivot_root), so it has none.
 //
 // Measured here (stage 1's notes): `minidock ps -q` 82 → 50 ms, `run --rm busybox true` ~280 →
@@ -26,8 +27,8 @@ import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 
 /** Where npm run build writes the bundle of the program `file` (an ES module under dist/lib/). */
-export function bundleOf(file: string): string {
-  return file.replace(/\.js$/, '.bundle.cjs');
+export function bundleOf(file: string): string | undefined {
+  return file.endsWith('.js') ? `${file.slice(0, -'.js'.length)}.bundle.cjs` : undefined;
 }
 
 /**
@@ -50,7 +51,8 @@ function mtime(file: string): number {
 }
 
 /** Whether the bundle exists and was written after the program's own module (tsc's output). */
-export function bundleIsFresh(bundle: string, file: string): boolean {
+export function bundleIsFresh(bundle: string | undefined, file: string): bundle is string {
+  if (bundle === undefined) return false;
   const made = mtime(bundle);
   return made >= 0 && made >= mtime(file);
 }
@@ -98,10 +100,11 @@ function runBundle(bundle: string, cacheFile: string): void {
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, 'utf8')}\n})`;
   const script = new Script(source, { filename: bundle, cachedData });
   // V8 also refuses a cache made by another V8 or with other flags. Without a usable cache this
-  // start compiles every function it calls, and on exit leaves them all behind for the next.
+  // start compiles every function it calls, and if it ends well (exit status 0: not a mistyped
+  // verb) it leaves them all behind for the next.
   const usable = cachedData !== undefined && !script.cachedDataRejected;
-  say(`${path.basename(bundle)}, code cache ${usable ? 'used' : cachedData ? 'refused by V8 (replaced on exit)' : 'absent (made on exit)'}: ${cacheFile}`);
-  if (!usable) process.once('exit', () => saveCache(cacheFile, stamp, script.createCachedData()));
+  say(`${path.basename(bundle)}, code cache ${usable ? 'used' : cachedData ? 'refused by V8 (replaced on a clean exit)' : 'absent (made on a clean exit)'}: ${cacheFile}`);
+  if (!usable) process.once('exit', (code) => code === 0 && saveCache(cacheFile, stamp, script.createCachedData()));
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
 }

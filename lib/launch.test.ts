@@ -71,6 +71,7 @@ describe('the launcher', () => {
     expect(second.out).toBe('bundle 42');
     expect(second.trace).toContain('code cache used');
     expect(launch('ps').trace).toContain('code cache absent'); // another verb, another cache
+    expect(existsSync(path.join(dist, 'compile-cache', 'p.ps.bin'))).toBe(true);
     // A rebuilt bundle of the same length: V8 alone would take the old cache and print 42 (it
     // checks the length only); the stamp makes the old cache count as none, and it is replaced.
     writeBundle('function f() { return 43; }\nconsole.log("bundle", f());\n', new Date(Date.now() + 1000));
@@ -81,6 +82,14 @@ describe('the launcher', () => {
     expect(readFileSync(cache).equals(before)).toBe(false);
     expect(launch('run').trace).toContain('code cache used');
   });
+
+  it('leaves no cache after a start that failed (a mistyped verb, exit status 1)', () => {
+    writeBundle('process.exitCode = process.argv[2] === "run" ? 0 : 1;\n');
+    expect(() => launch('rnu')).toThrow();
+    expect(existsSync(path.join(dist, 'compile-cache', 'p.rnu.bin'))).toBe(false);
+    launch('run');
+    expect(existsSync(path.join(dist, 'compile-cache', 'p.run.bin'))).toBe(true);
+  });
 });
 
 describe('bundleOf, cacheFileOf, bundleIsFresh', () => {
@@ -89,6 +98,7 @@ describe('bundleOf, cacheFileOf, bundleIsFresh', () => {
   it('name the bundle beside the module and the cache by program and verb', () => {
     const { bundleOf, cacheFileOf } = api();
     expect(bundleOf('/r/dist/lib/cli/main.js')).toBe('/r/dist/lib/cli/main.bundle.cjs');
+    expect(bundleOf('/dev/null')).toBeUndefined(); // not a module: never its own "bundle"
     expect(cacheFileOf('/r/dist/compile-cache', '/r/dist/lib/cli/main.js', ['run', '--rm'])).toBe('/r/dist/compile-cache/cli-main.run.bin');
     expect(cacheFileOf('/r/dist/compile-cache', '/r/dist/lib/cli/main.js', ['--help'])).toBe('/r/dist/compile-cache/cli-main.bin');
     // the shim's first argument is a container ID, not a verb
