@@ -71,8 +71,13 @@ export async function bundleAll(root: string): Promise<string[]> {
     });
     written.push(file);
   }
-  // caches made from the previous bundles would be refused anyway; start clean
-  rmSync(path.join(root, 'compile-cache'), { recursive: true, force: true });
+  // Caches made from the previous bundles no longer count (launch.cts checks each one's stamp);
+  // remove them if we may (a build as a user after root's runs may not: they just stay unused).
+  try {
+    rmSync(path.join(root, 'compile-cache'), { recursive: true, force: true });
+  } catch {
+    // root's files in a user's dist/
+  }
   return written;
 }
 
