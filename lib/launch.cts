@@ -7,16 +7,16 @@
 // line of `run` executes. So `npm run build` also writes each program as one CommonJS file, its
 // bundle (scripts/bundle.ts: main.js → main.bundle.cjs), and this launcher starts the bundle:
 //
-//   1. the bundle, if it is at least as new as the program's own module (after a bare `tsc` the
-//      modules are newer: then they run, as tsc wrote them, and nothing stale ever does);
+//   1. the bundle, if none of the modules it was made from is newer (after a `tsc` alone they
+//      are: then the modules run, as tsc wrote them, and nothing stale ever does);
 //   2. compiled with V8's code cache: the bytecode of every function an earlier start of the
 //      same program and verb compiled, so this start skips parsing and compiling them;
 //   3. on a clean exit (status 0), if there was no usable cache, V8 writes one
 //      (dist/compile-cache/) for the next start.
 //      init never exits (it becomes the container's command, after pivot_root), so it has none.
 //
-// Measured here (stage 1's notes): `minidock ps -q` 82 → 50 ms, `run --rm busybox true` ~280 →
-// ~170 ms. Either way the program sees what it would see if started as `node PROGRAM ARGS`:
+// Measured here (stage 1's notes): `minidock ps -q` 82 → 50 ms, `run --rm busybox true` 300 →
+// 200 ms. Either way the program sees what it would see if started as `node PROGRAM ARGS`:
 // process.argv[1] is PROGRAM. This file is CommonJS (.cts), so Node starts it without loading its
 // ES-module machinery, which a bundle does not need.
 
@@ -50,11 +50,25 @@ function mtime(file: string): number {
   }
 }
 
-/** Whether the bundle exists and was written after the program's own module (tsc's output). */
-export function bundleIsFresh(bundle: string | undefined, file: string): bundle is string {
+/**
+ * Whether the bundle may run: it exists, and none of the files it was made from (listed beside
+ * it by scripts/bundle.ts, relative to it) is missing or newer. A bare `tsc` rewrites them all; a
+ * `tsc --watch` only those it recompiled — either way the modules run until the next build.
+ */
+export function bundleIsFresh(bundle: string | undefined): bundle is string {
   if (bundle === undefined) return false;
   const made = mtime(bundle);
-  return made >= 0 && made >= mtime(file);
+  if (made < 0) return false;
+  let inputs: string[];
+  try {
+    inputs = JSON.parse(readFileSync(bundle.replace(/\.cjs$/, '.inputs.json'), 'utf8')) as string[];
+  } catch {
+    return false; // not made by scripts/bundle.ts
+  }
+  return inputs.every((rel) => {
+    const t = mtime(path.resolve(path.dirname(bundle), rel));
+    return t >= 0 && t <= made;
+  });
 }
 
 /** A trace line (MINIDOCK_TRACE=1) in lib/sys/trace.ts's format, which this file does not import. */
@@ -132,10 +146,10 @@ if (require.main === module) {
   const file = realpathSync(given);
   process.argv.splice(1, process.argv.length, file, ...args);
   const bundle = bundleOf(file);
-  if (bundleIsFresh(bundle, file)) {
+  if (bundleIsFresh(bundle)) {
     runBundle(bundle, cacheFileOf(path.join(__dirname, '..', 'compile-cache'), file, args));
   } else {
-    say(`${path.basename(file)} from its modules (no bundle newer than them: npm run build makes one)`);
+    say(`${path.basename(file)} from its modules (no bundle made after them: npm run build makes one)`);
     import(pathToFileURL(file).href).catch((e: unknown) => {
       process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exit(1);

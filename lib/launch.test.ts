@@ -25,7 +25,8 @@ beforeEach(() => {
   writeFileSync(path.join(dist, 'lib', 'launch.cjs'), launcher);
   // the program, as tsc would write it (an ES module: dist/ has "type": "module" above it)
   writeFileSync(path.join(dist, 'package.json'), '{"type": "module"}');
-  writeFileSync(path.join(dist, 'lib', 'p.js'), 'console.log("modules", process.argv.slice(1).join(" "));\n');
+  writeFileSync(path.join(dist, 'lib', 'dep.js'), 'export const dep = 1;\n');
+  writeFileSync(path.join(dist, 'lib', 'p.js'), 'import "./dep.js";\nconsole.log("modules", process.argv.slice(1).join(" "));\n');
 });
 
 afterEach(() => rmSync(dist, { recursive: true, force: true }));
@@ -40,10 +41,18 @@ function launch(...args: string[]): { out: string; trace: string } {
   return { out: out.trim(), trace: readFileSync(file, 'utf8') };
 }
 
-function writeBundle(text: string, mtime?: Date): void {
+/** A bundle of p.js and dep.js, as scripts/bundle.ts writes it: the file and its list of inputs. */
+function writeBundle(text: string, mtime?: Date, inputs: string[] | null = ['p.js', 'dep.js']): void {
   const file = path.join(dist, 'lib', 'p.bundle.cjs');
   writeFileSync(file, text);
   if (mtime) utimesSync(file, mtime, mtime);
+  if (inputs) writeFileSync(path.join(dist, 'lib', 'p.bundle.inputs.json'), JSON.stringify(inputs));
+}
+
+/** Set a file's mtime `ms` from now. */
+function touch(file: string, ms: number): void {
+  const t = new Date(Date.now() + ms);
+  utimesSync(file, t, t);
 }
 
 describe('the launcher', () => {
@@ -59,6 +68,20 @@ describe('the launcher', () => {
 
   it('runs the modules when tsc wrote them after the bundle (a bare tsc: the bundle is stale)', () => {
     writeBundle('console.log("bundle");\n', new Date(Date.now() - 60_000));
+    expect(launch().out).toBe(`modules ${path.join(dist, 'lib', 'p.js')}`);
+  });
+
+  it('runs the modules when only a module the program imports changed (tsc --watch rewrote dep.js alone)', () => {
+    writeBundle('console.log("bundle");\n');
+    expect(launch().out).toBe('bundle');
+    touch(path.join(dist, 'lib', 'dep.js'), 60_000);
+    expect(launch().out).toBe(`modules ${path.join(dist, 'lib', 'p.js')}`);
+  });
+
+  it('runs the modules when the bundle has no list of inputs, or one of them is gone', () => {
+    writeBundle('console.log("bundle");\n', undefined, null);
+    expect(launch().out).toBe(`modules ${path.join(dist, 'lib', 'p.js')}`);
+    writeBundle('console.log("bundle");\n', undefined, ['p.js', 'dep.js', 'gone.js']);
     expect(launch().out).toBe(`modules ${path.join(dist, 'lib', 'p.js')}`);
   });
 
@@ -107,6 +130,7 @@ describe('bundleOf, cacheFileOf, bundleIsFresh', () => {
   });
 
   it('call a missing bundle stale', () => {
-    expect(api().bundleIsFresh(path.join(dist, 'lib', 'p.bundle.cjs'), path.join(dist, 'lib', 'p.js'))).toBe(false);
+    expect(api().bundleIsFresh(path.join(dist, 'lib', 'p.bundle.cjs'))).toBe(false);
+    expect(api().bundleIsFresh(undefined)).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { moduleUrlIn, PROGRAMS } from './bundle.js';
+import { inputsOf, moduleUrlIn, PROGRAMS } from './bundle.js';
 
 /** Evaluate moduleUrlIn's expression the way the bundle does, with its own __bundleUrl. */
 function evaluate(expression: string, bundle: string): string {
@@ -49,5 +49,13 @@ describe('PROGRAMS', () => {
       if (/= fileURLToPath\(import\.meta\.url\)/.test(text)) started.add(js); // the shim starts its own file
     }
     expect([...started].sort()).toEqual([...PROGRAMS].sort());
+  });
+});
+
+describe('inputsOf', () => {
+  it('names the list of a bundle\'s files beside it, where launch.cts looks for it', () => {
+    expect(inputsOf('/r/dist/lib/cli/main.bundle.cjs')).toBe('/r/dist/lib/cli/main.bundle.inputs.json');
+    const launcher = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'launch.cts'), 'utf8');
+    expect(launcher).toContain(".replace(/\\.cjs$/, '.inputs.json')");
   });
 });

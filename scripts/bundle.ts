@@ -4,15 +4,16 @@
 // read and what the tests import, and each program runs from it as it is. But Node pays per module
 // at every start (resolve, read, compile: ~50 ms for the cli's ~100), and `minidock run` starts
 // two or three programs. So each program is also bundled here — all its modules in one file,
-// next to its entry: dist/lib/cli/main.js → dist/lib/cli/main.bundle.cjs — and lib/launch.cts
-// starts the bundle, with V8's code cache, whenever it is newer than the modules.
+// next to its entry: dist/lib/cli/main.js → dist/lib/cli/main.bundle.cjs, with the list of the
+// files it was made from in main.bundle.inputs.json — and lib/launch.cts starts the bundle,
+// with V8's code cache, whenever none of those files is newer than it.
 //
 // One rewrite makes a bundle behave like its modules: `import.meta.url` (a module's own address,
 // used to find init.js beside container.js, or ffi-rs from ffi.js) becomes the address that
 // module has under dist/, computed from where the bundle is. Nothing else changes: the bundle
 // runs the same code, and `lazy` imports (the cli's verbs) stay lazy inside it.
 
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'rolldown';
@@ -27,6 +28,11 @@ export const PROGRAMS = [
   'lib/container/shim.js', // the parent of a detached container (container/shim.ts)
   'lib/runtime/exec-enter.js', // the process exec starts in a container's PID namespace (runtime/exec.ts)
 ];
+
+/** Beside each bundle, the list of the files it was made from (launch.cts reads it too). */
+export function inputsOf(bundle: string): string {
+  return bundle.replace(/\.cjs$/, '.inputs.json');
+}
 
 /** Bundled into the program: every module but ffi-rs, whose native binary Node must load itself. */
 const EXTERNAL = [/^ffi-rs$/, /^@yuuang\//, /\.node$/];
@@ -53,7 +59,7 @@ export async function bundleAll(root: string): Promise<string[]> {
   for (const program of PROGRAMS) {
     const input = path.join(root, program);
     const file = input.replace(/\.js$/, '.bundle.cjs');
-    await build({
+    const { output } = await build({
       input,
       platform: 'node',
       external: EXTERNAL,
@@ -69,6 +75,10 @@ export async function bundleAll(root: string): Promise<string[]> {
         intro: "const __bundleUrl = require('node:url').pathToFileURL(__filename);",
       },
     });
+    // The modules it was made from, for launch.cts to tell whether any changed since (a
+    // `tsc --watch` rewrites only the files it recompiled, seldom the entry itself).
+    const inputs = output[0].moduleIds.filter((id) => path.isAbsolute(id)).map((id) => path.relative(path.dirname(file), id));
+    writeFileSync(inputsOf(file), `${JSON.stringify(inputs, null, 1)}\n`);
     written.push(file);
   }
   // Caches made from the previous bundles no longer count (launch.cts checks each one's stamp);
