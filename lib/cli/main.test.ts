@@ -2,6 +2,7 @@
 // why it failed with 125/126/127, every other verb exits 1, a command line the flag parser
 // refuses is 125 whatever the verb — docker's CLI rule, decided in one place.
 
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ArgumentsError, EngineError, EXIT, SyscallError, UsageError } from '../errors.js';
 import { exitCodeFor, main, VERBS } from './main.js';
@@ -74,6 +75,17 @@ describe('main', () => {
       throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' });
     });
     expect(await main(['-h'])).toBe(141);
+    expect(stderr).toEqual([]);
+  });
+
+  it('prints its version for -v and --version, as `docker --version` does', async () => {
+    quiet();
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
+    expect(await main(['--version'])).toBe(0);
+    expect(await main(['-v'])).toBe(0);
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(out).toEqual([`minidock version ${version}\n`, `minidock version ${version}\n`]);
     expect(stderr).toEqual([]);
   });
 

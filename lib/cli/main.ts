@@ -5,7 +5,8 @@
 // becomes one line on stderr, `minidock: <what failed>: <why>`, and the exit code follows docker's
 // rule for that verb (exitCodeFor below), so no call site has to pick one.
 
-import { realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { paths } from '../paths.js';
 import { EngineError, EXIT, oneLine, UsageError } from '../errors.js';
@@ -129,6 +130,8 @@ A container lab engine. Commands:
   doctor    check that this machine can run containers (stage 0)
   explain   draw a running container: namespaces, cgroup, layers, mounts, network (minidock's own)
 
+Global flags: --stage N (run as the engine of stage N), -v/--version, -h/--help.
+
 Environment: MINIDOCK_ROOT (state dir), MINIDOCK_STAGE (stage gate), MINIDOCK_TRACE=1 (x-ray),
 MINIDOCK_TRACE=phases (where the time goes).`;
 
@@ -137,6 +140,10 @@ export async function main(argv: string[]): Promise<number> {
   let verb: string | undefined;
   try {
     ({ verb, argv } = dispatch(argv));
+    if (verb === VERSION) {
+      process.stdout.write(`minidock version ${engineVersion()}\n`);
+      return 0;
+    }
     if (verb === undefined) {
       process.stdout.write(USAGE + '\n');
       return 0;
@@ -164,6 +171,19 @@ function brokenPipe(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
 }
 
+/** `minidock --version` (docker's `-v, --version`): no verb starts with '-', dispatch sees to it. */
+const VERSION = '--version';
+
+/** The version in package.json, as `docker --version` prints its own ("Docker version 27.3.1"). */
+function engineVersion(): string {
+  // the nearest package.json above this file: the repository's, from lib/cli/ as from dist/lib/cli/
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
 /** Read the global flags (they come before the verb, as with docker) and find the verb. */
 function dispatch(argv: string[]): { verb: string | undefined; argv: string[] } {
   argv = [...argv];
@@ -175,6 +195,8 @@ function dispatch(argv: string[]): { verb: string | undefined; argv: string[] } 
       process.env.MINIDOCK_STAGE = flag.slice('--stage='.length);
     } else if (flag === '-h' || flag === '--help') {
       return { verb: undefined, argv: [] };
+    } else if (flag === '-v' || flag === '--version') {
+      return { verb: VERSION, argv: [] };
     } else {
       throw new UsageError(`unknown flag: ${flag}`);
     }
