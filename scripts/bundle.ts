@@ -13,7 +13,7 @@
 // module has under dist/, computed from where the bundle is. Nothing else changes: the bundle
 // runs the same code, and `lazy` imports (the cli's verbs) stay lazy inside it.
 
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'rolldown';
@@ -54,6 +54,12 @@ function moduleUrls(bundle: string): Plugin {
   };
 }
 
+/** Write a file under another name, then rename it: a reader sees the old file or the new one. */
+function writeWhole(file: string, text: string): void {
+  writeFileSync(`${file}.${process.pid}`, text);
+  renameSync(`${file}.${process.pid}`, file);
+}
+
 export async function bundleAll(root: string): Promise<string[]> {
   const written: string[] = [];
   for (const program of PROGRAMS) {
@@ -65,6 +71,7 @@ export async function bundleAll(root: string): Promise<string[]> {
       external: EXTERNAL,
       plugins: [moduleUrls(file)],
       logLevel: 'warn',
+      write: false, // written below, whole, so that a start during a build never reads half a bundle
       output: {
         file,
         format: 'cjs',
@@ -77,8 +84,11 @@ export async function bundleAll(root: string): Promise<string[]> {
     });
     // The modules it was made from, for launch.cts to tell whether any changed since (a
     // `tsc --watch` rewrites only the files it recompiled, seldom the entry itself).
-    const inputs = output[0].moduleIds.filter((id) => path.isAbsolute(id)).map((id) => path.relative(path.dirname(file), id));
-    writeFileSync(inputsOf(file), `${JSON.stringify(inputs, null, 1)}\n`);
+    const [chunk] = output;
+    const inputs = chunk.moduleIds.filter((id) => path.isAbsolute(id)).map((id) => path.relative(path.dirname(file), id));
+    // the list first: until the new bundle is in place, the old one is older than tsc's modules
+    writeWhole(inputsOf(file), `${JSON.stringify(inputs, null, 1)}\n`);
+    writeWhole(file, chunk.code);
     written.push(file);
   }
   // Caches made from the previous bundles no longer count (launch.cts checks each one's stamp);
