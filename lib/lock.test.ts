@@ -51,8 +51,10 @@ describe('withLock', () => {
   it('waits for a live owner to let go', () => {
     withLock('setup', () => undefined, dir);
     const file = path.join(dir, 'names.lock');
-    // a live process (the shell below) owns the lock for ~300 ms, then removes it
-    const holder = spawn('sh', ['-c', `echo $$ > ${file}; sleep 0.3; rm -f ${file}`], { stdio: 'ignore' });
+    // A live process (the shell below) owns the lock for ~300 ms, then removes it. It writes the
+    // file whole, as withLock does (a rename here, link(2) there): with `echo $$ > file` the
+    // waiter could read it empty, judge the holder dead and break the lock (CI saw it once).
+    const holder = spawn('sh', ['-c', `echo $$ > ${file}.new; mv ${file}.new ${file}; sleep 0.3; rm -f ${file}`], { stdio: 'ignore' });
     const until = Date.now() + 2000;
     while (!existsSync(file) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
     const start = Date.now();
