@@ -82,10 +82,13 @@ export async function bundleAll(root: string): Promise<string[]> {
         intro: "const __bundleUrl = require('node:url').pathToFileURL(__filename);",
       },
     });
-    // The modules it was made from, for launch.cts to tell whether any changed since (a
-    // `tsc --watch` rewrites only the files it recompiled, seldom the entry itself).
+    // The modules of dist/ it was made from, for launch.cts to tell whether tsc rewrote any since
+    // (a `tsc --watch` rewrites only the files it recompiled, seldom the entry itself). Not the
+    // packages from node_modules: only npm changes them, and vagrant/provision.sh follows every
+    // `npm ci` with `npm run build`; their times are npm's, from whenever — and by whatever clock —
+    // they were unpacked (on a machine whose clock was set back, all of them look newer).
     const [chunk] = output;
-    const inputs = chunk.moduleIds.filter((id) => path.isAbsolute(id)).map((id) => path.relative(path.dirname(file), id));
+    const inputs = chunk.moduleIds.filter((id) => path.isAbsolute(id) && !path.relative(root, id).startsWith('..')).map((id) => path.relative(path.dirname(file), id));
     // the list first: until the new bundle is in place, the old one is older than tsc's modules
     writeWhole(inputsOf(file), `${JSON.stringify(inputs, null, 1)}\n`);
     writeWhole(file, chunk.code);
