@@ -1,8 +1,9 @@
 // How the engine starts one of its own Node programs: init, the shim, exec-enter.
 //
 // Always through dist/lib/launch.cjs, as bin/minidock starts the cli: the launcher runs the
-// program's bundle (one file, compiled with V8's code cache) when `npm run build` made one newer
-// than the program's modules, and the modules otherwise. See launch.cts for why and what it saves.
+// program's bundle (one file, compiled with V8's code cache) when `npm run build` made one and no
+// module it was made from changed since, and the modules otherwise. See launch.cts for why and
+// what it saves.
 
 import { fileURLToPath } from 'node:url';
 
