@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseMountinfo } from '../lib/runtime/mountinfo.js';
 import { median, printProfile, timed } from './bench-util.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -53,9 +54,8 @@ function skopeoToStorage(name: string, dir: string): ReturnType<typeof timed> | 
   } catch {
     return null;
   } finally {
-    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
-      const at = line.split(' ')[4];
-      if (at?.startsWith(`${dir}/`)) spawnSync('umount', ['-l', at]);
+    for (const m of parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).reverse()) {
+      if (m.mountPoint.startsWith(`${dir}/`)) spawnSync('umount', ['-l', m.mountPoint]);
     }
     rmSync(dir, { recursive: true, force: true });
   }
