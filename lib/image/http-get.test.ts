@@ -3,8 +3,9 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buffer } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { httpGet, readBody } from './http-get.js';
+import { httpGet } from './http-get.js';
 
 const servers: http.Server[] = [];
 afterEach(() => {
@@ -29,14 +30,14 @@ describe('httpGet', () => {
     });
     const res = await httpGet(`${registry}/start`, { Authorization: 'Bearer t' });
     expect(res.statusCode).toBe(200);
-    expect((await readBody(res)).toString()).toBe('auth=none');
+    expect((await buffer(res)).toString()).toBe('auth=none');
   });
 
   it('hands an error answer back with its status, for the caller to word', async () => {
     const registry = await serve((_req, res) => res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"BLOB_UNKNOWN"}]}'));
     const res = await httpGet(`${registry}/v2/a/blobs/sha256:00`, {});
     expect(res.statusCode).toBe(404);
-    expect((await readBody(res)).toString()).toContain('BLOB_UNKNOWN');
+    expect((await buffer(res)).toString()).toContain('BLOB_UNKNOWN');
   });
 
   it('says which GET failed when nothing listens', async () => {

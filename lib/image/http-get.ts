@@ -13,6 +13,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
+import { buffer } from 'node:stream/consumers';
 import { EngineError } from '../errors.js';
 import { trace } from '../sys/trace.js';
 
@@ -62,16 +63,9 @@ export function isOk(res: http.IncomingMessage): boolean {
   return (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
 }
 
-/** The whole body of a small answer (a manifest, a config). */
-export async function readBody(res: http.IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** An error answer, read whole into a fetch Response, so that registry.ts reads it like the others. */
 export async function toResponse(res: http.IncomingMessage): Promise<Response> {
-  const body = await readBody(res);
+  const body = await buffer(res);
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(name, value);
   return new Response(new Uint8Array(body), { status: res.statusCode, statusText: res.statusMessage, headers });

@@ -16,11 +16,12 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { EngineError } from '../errors.js';
 import { trace } from '../sys/trace.js';
 import { basicHeader, credentialsFor, parseChallenges, type Credentials } from './auth.js';
 import { sha256, type Digest } from './digest.js';
-import { httpGet, isOk, readBody, toResponse } from './http-get.js';
+import { httpGet, isOk, toResponse } from './http-get.js';
 import { MANIFEST_ACCEPT } from './manifest.js';
 import type { Reference } from './reference.js';
 
@@ -205,7 +206,7 @@ export class RegistryClient {
       res.destroy();
       throw new EngineError(`${what}: larger than ${MAX_MANIFEST} bytes`);
     }
-    const bytes = await readBody(res);
+    const bytes = await buffer(res);
     const digest = sha256(bytes);
     if (tagOrDigest.startsWith('sha256:') && digest !== tagOrDigest) throw new EngineError(`${what}: digest mismatch: got ${digest}`);
     const mediaType = (res.headers['content-type'] ?? '').split(';')[0].trim() || (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType || '';
@@ -224,7 +225,7 @@ export class RegistryClient {
   async getBlobBytes(digest: string): Promise<Buffer> {
     const res = await this.get(this.url(`blobs/${digest}`));
     if (!isOk(res)) throw await registryError(`blob ${digest}`, await toResponse(res));
-    const bytes = await readBody(res);
+    const bytes = await buffer(res);
     if (sha256(bytes) !== digest) throw new EngineError(`blob ${digest}: digest mismatch: got ${sha256(bytes)}`);
     return bytes;
   }
