@@ -19,6 +19,9 @@
 // 200 ms. Either way the program sees what it would see if started as `node PROGRAM ARGS`:
 // process.argv[1] is PROGRAM. This file is CommonJS (.cts), so Node starts it without loading its
 // ES-module machinery, which a bundle does not need.
+//
+// Node's documentation: vm.Script (cachedData, cachedDataRejected, createCachedData), and "The
+// module wrapper". (Node 22's module.enableCompileCache() does the same for ES modules.)
 
 import { mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -104,6 +107,7 @@ export function cachedDataFor(cacheFile: string, stamp: string): Buffer | undefi
   return eol > 0 && content.subarray(0, eol).toString() === stamp ? content.subarray(eol + 1) : undefined;
 }
 
+// #region run-bundle
 /** Run a CommonJS bundle as Node's own loader would, but compiled with a code cache. */
 function runBundle(bundle: string, cacheFile: string): void {
   const stamp = bundleStamp(bundle);
@@ -120,6 +124,7 @@ function runBundle(bundle: string, cacheFile: string): void {
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
 }
+// #endregion
 
 /** Write the cache whole or not at all (two programs may exit at once); a read-only dist/ keeps none. */
 function saveCache(cacheFile: string, stamp: string, data: Buffer): void {
