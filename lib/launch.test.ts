@@ -5,7 +5,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,14 @@ function touch(file: string, ms: number): void {
 describe('the launcher', () => {
   it('runs the modules when there is no bundle, with argv as `node PROGRAM ARGS`', () => {
     expect(launch('run', '--rm').out).toBe(`modules ${path.join(dist, 'lib', 'p.js')} run --rm`);
+  });
+
+  it('gives the program its real path as argv[1], also when started through a symbolic link', () => {
+    // /usr/local/bin/minidock is a link; main.ts compares realpath(argv[1]) with its own file
+    symlinkSync(path.join(dist, 'lib'), path.join(dist, 'via'));
+    writeBundle('console.log("bundle", process.argv[1]);\n');
+    const out = execFileSync(process.execPath, [path.join(dist, 'lib', 'launch.cjs'), path.join(dist, 'via', 'p.js')], { encoding: 'utf8' });
+    expect(out.trim()).toBe(`bundle ${path.join(dist, 'lib', 'p.js')}`);
   });
 
   it('runs a bundle newer than the modules, as CommonJS, with the same argv, strict as it says', () => {
