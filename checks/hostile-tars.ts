@@ -22,7 +22,7 @@ export interface HostileTar {
 /** Enough "../" to climb from any layer directory to "/". */
 const CLIMB = '../'.repeat(24);
 
-// #region corpus
+// #region corpus-names
 /** The corpus. `outside` is an absolute directory; every attack aims at a name inside it. */
 export function hostileTars(outside: string): HostileTar[] {
   const rel = outside.replace(/^\/+/, ''); // the same place, written relative to "/"
@@ -69,6 +69,9 @@ export function hostileTars(outside: string): HostileTar[] {
         { name: 'd/file', data: 'x' },
       ],
     },
+    // #endregion
+
+    // #region corpus-kinds
     { name: 'hardlink-dotdot', attack: 'a hard link to a host file by ../', entries: [{ name: 'h', type: 'link', linkname: `${CLIMB}etc/passwd` }] },
     { name: 'hardlink-absolute', attack: 'a hard link to a host file by absolute name', entries: [{ name: 'h', type: 'link', linkname: '/etc/passwd' }] },
     {
@@ -103,6 +106,9 @@ export function hostileTars(outside: string): HostileTar[] {
         { name: 'w/.wh..wh..opq', data: '' },
       ],
     },
+    // #endregion
+
+    // #region corpus-subtle
     {
       name: 'hardlink-symlink-dir',
       attack: 'a hard link to a file outside, reached through a symlinked directory',
@@ -132,7 +138,7 @@ export function hostileTars(outside: string): HostileTar[] {
 }
 // #endregion
 
-// #region swap-corpus
+// #region swap-corpus-dirs
 /**
  * Archives that may be imported (their entries are legal one by one) but must not touch the host:
  * each replaces a path it already wrote with a symlink to a victim outside, hoping that a later
@@ -179,6 +185,9 @@ export function swapTars(outside: string): HostileTar[] {
         { name: 'd/', type: 'directory', mode: 0o777, mtime: t },
       ],
     },
+    // #endregion
+
+    // #region swap-corpus-steps
     {
       name: 'symlink-with-mode',
       attack: 'a symlink to a host file carrying mode 06777 and an mtime: neither belongs to the target',
@@ -220,7 +229,9 @@ export function swapTars(outside: string): HostileTar[] {
     },
   ];
 }
+// #endregion
 
+// #region swap-victims
 /** The victims swapTars aims at: a file and a directory with a subdirectory, with known modes and times. */
 export function plantVictims(outside: string): void {
   const old = new Date('1999-09-09T09:09:09Z');

@@ -68,6 +68,9 @@ export function parsePublish(spec: string): PortMap {
     if (!ports.includes(':')) throw new EngineError(`invalid port format: ${spec}`);
     throw new EngineError(`-p ${spec}: IPv6 host address ${hostIp}: minidock publishes ports on IPv4 only (its networks have no IPv6)`);
   }
+  // #endregion
+
+  // #region parse-publish-ports
   const parts = ports.split(':');
   if (parts.length > 3) throw new EngineError(`invalid port format: ${spec}`);
   const containerPart = parts[parts.length - 1];
@@ -108,7 +111,7 @@ export function exposedKey(spec: string): string {
   return `${port}/${proto}`;
 }
 
-// #region allocate-ports
+// #region port-table
 interface Reservation extends Published {
   container: string;
 }
@@ -126,7 +129,9 @@ export function readReservations(p: Paths): Reservation[] {
 function collides(a: Published, b: Published): boolean {
   return a.proto === b.proto && a.hostPort === b.hostPort && (a.hostIp === '' || b.hostIp === '' || a.hostIp === b.hostIp);
 }
+// #endregion
 
+// #region reserve-ports
 /**
  * Decide and reserve host ports for a container: fixed ones must be free, "" gets the lowest
  * free port of the kernel's ephemeral range (docker picks from the same range). `-P` adds one
@@ -174,7 +179,9 @@ export function reservePorts(p: Paths, containerId: string, bindings: PortMap, p
     return mine;
   });
 }
+// #endregion
 
+// #region release-ports
 /** Give back a container's host ports. Idempotent. */
 export function releasePorts(p: Paths, containerId: string): void {
   withNetworkLock(() => {

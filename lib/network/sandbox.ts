@@ -138,6 +138,9 @@ export function connectEndpoint(p: Paths, a: Attachment, net: Network, pid: numb
       addNetworkRules({ name: net.Name, bridge, subnet: formatSubnet(subnet) });
       return { ip, published };
     });
+    // #endregion
+
+    // #region connect-veth
     // 2. The cable, its address, the route, lo up: only this container's names, no lock needed.
     //    Two processes: `ip -batch` on the host's side, one inside the container's namespace.
     const ifname = primary ? 'eth0' : nextIfname(pid);
@@ -148,6 +151,9 @@ export function connectEndpoint(p: Paths, a: Attachment, net: Network, pid: numb
       loopbackUp(pid, batch.run);
     }
     batch.flush();
+    // #endregion
+
+    // #region connect-publish
     // 3. Under the lock again: publish the ports (with route_localnet for 127.0.0.1), and say
     //    what the endpoint is.
     const s: NetworkSettings = { ...settings, Networks: { ...settings.Networks } };

@@ -10,7 +10,7 @@
 import { EngineError } from '../errors.js';
 import { checkSeccomp } from './seccomp/check.js';
 
-// #region spec-types
+// #region spec-process
 export interface Spec {
   ociVersion: string;
   process: Process;
@@ -43,7 +43,9 @@ export interface Capabilities {
   permitted?: string[];
   ambient?: string[];
 }
+// #endregion
 
+// #region spec-mounts-hooks
 export interface Mount {
   /** where, inside the container */
   destination: string;
@@ -216,7 +218,9 @@ export function parseSpec(text: string): Spec {
     for (const name of names ?? []) if (!/^CAP_[A-Z_]+$/.test(name)) fail(`process.capabilities.${set}: invalid name ${JSON.stringify(name)}`);
   }
   if (!s.root || typeof s.root.path !== 'string' || s.root.path === '') fail('root.path is missing');
+  // #endregion
 
+  // #region parse-spec-linux
   const linux = s.linux ?? { namespaces: [] };
   const namespaces = linux.namespaces ?? [];
   for (const ns of namespaces) {
@@ -237,6 +241,9 @@ export function parseSpec(text: string): Spec {
   if (linux.rootfsPropagation !== undefined && !['private', 'rprivate', 'slave', 'rslave'].includes(linux.rootfsPropagation)) {
     fail(`linux.rootfsPropagation ${JSON.stringify(linux.rootfsPropagation)}: only private and slave are supported`);
   }
+  // #endregion
+
+  // #region parse-spec-hooks
   for (const k of Object.keys(s.hooks ?? {})) {
     if (!['createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop', 'prestart'].includes(k)) fail(`hooks.${k}: unknown hook`);
   }
