@@ -51,6 +51,8 @@ export function attachTo(socketPath: string, opts: AttachOptions): Promise<Attac
       socket.destroy();
       resolve(end);
     };
+    // #endregion
+    // #region attach-client-relay
     const typed = (chunk: Buffer) => {
       const { forward, detach } = matcher.push(chunk);
       if (forward.length > 0) socket.write(encodeFrame(STREAM.STDIN, forward));

@@ -46,7 +46,9 @@ export async function copy(p: Paths, from: CpEnd, to: CpEnd): Promise<void> {
     if (!running) unmountRootfs(p, c.GraphDriver, sys);
   }
 }
+// #endregion
 
+// #region cp-in
 /** host → container: stage the source under its new name, tar it, extract it safely inside. */
 async function copyIn(src: string, rootfs: string, dest: string): Promise<void> {
   if (!existsSync(src)) throw new EngineError(`could not find the file ${src} in the host`, 1);
@@ -63,7 +65,9 @@ async function copyIn(src: string, rootfs: string, dest: string): Promise<void> 
     rmSync(staging, { recursive: true, force: true });
   }
 }
+// #endregion
 
+// #region cp-out
 /** container → host: the parent resolved inside the rootfs; a symlink itself is copied as one. */
 async function copyOut(rootfs: string, src: string, dest: string): Promise<void> {
   const parent = secureJoin(rootfs, path.posix.dirname(src));

@@ -82,7 +82,7 @@ export function pipeToLog(stream: Readable, writeEntry: (entry: string) => void,
 }
 // #endregion
 
-// #region log-read
+// #region log-select
 export function parseEntry(line: string): LogEntry {
   const e = JSON.parse(line) as LogEntry;
   if (typeof e.log !== 'string' || (e.stream !== 'stdout' && e.stream !== 'stderr') || typeof e.time !== 'string') {
@@ -133,7 +133,9 @@ export function parseSince(text: string, now: bigint = nowNs()): bigint {
   }
   return parseTime(text);
 }
+// #endregion
 
+// #region log-read-entries
 /**
  * Read complete lines from `file` starting at byte `offset`; returns them and the offset after
  * the last complete one (a line the shim is still writing is left for the next read).
@@ -162,6 +164,7 @@ export interface LogPosition {
   ino: number;
   offset: number;
 }
+// #endregion
 
 // #region log-read-rotated
 /** Every entry of the log, the rotated files first, oldest to newest; and where the live file ends. */
@@ -208,6 +211,7 @@ export function readSince(file: string, pos: LogPosition): { entries: LogEntry[]
 }
 // #endregion
 
+// #region log-follow
 /** The inode of a file, 0 if there is none (the position of a log not written yet). */
 function inode(file: string): number {
   return existsSync(file) ? statSync(file).ino : 0;

@@ -74,7 +74,9 @@ function writeOomScoreAdj(value: number): void {
   trace(`echo ${value} > /proc/self/oom_score_adj`);
   writeFileSync('/proc/self/oom_score_adj', String(value));
 }
+// #endregion
 
+// #region process-security-last
 /**
  * Signals 32 and 33 are glibc's own (threads' cancel and set-id), and signal() refuses them with
  * EINVAL. A parent may leave them ignored (hyperfine does): they stay so.

@@ -95,7 +95,9 @@ export class Assembler {
     this.labels.set(name, this.code.length);
     return this;
   }
+  // #endregion
 
+  // #region assembler-offsets
   assemble(): Insn[] {
     const offset = (from: number, to: Target | undefined, max: number): number => {
       if (to === undefined || to === 'next') return 0;

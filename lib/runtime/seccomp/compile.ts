@@ -80,7 +80,9 @@ export function compileFilter(seccomp: LinuxSeccomp, arch: SeccompArch = process
   a.ret(verdict(seccomp.defaultAction, seccomp.defaultErrnoRet));
   return a.assemble();
 }
+// #endregion
 
+// #region compile-arch
 /**
  * The program's first instructions: kill the process unless seccomp_data.arch is this
  * architecture's AUDIT_ARCH; then the number, in A for the rules, and on x86_64 no x32 number
@@ -93,7 +95,9 @@ function checkArchitecture(a: Assembler, arch: SeccompArch): void {
   if (arch === 'x64') a.jge(X32_SYSCALL_BIT, 'next', 'nr-ok').ret(RET.KILL_PROCESS).label('nr-ok');
   // #endregion
 }
+// #endregion
 
+// #region compile-arg
 /** Test one 64-bit argument with two 32-bit loads; on failure jump to `fail`, else fall through. */
 function compareArg(a: Assembler, arg: SeccompArg, fail: string, fresh: (w: string) => string): void {
   const lo = SECCOMP_DATA.arg(arg.index, 'lo');
