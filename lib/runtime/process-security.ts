@@ -25,7 +25,8 @@ export function seccompProgram(seccomp: LinuxSeccomp | undefined): Buffer | null
 // #region process-security
 /**
  * Everything but the late seccomp filter, in the only order that works:
- *  a. oom_score_adj and rlimits: lowering the one and raising a hard limit of the other a hard limit need CAP_SYS_RESOURCE, which is about to go;
+ *  a. oom_score_adj and rlimits: lowering oom_score_adj and raising a hard limit both need
+ *     CAP_SYS_RESOURCE, which is about to go;
  *  b. no_new_privs, when asked: from now on execve can never grant privileges (setuid bits,
  *     file capabilities are ignored) — and seccomp no longer needs CAP_SYS_ADMIN;
  *  c. without no_new_privs the filter goes in NOW, while we still hold CAP_SYS_ADMIN (the kernel
