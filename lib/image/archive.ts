@@ -59,7 +59,7 @@ export function tmpDir(p: Paths, what: string): string {
 }
 // #endregion
 
-// #region save
+// #region save-blobs
 /**
  * Write `names` (image names or IDs) as one tar to `out`. The layers are first written to a
  * temporary directory (a tar header needs the size before the bytes), checked against their
@@ -105,7 +105,9 @@ export async function saveImages(p: Paths, store: ImageStore, names: readonly st
       };
       const manifestBytes = Buffer.from(JSON.stringify(manifest));
       const manifestDigest = addBlob(manifestBytes);
+      // #endregion
 
+      // #region save-names
       // The names saved: the one asked for if it is a name, else all the image's names.
       const asked = store.refs.lookup(safeRef(name)) === image.id ? [familiarString(parseReference(name))] : image.repoTags;
       manifestJson.push({ Config: `blobs/sha256/${hexOf(image.id)}`, RepoTags: asked.length > 0 ? asked : null, Layers: layers.map((l) => `blobs/sha256/${hexOf(l.digest)}`) });
@@ -122,7 +124,9 @@ export async function saveImages(p: Paths, store: ImageStore, names: readonly st
       }
       if (asked.length === 0) index.manifests.push({ mediaType: MEDIA.ociManifest, digest: manifestDigest, size: manifestBytes.length });
     }
+    // #endregion
 
+    // #region save-pack
     // Pack: blobs first (directories before their files), then the small index files.
     const pack = tar.pack();
     const done = pipeline(pack as unknown as NodeJS.ReadableStream, out);

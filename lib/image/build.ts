@@ -375,7 +375,7 @@ function resolveChown(spec: string, layersTopDown: readonly string[], line: numb
 }
 // #endregion
 
-// #region copy-step
+// #region copy-sources
 /** Where and how a COPY or ADD puts what it copies. */
 interface CopyInto {
   keyword: string;
@@ -412,6 +412,9 @@ async function copyLayerTar(context: string, sources: readonly string[], into: C
   const pack = tar.pack();
   const file = path.join(work, 'copy.tar');
   const writing = pipeline(pack as unknown as NodeJS.ReadableStream, createWriteStream(file));
+  // #endregion
+
+  // #region copy-entries
   const dirs = new Set<string>();
   const ensureDir = (d: string) => {
     const parts = d.split('/').filter(Boolean);
@@ -465,6 +468,9 @@ async function copyLayerTar(context: string, sources: readonly string[], into: C
     }
     await feeding;
   };
+  // #endregion
+
+  // #region copy-layer
   try {
     for (const src of resolved) {
       const isDir = lstatSync(src).isDirectory();

@@ -36,7 +36,7 @@ export interface PullResult {
   downloaded: number;
 }
 
-// #region pull
+// #region pull-plan
 export async function pullImage(p: Paths, store: ImageStore, name: string, out: Progress | ((line: string) => void) = () => {}): Promise<PullResult> {
   const progress = typeof out === 'function' ? plainProgress(out) : out;
   const log = (line: string) => progress.line(line);
@@ -51,7 +51,9 @@ export async function pullImage(p: Paths, store: ImageStore, name: string, out: 
 
   // 2. The config names the layers by DiffID; a layer whose ChainID is stored needs no download.
   const { configBytes, diffIds, chains } = await fetchConfig(client, manifest);
+  // #endregion
 
+  // #region pull-layers
   // 3. Each missing layer streams from the registry into its own staging directory
   //    (unpackVerified, below), and is registered once the layer below it is. After a failure
   //    no new layer starts, and the layers this pull registered go again: it leaves nothing.
@@ -102,6 +104,9 @@ export async function pullImage(p: Paths, store: ImageStore, name: string, out: 
     for (const chain of made.reverse()) store.deleteLayer(chain);
     throw failures[0];
   }
+  // #endregion
+
+  // #region pull-record
   const downloaded = missing.length;
   for (const i of missing) meta.record(diffIds[i], manifest.layers[i].digest as Digest, `${ref.domain}/${ref.path}`);
 

@@ -26,7 +26,7 @@ export interface PushResult {
   uploaded: number;
 }
 
-// #region push
+// #region push-layers
 export async function pushImage(p: Paths, store: ImageStore, name: string, out: Progress | ((line: string) => void) = () => {}): Promise<PushResult> {
   const progress = typeof out === 'function' ? plainProgress(out) : out;
   const log = (line: string) => progress.line(line);
@@ -70,7 +70,9 @@ export async function pushImage(p: Paths, store: ImageStore, name: string, out: 
       meta.record(layer.diffId, blob.digest, repository);
       rmSync(file, { force: true });
     }
+    // #endregion
 
+    // #region push-config-manifest
     // #region exercise 6.push-manifest
     // The config, then the manifest. The config is a blob like the layers, and its digest is the
     // image ID (the sha256 of the very bytes stored); the manifest names it and the layers, bottom

@@ -43,7 +43,7 @@ function invalid(why?: string): EngineError {
   return new EngineError(why ? `invalid reference format: ${why}` : 'invalid reference format');
 }
 
-// #region parse-reference
+// #region parse-digest-tag
 /**
  * Parse `[domain/]path[:tag][@digest]` and normalize it the way docker does: no domain means
  * Docker Hub, a one-component path on Docker Hub means an official image (`library/`), and no
@@ -72,7 +72,9 @@ export function parseReference(text: string): Reference {
     rest = rest.slice(0, colon);
     if (!TAG.test(tag)) throw invalid();
   }
+  // #endregion
 
+  // #region parse-name
   // 3. The name. Its first component is a registry when it looks like a host: it has a dot or a
   //    port, it is "localhost", or it has capitals (repository paths are lower case, hosts not).
   const name = rest;
