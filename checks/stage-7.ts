@@ -159,11 +159,17 @@ export const stage: Stage = {
       hint: 'lib/runtime/exec-enter.ts openTerminal (ptmx in the container, unlockpt, ptsname, dup2, TIOCSCTTY), lib/runtime/exec.ts (pidfd_getfd, TIOCSWINSZ), lib/container/exec.ts relayTerminal (raw mode)',
       async run(ctx) {
         const name = ctx.name('tty');
-        await startDetached(ctx, name, ['sleep', '600'], NONE);
-        // util-linux script(1) runs the command under a pty of its own; its stdin is our pipe
+        const { pid } = await startDetached(ctx, name, ['sleep', '600'], NONE);
+        // util-linux script(1) runs the command under a pty of its own; its stdin is our pipe.
+        // The shell inside touches a file once it has run a line, seen from the host through
+        // /proc/<pid>/root: the keys after it meet an exec in raw mode, and Ctrl-C a running sleep
         const cmd = `stty cols 97 rows 31; ${engine()} exec -it ${name} sh`;
-        const keys = 'tty; stty size\n' + 'sleep 100\n';
-        const typed = `sleep 1.5; printf '${keys.replace(/\n/g, '\\n')}'; sleep 1; printf '\\003'; sleep 0.5; printf 'echo after $?\\nexit 3\\n'; sleep 1`;
+        const mark = (f: string) => `/proc/${pid}/root/${f}`;
+        const typed = [
+          `sleep 1; printf 'tty; stty size; touch /r1\\n'`, waitFor(mark('r1')),
+          `printf 'touch /r2; sleep 100\\n'`, waitFor(mark('r2')),
+          `sleep 0.5; printf '\\003'; sleep 0.5; printf 'echo after $?\\nexit 3\\n'; sleep 1`,
+        ].join('; ');
         const r = await exec('sh', ['-c', `(${typed}) | script -qec "$0" /dev/null`, cmd], { env: ctx.env, timeoutMs: 20_000 });
         const out = r.stdout.replace(/\r/g, '');
         assert(/^\/dev\/pts\/0$/m.test(out), `tty inside did not print /dev/pts/0:\n${out.slice(0, 400)}`);

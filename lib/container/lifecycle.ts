@@ -61,14 +61,28 @@ async function waitStopped(p: Paths, sys: Sys, id: string, timeoutMs: number, se
     // watch before looking: a record written between the look and the wait is not missed
     const change = nextChange(p.container(id), MONITOR_SILENT_MS);
     try {
-      if (!existsSync(p.container(id))) return true;
-      const c = reconcile(p, sys, loadContainer(p, id), sent === osConstants.signals.SIGKILL ? sent : undefined);
+      const record = loadIfThere(p, id);
+      if (record === undefined) return true;
+      const c = reconcile(p, sys, record, sent === osConstants.signals.SIGKILL ? sent : undefined);
       if (!c.State.Running) return true;
       if (Date.now() > deadline) return false;
       await change.happened;
     } finally {
       change.close();
     }
+  }
+}
+
+/**
+ * The container's record, or undefined when it is gone: `--rm` removes the directory file by file,
+ * so it can vanish between a look for the directory and the read of config.v2.json.
+ */
+function loadIfThere(p: Paths, id: string): Container | undefined {
+  try {
+    return loadContainer(p, id);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
   }
 }
 
@@ -125,7 +139,7 @@ export async function stopContainer(p: Paths, ref: string, timeoutSec?: number, 
     // (below it, stop is `kill -9` and a wait)
     signal(c, SIGKILL);
     if (!(await waitStopped(p, sys, c.ID, 10_000, SIGKILL))) throw new EngineError(`container ${ref} did not stop after SIGKILL`);
-    return existsSync(p.container(c.ID)) ? loadContainer(p, c.ID) : c;
+    return loadIfThere(p, c.ID) ?? c; // --rm may have taken it
   }
   // #region exercise 7.stop
   // The stop signal first: PID 1 may clean up and exit. A PID 1 without a handler for it never
@@ -136,7 +150,7 @@ export async function stopContainer(p: Paths, ref: string, timeoutSec?: number, 
     if (!(await waitStopped(p, sys, c.ID, 10_000, SIGKILL))) throw new EngineError(`container ${ref} did not stop after SIGKILL`);
   }
   // #endregion
-  return existsSync(p.container(c.ID)) ? loadContainer(p, c.ID) : c;
+  return loadIfThere(p, c.ID) ?? c; // --rm may have taken it
 }
 // #endregion
 

@@ -1,12 +1,12 @@
 // lib/container/logrotate.ts: --log-opt max-size/max-file read and refused as docker does, and the
 // rotation itself (when, which files move, what is dropped) on log files in a temporary directory.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logConfigFrom, logFiles, logWriter, needsRotation, parseHumanSize, rotate, rotationOf } from './logrotate.js';
-import { formatEntry, readLog, readSince } from './logs.js';
+import { followLog, formatEntry, readLog, readSince } from './logs.js';
 
 describe('max-size, as docker reads it (go-units FromHumanSize: decimal)', () => {
   it('takes bytes and k, m, g with or without b / ib, any case', () => {
@@ -112,5 +112,39 @@ describe('rotating the files', () => {
     const next = readSince(file, start.position);
     expect(next.entries.map((e) => Number(e.log))).toEqual(Array.from({ length: 17 }, (_, i) => i + 3));
     expect(readSince(file, next.position).entries).toEqual([]);
+  });
+
+  it('loses the rest of a file dropped by the rotations since, unless a kept descriptor still opens it', () => {
+    const file = setUp();
+    const write = logWriter(file, { maxSize: 300, maxFile: 2 });
+    const entry = (i: number) => formatEntry(`${i}\n`, 'stdout');
+    for (let i = 0; i < 2; i++) write(entry(i));
+    const start = readLog(file);
+    const fd = openSync(file, 'r'); // what followLog holds: the file it is in
+    try {
+      for (let i = 2; i < 14; i++) write(entry(i)); // more than two rotations: our file is unlinked
+      expect(logFiles(file).map((f) => statSync(f).ino)).not.toContain(start.position.ino);
+      const numbers = (r: ReturnType<typeof readSince>) => r.entries.map((e) => Number(e.log));
+      const lost = numbers(readSince(file, start.position));
+      expect(lost[0]).toBeGreaterThan(2);
+      expect(numbers(readSince(file, start.position, `/proc/self/fd/${fd}`))).toEqual(Array.from({ length: 12 }, (_, i) => i + 2));
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('is followed by logs -f without a gap when the shim rotates max-file times between two polls', async () => {
+    const file = setUp();
+    const write = logWriter(file, { maxSize: 300, maxFile: 2 });
+    const entry = (i: number) => formatEntry(`${i}\n`, 'stdout');
+    for (let i = 0; i < 2; i++) write(entry(i));
+    const seen: number[] = [];
+    let polls = 0;
+    await followLog(file, readLog(file).position, () => {
+      polls++;
+      if (polls === 1) for (let i = 2; i < 14; i++) write(entry(i)); // between the first look and the first read
+      return polls < 2;
+    }, (e) => seen.push(Number(e.log)));
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i + 2));
   });
 });

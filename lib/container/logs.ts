@@ -4,7 +4,7 @@
 // The shim writes it (pipeToLog); `minidock logs` reads it back (readLog, followLog).
 // Stage 7 notes, "logs on disk".
 
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { EngineError } from '../errors.js';
 import { logFiles } from './logrotate.js';
@@ -186,10 +186,12 @@ export function readLog(file: string): { entries: LogEntry[]; position: LogPosit
 /**
  * The entries written after `pos`, across rotations: when the live file has another inode, ours
  * was renamed to <file>.N: the rest of it, then .N-1 … .1 whole, then the new live file. If ours
- * was dropped meanwhile (more rotations than max-file), what it still held is lost, as with
- * docker. With max-file=1 the live file keeps its inode and is emptied: read it from the start.
+ * was dropped meanwhile (more rotations than max-file), no name leads to it any more, but `kept`
+ * can: a path that still opens our inode (followLog's /proc/self/fd/N); its rest comes first,
+ * then every rotated file, all newer than ours. Without one, what it still held is lost.
+ * With max-file=1 the live file keeps its inode and is emptied: read it from the start.
  */
-export function readSince(file: string, pos: LogPosition): { entries: LogEntry[]; position: LogPosition } {
+export function readSince(file: string, pos: LogPosition, kept?: string): { entries: LogEntry[]; position: LogPosition } {
   const live = inode(file);
   if (live === 0) return { entries: [], position: pos }; // between a rotation's rename and the new file
   if (live === pos.ino) {
@@ -202,6 +204,7 @@ export function readSince(file: string, pos: LogPosition): { entries: LogEntry[]
   const ours = older.findIndex((f) => inode(f) === pos.ino);
   const entries: LogEntry[] = [];
   if (ours >= 0) entries.push(...readEntries(older[ours], pos.offset).entries);
+  else if (kept !== undefined) entries.push(...readEntries(kept, pos.offset).entries);
   for (const f of older.slice(ours + 1)) entries.push(...readEntries(f).entries);
   const got = readEntries(file);
   entries.push(...got.entries);
@@ -217,24 +220,58 @@ function inode(file: string): number {
   return existsSync(file) ? statSync(file).ino : 0;
 }
 
+/** An open descriptor of the file `logs -f` reads, and that file's inode. */
+interface Held {
+  fd: number;
+  ino: number;
+}
+
+/**
+ * Keep the file with inode `ino` open while we read it. A rotation that drops the oldest file
+ * only unlinks its name: the kernel frees a file when its last name *and* its last open
+ * descriptor are gone, so ours stays readable — and /proc/self/fd/N opens it again, name or not.
+ * Opened by name, so it is ours only if the live file still has that inode (else: none held).
+ */
+function hold(file: string, ino: number, held: Held | undefined): Held | undefined {
+  if (held?.ino === ino) return held;
+  if (held) closeSync(held.fd);
+  if (ino === 0) return undefined;
+  try {
+    const fd = openSync(file, 'r');
+    if (fstatSync(fd).ino === ino) return { fd, ino };
+    closeSync(fd); // rotated since: the next poll holds the new one
+  } catch {
+    // between a rotation's rename and the new file
+  }
+  return undefined;
+}
+
 /**
  * logs -f: after the entries already shown, poll the log for new ones until `running()` says
- * the container has exited — then read once more, so its last lines are not lost.
+ * the container has exited — then read once more, so its last lines are not lost. Between two
+ * polls the shim may rotate more than once; the file we were in is held open (hold, above), so
+ * lines are lost only after max-file + 1 rotations in one poll, not max-file.
  */
 export async function followLog(file: string, pos: LogPosition, running: () => boolean, show: (e: LogEntry) => void, until?: bigint): Promise<void> {
-  for (;;) {
-    const alive = running();
-    let got: ReturnType<typeof readSince> = { entries: [], position: pos };
-    try {
-      got = readSince(file, pos);
-    } catch (e) {
-      // a file renamed or emptied between our stat and our read: the next poll reads it again
-      if (!alive) throw e;
+  let held: Held | undefined;
+  try {
+    for (;;) {
+      held = hold(file, pos.ino, held);
+      const alive = running();
+      let got: ReturnType<typeof readSince> = { entries: [], position: pos };
+      try {
+        got = readSince(file, pos, held && `/proc/self/fd/${held.fd}`);
+      } catch (e) {
+        // a file renamed or emptied between our stat and our read: the next poll reads it again
+        if (!alive) throw e;
+      }
+      pos = got.position;
+      for (const e of got.entries) if (until === undefined || parseTime(e.time) <= until) show(e);
+      if (!alive) return;
+      await new Promise((r) => setTimeout(r, 100));
     }
-    pos = got.position;
-    for (const e of got.entries) if (until === undefined || parseTime(e.time) <= until) show(e);
-    if (!alive) return;
-    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    if (held) closeSync(held.fd);
   }
 }
 // #endregion

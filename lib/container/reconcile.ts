@@ -19,11 +19,10 @@
 
 import { existsSync } from 'node:fs';
 import type { Paths } from '../paths.js';
-import { isZombie, pidAlive } from '../proc.js';
 import { realSys, type Sys } from '../sys/index.js';
 import { trace } from '../sys/trace.js';
 import { cleanUpWithoutMonitor, removeLocked } from './remove.js';
-import { containerLock, initAlive, listContainers, loadContainer, loadHostConfig, saveContainer, type Container } from './state.js';
+import { containerLock, initAlive, listContainers, loadContainer, loadHostConfig, monitorAlive, saveContainer, type Container } from './state.js';
 
 /** Whether this container's record must be set right: its monitor is gone, and it ran or was starting. */
 function needs(c: Container): boolean {
@@ -33,7 +32,7 @@ function needs(c: Container): boolean {
 /** Whether a start of this container was begun by a monitor that is not alive any more. */
 function monitorLost(c: Container): boolean {
   const m = c.Minidock.MonitorPid;
-  return m > 0 && m !== process.pid && (!pidAlive(m) || isZombie(m));
+  return m > 0 && m !== process.pid && !monitorAlive(c);
 }
 
 // #region reconcile

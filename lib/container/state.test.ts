@@ -10,7 +10,7 @@ import { EngineError } from '../errors.js';
 import { paths, type Paths } from '../paths.js';
 import { processStartTime } from '../proc.js';
 import {
-  ensureDir, findContainer, initAlive, listContainers, loadContainer, loadHostConfig, newState, saveContainer,
+  ensureDir, findContainer, initAlive, listContainers, loadContainer, loadHostConfig, monitorAlive, newState, saveContainer,
   saveHostConfig, ZERO_TIME, type Container, type HostConfig,
 } from './state.js';
 
@@ -139,5 +139,13 @@ describe('initAlive', () => {
     expect(initAlive(container(ID_A, '/a', 'x', running(process.pid, start, 0)))).toBe(true);
     expect(initAlive(container(ID_A, '/a', 'x', running(process.pid, start + '1', 0)))).toBe(false);
     expect(initAlive(container(ID_A, '/a', 'x', running(DEAD_PID, start, 0)))).toBe(false);
+  });
+
+  it('monitorAlive: a live monitor process, not a dead one, nor none (MonitorPid 0)', () => {
+    const start = processStartTime(process.pid)!;
+    const withMonitor = (m: number) => container(ID_A, '/a', 'x', running(process.pid, start, m));
+    expect(monitorAlive(withMonitor(process.pid))).toBe(true);
+    expect(monitorAlive(withMonitor(DEAD_PID))).toBe(false);
+    expect(monitorAlive(withMonitor(0))).toBe(false);
   });
 });

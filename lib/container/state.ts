@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../atomic.js';
 import { EngineError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { withLock } from '../lock.js';
-import { isZombie, processStartTime } from '../proc.js';
+import { isZombie, pidAlive, processStartTime } from '../proc.js';
 import type { Container, HostConfig, State } from './records.js';
 import { byText } from '../order.js';
 
@@ -76,6 +76,12 @@ export function findContainer(p: Paths, ref: string): Container {
 export function initAlive(c: Container): boolean {
   // a zombie has exited: it only waits for its parent (or, its monitor gone, the host's init) to reap it
   return c.State.Pid > 0 && processStartTime(c.State.Pid) === c.Minidock.InitStartTime && !isZombie(c.State.Pid);
+}
+
+/** Is the process that waits for this container's init (its shim, or a foreground `run`) alive? */
+export function monitorAlive(c: Container): boolean {
+  const m = c.Minidock.MonitorPid;
+  return m > 0 && pidAlive(m) && !isZombie(m);
 }
 
 // #endregion
