@@ -274,9 +274,11 @@ export const stage: Stage = {
         const ctr = ['ctr', '-a', cd.socket, '-n', ns];
         try {
           // ctr run -t wants its own stdin to be a terminal: script(1) gives it one, sized 27x83;
-          // ctr resizes the console it received only after the task started, hence the sleep
+          // ctr resizes the console it received only after the task started, hence the wait
+          // inside (at most 2 s, within the 3 s script's input stays open) before the size is shown
+          const waitSized = 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ "$(/bin/busybox stty size)" = "27 83" ] && break; /bin/busybox sleep 0.1; done';
           const run = [...ctr, 'run', '-t', '--rm', '--runc-binary', runtimeBin(), '--runc-root', path.join(cd.dir, 'runc'), '--rootfs', path.join(bundle, 'rootfs'),
-            'tt', '/bin/busybox', 'sh', '-c', `'/bin/busybox tty; /bin/busybox sleep 1; /bin/busybox stty size; exit 4'`].join(' ');
+            'tt', '/bin/busybox', 'sh', '-c', `'/bin/busybox tty; ${waitSized}; /bin/busybox stty size; exit 4'`].join(' ');
           const r = await exec('sh', ['-c', 'sleep 3 | script -qec "$0" /dev/null', `stty rows 27 cols 83; ${run}`], { env: ctx.env, timeoutMs: 30_000 });
           const out = r.stdout.replace(/\r/g, '');
           assert(/^\/dev\/pts\/0$/m.test(out), `ctr run -t: tty inside did not print /dev/pts/0 (exit ${r.code}): ${JSON.stringify((out + r.stderr).slice(0, 400))}`);
