@@ -3,6 +3,7 @@
 // Observed from the host (/proc/<pid>/ns, /proc/<pid>/cgroup, cgroupfs, the log file). See
 // stages/07-exec/README.md. Black-box: never imports lib/.
 
+import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cgroupDir, cpuUsageUs, readCg } from './cgroupfs.js';
@@ -395,6 +396,45 @@ export const stage: Stage = {
         await mdOk(ctx, ['wait', name], { timeoutMs: 10_000 });
         assertEqual((await mdOk(ctx, ['logs', name])).split('\n').map((l) => l.trim()).filter(Boolean), ['1', '2'], 'the line counts of /count over two starts (same rw layer)');
         assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.Id}}', name])).trim(), id, 'the container’s ID after restart');
+      },
+    },
+    {
+      name: '--sig-proxy: a SIGTERM to attach or start -a goes on to PID 1, whose exit ends it with its status; with --sig-proxy=false it ends attach alone and the container runs on',
+      hint: 'lib/container/sig-proxy.ts (proxySignals, toContainer), lib/cli/attach.ts and start.ts (never with -t), lib/cli/args.ts settleBooleans (--flag=false, as pflag reads it)',
+      async run(ctx) {
+        const name = ctx.name('sigproxy');
+        const trapper = ['sh', '-c', 'trap "echo got-TERM; exit 7" TERM; while :; do echo tick; sleep 0.2; done'];
+        // a client of the container, sent SIGTERM once it shows the container's output (so it is
+        // attached); how it ended
+        const signalled = async (args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null }> => {
+          const client = spawn(engine(), args, { env: ctx.env, stdio: ['ignore', 'pipe', 'ignore'] });
+          const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => client.on('exit', (code, signal) => resolve({ code, signal })));
+          const attached = await Promise.race([
+            new Promise<boolean>((resolve) => client.stdout!.once('data', () => resolve(true))),
+            ended.then(() => false),
+            sleep(10_000).then(() => false),
+          ]);
+          client.kill('SIGTERM');
+          assert(attached, `minidock ${args.join(' ')} showed no output of the container within 10 s`);
+          return ended;
+        };
+        try {
+          await startDetached(ctx, name, trapper, NONE);
+          const attached = await signalled(['attach', name]);
+          assertEqual(attached.code, 7, `attach's exit status after a SIGTERM (${attached.signal ?? 'no signal'}): PID 1's trap exits 7`);
+          assertEqual((await mdOk(ctx, ['logs', name])).trim().split('\n').pop(), 'got-TERM', 'the container’s last line: its trap ran');
+
+          const started = await signalled(['start', '-a', name]);
+          assertEqual(started.code, 7, `start -a's exit status after a SIGTERM (${started.signal ?? 'no signal'})`);
+
+          await mdOk(ctx, ['start', name]);
+          const unproxied = await signalled(['attach', '--sig-proxy=false', name]);
+          assertEqual(unproxied.signal, 'SIGTERM', `attach --sig-proxy=false must die of the SIGTERM itself (it exited ${unproxied.code})`);
+          await sleep(300);
+          assertEqual((await mdOk(ctx, ['inspect', '-f', '{{.State.Running}}', name])).trim(), 'true', 'the container after its attach --sig-proxy=false was killed');
+        } finally {
+          await md(ctx, ['rm', '-f', name]);
+        }
       },
     },
     {

@@ -69,6 +69,17 @@ describe('parseFlags', () => {
     expect(positionals).toEqual(['x']);
   });
 
+  it('takes a boolean flag’s value after = as pflag does (--sig-proxy=false), the last one winning', () => {
+    expect(parseFlags(['--detach=false', 'x'], OPTIONS).values).toEqual({ detach: false });
+    expect(parseFlags(['--detach=true', '--tty=1', 'x'], OPTIONS).values).toEqual({ detach: true, tty: true });
+    expect(parseFlags(['--detach=false', '-d'], OPTIONS).values).toEqual({ detach: true });
+    expect(parseFlags(['--detach', '--detach=F'], OPTIONS).values).toEqual({ detach: false });
+    expect(parseFlags(['--name=false', 'x'], OPTIONS).values).toEqual({ name: 'false' }); // a string flag's value
+    expect(parseFlags(['x', '--', '--detach=false'], OPTIONS).positionals).toEqual(['x', '--detach=false']);
+    expect(refusal(['--interactive=no'])).toBe('invalid argument "no" for "-i, --interactive" flag: strconv.ParseBool: parsing "no": invalid syntax');
+    expect(parseFlags(['--detach=false', '-dit'], OPTIONS).values).toEqual({ detach: true, interactive: true, tty: true });
+  });
+
   it('says "unknown flag" as docker does', () => {
     expect(refusal(['--bogus'])).toBe('unknown flag: --bogus');
     expect(refusal(['-x'])).toBe('unknown flag: -x');
@@ -80,7 +91,7 @@ describe('parseFlags', () => {
   });
 
   it('does not call a value given to a boolean flag a missing argument', () => {
-    expect(refusal(['--detach=yes'])).toBe('flag does not take a value: -d, --detach');
+    expect(refusal(['--detach=yes'])).toBe('invalid argument "yes" for "-d, --detach" flag: strconv.ParseBool: parsing "yes": invalid syntax');
   });
 });
 

@@ -69,10 +69,53 @@ export function attachValues(argv: readonly string[], options: Options): string[
   return out;
 }
 
+/** strconv.ParseBool's words, which pflag accepts after a boolean flag's `=`. */
+const BOOL_WORDS: Record<string, boolean> = { '1': true, t: true, T: true, true: true, TRUE: true, True: true, '0': false, f: false, F: false, false: false, FALSE: false, False: false };
+
+/**
+ * pflag's boolean flags also take a value after `=`: `--sig-proxy=false`, `--rm=true`. parseArgs
+ * knows only the bare flag, so `--X=true` becomes `--X`, and `--X=false` is taken out and its
+ * name returned in `off` — unless the flag is given again after it (`-d` too): the last one wins.
+ */
+export function settleBooleans(argv: readonly string[], options: Options): { args: string[]; off: string[] } {
+  const dashDash = argv.indexOf('--');
+  const end = dashDash < 0 ? argv.length : dashDash;
+  const shortName = new Map(Object.entries(options).filter(([, o]) => o.short).map(([name, o]) => [o.short!, name]));
+  const last = new Map<string, boolean>();
+  const args: string[] = [];
+  for (const [i, a] of argv.entries()) {
+    const long = i < end ? /^--([^=]+)(?:=(.*))?$/.exec(a) : null;
+    if (long && options[long[1]]?.type === 'boolean') {
+      const [, name, value] = long;
+      if (value !== undefined && !(value in BOOL_WORDS)) {
+        const shown = options[name].short ? `-${options[name].short}, --${name}` : `--${name}`;
+        throw new UsageError(`invalid argument "${value}" for "${shown}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`);
+      }
+      const on = value === undefined || BOOL_WORDS[value];
+      last.set(name, on);
+      if (on) args.push(`--${name}`);
+      continue;
+    }
+    if (i < end && /^-[^-]/.test(a)) {
+      // a group of short flags (-dit): its booleans come before any letter that takes a value
+      for (const letter of a.slice(1)) {
+        const name = shortName.get(letter);
+        if (name === undefined || options[name].type !== 'boolean') break;
+        if (last.has(name)) last.set(name, true);
+      }
+    }
+    args.push(a);
+  }
+  return { args, off: [...last].filter(([, on]) => !on).map(([name]) => name) };
+}
+
 /** parseArgs with docker's conventions and error wording: `unknown flag: --foo`. */
-export function parseFlags<T extends Options>(args: string[], options: T) {
+export function parseFlags<T extends Options>(argv: string[], options: T) {
+  const { args, off } = settleBooleans(argv, options);
   try {
-    return parseArgs({ args: attachValues(args, options), options, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: attachValues(args, options), options, allowPositionals: true, strict: true });
+    for (const name of off) (parsed.values as Record<string, unknown>)[name] = false;
+    return parsed;
   } catch (e) {
     const err = e as { code?: string; message: string };
     // node quotes the flag as declared ('--name <value>', '-e, --env <value>'): keep the names

@@ -45,6 +45,13 @@ describe('parseRunArgs', () => {
     expect(() => requireStages(parseRunArgs(['-it', 'busybox']).values, 7)).not.toThrow();
   });
 
+  it('reads --sig-proxy=false as pflag does, and refuses it below stage 7, which teaches it', () => {
+    expect(parseRunArgs(['--sig-proxy=false', 'busybox']).values['sig-proxy']).toBe(false);
+    expect(parseRunArgs(['busybox']).values['sig-proxy']).toBeUndefined(); // on: docker's default
+    expect(() => requireStages(parseRunArgs(['--sig-proxy=false', 'busybox']).values, 6)).toThrow('--sig-proxy needs stage 7');
+    expect(() => requireStages(parseRunArgs(['--sig-proxy=false', 'busybox']).values, 7)).not.toThrow();
+  });
+
   it('refuses an unknown flag with docker’s wording', () => {
     expect(() => parseRunArgs(['--bogus', 'busybox'])).toThrow('unknown flag: --bogus');
   });

@@ -41,6 +41,7 @@ const OPTIONS = {
   interactive: { type: 'boolean', short: 'i' },
   tty: { type: 'boolean', short: 't' },
   'detach-keys': { type: 'string' },
+  'sig-proxy': { type: 'boolean' },
   entrypoint: { type: 'string' },
   network: { type: 'string' },
   net: { type: 'string' },
@@ -95,6 +96,7 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
 export function requireStages(values: RunRequest['values'], stage: number): void {
   if (values.tty && stage < 7) throw new EngineError(`-t/--tty: a pseudo-terminal needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   if (values['detach-keys'] !== undefined && stage < 7) throw new EngineError(`--detach-keys needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
+  if (values['sig-proxy'] !== undefined && stage < 7) throw new EngineError(`--sig-proxy needs stage 7 (exec & lifecycle); this engine runs at stage ${stage}`);
   const resourceFlags = Object.keys(RESOURCE_FLAG_OPTIONS).filter((k) => values[k as keyof typeof values] !== undefined);
   if (resourceFlags.length > 0 && stage < 2) {
     throw new EngineError(`--${resourceFlags[0]} needs stage 2 (cgroups); this engine runs at stage ${stage}`);
@@ -241,7 +243,7 @@ export default async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (req.values.tty) return runWithTerminal(p, c, !!req.values.interactive, detachKeys);
-  return runContainer(p, c.ID, { output: 'terminal', stdin: !!req.values.interactive });
+  return runContainer(p, c.ID, { output: 'terminal', stdin: !!req.values.interactive, sigProxy: req.values['sig-proxy'] !== false });
 }
 
 // #region run-tty

@@ -7,6 +7,7 @@ import { ArgumentsError, EngineError } from '../errors.js';
 import { attachedStatus, attachTo } from '../container/attach-client.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../container/detachkeys.js';
 import { startContainer } from '../container/lifecycle.js';
+import { proxySignals, toContainer } from '../container/sig-proxy.js';
 import { paths } from '../paths.js';
 import { stdoutWindowSize } from '../runtime/terminal.js';
 import { parseFlags } from './args.js';
@@ -35,7 +36,13 @@ async function startAttached(ref: string, interactive: boolean, keys: string | u
   const p = paths();
   const c = await startContainer(p, ref, { hold: true, windowSize: stdoutWindowSize() });
   // stdin only where the container keeps one open (created with -i), as docker does
-  const end = await attachTo(p.attachSocket(c.ID), { stdin: interactive && c.Config.OpenStdin, tty: c.Config.Tty, detachKeys });
-  return attachedStatus(end, c.ID);
+  // docker's start proxies signals while attached, as attach does (no flag to turn it off)
+  const unproxy = c.Config.Tty ? () => {} : proxySignals(toContainer(p, c.ID));
+  try {
+    const end = await attachTo(p.attachSocket(c.ID), { stdin: interactive && c.Config.OpenStdin, tty: c.Config.Tty, detachKeys });
+    return attachedStatus(end, c.ID);
+  } finally {
+    unproxy();
+  }
 }
 // #endregion

@@ -14,6 +14,7 @@ import { parseSpec, type Process } from '../runtime/spec.js';
 import { realSys, type Sys } from '../sys/index.js';
 import { mergeEnv } from './create.js';
 import { resolveImageUser } from './security.js';
+import { proxySignals } from './sig-proxy.js';
 import { findContainer, initAlive, type Container } from './state.js';
 
 export interface ExecRequest {
@@ -68,12 +69,10 @@ export async function execInContainer(p: Paths, ref: string, req: ExecRequest): 
     return 0;
   }
   if (execed.terminal !== undefined) return relayTerminal(sys, execed.terminal, execed.exited, req.interactive);
-  // signals sent to `minidock exec` go to the process, as docker's CLI forwards them
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
-  const forward = (sig: NodeJS.Signals) => execed.child.kill(sig);
-  for (const sig of signals) process.on(sig, forward);
+  // signals sent to `minidock exec` go to the process it started (sig-proxy.ts)
+  const unproxy = proxySignals((sig) => execed.child.kill(sig));
   const status = await execed.exited;
-  for (const sig of signals) process.off(sig, forward);
+  unproxy();
   return status;
 }
 // #endregion

@@ -25,6 +25,7 @@ import { logWriter, rotationOf } from './logrotate.js';
 import { setWindowSize } from '../runtime/terminal.js';
 import type { AttachServer, WindowSize } from './attach-server.js';
 import { relayMaster, relayPipes } from './shim-io.js';
+import { proxySignals } from './sig-proxy.js';
 import { cleanUp, removeContainerFiles } from './remove.js';
 import { containerLock, loadContainer, loadHostConfig, saveContainer, ZERO_TIME, type Container, type State } from './state.js';
 
@@ -39,6 +40,8 @@ export interface MonitorOptions {
   attach?: AttachServer;
   /** -t: the size of the terminal the container starts with (the cli's own) */
   windowSize?: WindowSize;
+  /** 'terminal': pass the signals we get on to PID 1 (--sig-proxy, sig-proxy.ts; on unless false) */
+  sigProxy?: boolean;
 }
 
 // #region run-container
@@ -74,7 +77,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
     return failStart(p, sys, id, e, opts);
   }
   const { child } = created;
-  const stopForwarding = opts.output === 'terminal' ? forwardSignals(child.pid!) : () => {};
+  const stopForwarding = opts.output === 'terminal' && opts.sigProxy !== false ? proxySignals((sig) => forward(child.pid!, sig)) : () => {};
   const logged: Promise<void>[] = [];
   if (opts.output === 'log') {
     // the shim's copies: to the log and the attached clients (shim-io.ts); one log writer for
@@ -161,21 +164,14 @@ function containerStdio(c: Container, opts: MonitorOptions): ('inherit' | 'ignor
   return [c.Config.OpenStdin && opts.attach ? 'pipe' : 'ignore', 'pipe', 'pipe'];
 }
 
-/** docker run's --sig-proxy: signals sent to the foreground `minidock run` go to the container. */
-function forwardSignals(pid: number): () => void {
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
-  const handlers = signals.map((sig) => {
-    const h = () => {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // already gone
-      }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
-  return () => handlers.forEach(([sig, h]) => process.off(sig, h));
+/** A proxied signal to PID 1 (a foreground run is its monitor: the PID is its own child's). */
+function forward(pid: number, sig: NodeJS.Signals): void {
+  trace(`$ kill -${sig} ${pid}   # --sig-proxy: to PID 1`);
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
 }
 
 /** Change the record under the container's lock; one that `rm -f` removed meanwhile stays removed. */

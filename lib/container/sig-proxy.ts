@@ -1,0 +1,45 @@
+// docker's --sig-proxy (run, attach, start -a; on by default): the signals a user sends to the
+// client — Ctrl-C's SIGINT, a `kill` from another shell — go on to the container's PID 1, and
+// the client stays until the container's exit ends it. Off (`--sig-proxy=false`), the client
+// takes them itself and dies of them, and the container runs on. With a terminal (-t) docker
+// turns it off whatever the flag says: Ctrl-C is then a byte the container's own terminal turns
+// into SIGINT for its foreground job (attach-client.ts, raw mode). Stage 7 notes, "--sig-proxy".
+
+import type { Paths } from '../paths.js';
+import { trace } from '../sys/trace.js';
+import { initAlive, loadContainer } from './state.js';
+
+/** What is proxied: the signals a user sends by hand. Not SIGCHLD, SIGPIPE, SIGWINCH (the client's own business). */
+export const PROXIED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/** Pass each proxied signal to `send` instead of dying of it; returns what undoes that. */
+export function proxySignals(send: (sig: NodeJS.Signals) => void): () => void {
+  const handlers = PROXIED_SIGNALS.map((sig) => {
+    const handler = () => send(sig);
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  return () => handlers.forEach(([sig, handler]) => process.off(sig, handler));
+}
+
+/**
+ * attach and start -a: each signal to the container's PID 1, as its record names it at that
+ * moment (a restart policy may have started another). A container that no longer runs gets none.
+ */
+export function toContainer(p: Paths, id: string): (sig: NodeJS.Signals) => void {
+  return (sig) => {
+    let c;
+    try {
+      c = loadContainer(p, id);
+    } catch {
+      return; // removed
+    }
+    if (!c.State.Running || !initAlive(c)) return;
+    trace(`$ kill -${sig} ${c.State.Pid}   # --sig-proxy: PID 1 of container ${id.slice(0, 12)}`);
+    try {
+      process.kill(c.State.Pid, sig);
+    } catch {
+      // it exited between our look and our signal
+    }
+  };
+}
