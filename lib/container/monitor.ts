@@ -25,7 +25,7 @@ import { logWriter, rotationOf } from './logrotate.js';
 import { setWindowSize } from '../runtime/terminal.js';
 import type { AttachServer, WindowSize } from './attach-server.js';
 import { relayMaster, relayPipes } from './shim-io.js';
-import { proxySignals } from './sig-proxy.js';
+import { proxySignals, toProcess } from './sig-proxy.js';
 import { cleanUp, removeContainerFiles } from './remove.js';
 import { containerLock, loadContainer, loadHostConfig, saveContainer, ZERO_TIME, type Container, type State } from './state.js';
 
@@ -77,7 +77,7 @@ export async function runContainer(p: Paths, id: string, opts: MonitorOptions): 
     return failStart(p, sys, id, e, opts);
   }
   const { child } = created;
-  const stopForwarding = opts.output === 'terminal' && opts.sigProxy !== false ? proxySignals((sig) => forward(child.pid!, sig)) : () => {};
+  const stopForwarding = opts.output === 'terminal' && opts.sigProxy !== false ? proxySignals(toProcess(child.pid!)) : () => {};
   const logged: Promise<void>[] = [];
   if (opts.output === 'log') {
     // the shim's copies: to the log and the attached clients (shim-io.ts); one log writer for
@@ -162,16 +162,6 @@ function containerStdio(c: Container, opts: MonitorOptions): ('inherit' | 'ignor
   if (opts.output === 'terminal') return [opts.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'];
   if (c.Config.Tty) return ['ignore', 'ignore', 'ignore'];
   return [c.Config.OpenStdin && opts.attach ? 'pipe' : 'ignore', 'pipe', 'pipe'];
-}
-
-/** A proxied signal to PID 1 (a foreground run is its monitor: the PID is its own child's). */
-function forward(pid: number, sig: NodeJS.Signals): void {
-  trace(`$ kill -${sig} ${pid}   # --sig-proxy: to PID 1`);
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
 }
 
 /** Change the record under the container's lock; one that `rm -f` removed meanwhile stays removed. */

@@ -22,6 +22,18 @@ export function proxySignals(send: (sig: NodeJS.Signals) => void): () => void {
   return () => handlers.forEach(([sig, handler]) => process.off(sig, handler));
 }
 
+/** A foreground run: each signal to its own child, PID 1 (the run is its monitor). */
+export function toProcess(pid: number): (sig: NodeJS.Signals) => void {
+  return (sig) => {
+    trace(`$ kill -${sig} ${pid}   # --sig-proxy: to PID 1`);
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+}
+
 /**
  * attach and start -a: each signal to the container's PID 1, as its record names it at that
  * moment (a restart policy may have started another). A container that no longer runs gets none.
