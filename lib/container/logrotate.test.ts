@@ -59,6 +59,19 @@ describe('rotating the files', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'logrotate-'));
     return path.join(dir, 'x-json.log');
   };
+  /** A log of 300-byte files (about four entries each) with entries 0 … first−1 written; `writeUpTo(n)` goes on to n−1. */
+  const rotatingLog = (maxFile: number, first: number) => {
+    const file = setUp();
+    const write = logWriter(file, { maxSize: 300, maxFile });
+    let next = 0;
+    const writeUpTo = (n: number) => {
+      for (; next < n; next++) write(formatEntry(`${next}\n`, 'stdout'));
+    };
+    writeUpTo(first);
+    return { file, writeUpTo };
+  };
+  const numbers = (entries: { log: string }[]) => entries.map((e) => Number(e.log));
+  const from = (first: number, n: number) => Array.from({ length: n }, (_, i) => i + first);
 
   it('shifts .1 → .2, live → .1, drops the oldest, and starts an empty live file', () => {
     const file = setUp();
@@ -101,50 +114,39 @@ describe('rotating the files', () => {
   });
 
   it('is followed across: what was left in the renamed file, then the files after it, in order', () => {
-    const file = setUp();
-    const write = logWriter(file, { maxSize: 300, maxFile: 4 });
-    const entry = (i: number) => formatEntry(`${i}\n`, 'stdout');
-    for (let i = 0; i < 3; i++) write(entry(i));
+    const { file, writeUpTo } = rotatingLog(4, 3);
     const start = readLog(file);
-    expect(start.entries.map((e) => e.log)).toEqual(['0\n', '1\n', '2\n']);
-    for (let i = 3; i < 20; i++) write(entry(i)); // two rotations and more
+    expect(numbers(start.entries)).toEqual([0, 1, 2]);
+    writeUpTo(20); // two rotations and more
     expect(logFiles(file).length).toBe(4);
     const next = readSince(file, start.position);
-    expect(next.entries.map((e) => Number(e.log))).toEqual(Array.from({ length: 17 }, (_, i) => i + 3));
+    expect(numbers(next.entries)).toEqual(from(3, 17));
     expect(readSince(file, next.position).entries).toEqual([]);
   });
 
   it('loses the rest of a file dropped by the rotations since, unless a kept descriptor still opens it', () => {
-    const file = setUp();
-    const write = logWriter(file, { maxSize: 300, maxFile: 2 });
-    const entry = (i: number) => formatEntry(`${i}\n`, 'stdout');
-    for (let i = 0; i < 2; i++) write(entry(i));
+    const { file, writeUpTo } = rotatingLog(2, 2);
     const start = readLog(file);
     const fd = openSync(file, 'r'); // what followLog holds: the file it is in
     try {
-      for (let i = 2; i < 14; i++) write(entry(i)); // more than two rotations: our file is unlinked
+      writeUpTo(14); // more than two rotations: our file is unlinked
       expect(logFiles(file).map((f) => statSync(f).ino)).not.toContain(start.position.ino);
-      const numbers = (r: ReturnType<typeof readSince>) => r.entries.map((e) => Number(e.log));
-      const lost = numbers(readSince(file, start.position));
-      expect(lost[0]).toBeGreaterThan(2);
-      expect(numbers(readSince(file, start.position, `/proc/self/fd/${fd}`))).toEqual(Array.from({ length: 12 }, (_, i) => i + 2));
+      expect(numbers(readSince(file, start.position).entries)[0]).toBeGreaterThan(2);
+      expect(numbers(readSince(file, start.position, `/proc/self/fd/${fd}`).entries)).toEqual(from(2, 12));
     } finally {
       closeSync(fd);
     }
   });
 
   it('is followed by logs -f without a gap when the shim rotates max-file times between two polls', async () => {
-    const file = setUp();
-    const write = logWriter(file, { maxSize: 300, maxFile: 2 });
-    const entry = (i: number) => formatEntry(`${i}\n`, 'stdout');
-    for (let i = 0; i < 2; i++) write(entry(i));
-    const seen: number[] = [];
+    const { file, writeUpTo } = rotatingLog(2, 2);
+    const seen: { log: string }[] = [];
     let polls = 0;
     await followLog(file, readLog(file).position, () => {
       polls++;
-      if (polls === 1) for (let i = 2; i < 14; i++) write(entry(i)); // between the first look and the first read
+      if (polls === 1) writeUpTo(14); // between the first look and the first read
       return polls < 2;
-    }, (e) => seen.push(Number(e.log)));
-    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i + 2));
+    }, (e) => seen.push(e));
+    expect(numbers(seen)).toEqual(from(2, 12));
   });
 });
