@@ -14,6 +14,20 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * kill(2) a process that may have exited meanwhile: ESRCH (no such process) is no error, just
+ * false; anything else (EPERM, a bad signal) is thrown.
+ */
+export function signalIfAlive(pid: number, sig: NodeJS.Signals | number): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw e;
+  }
+}
+
 /** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks after boot. */
 export function processStartTime(pid: number): string | null {
   try {

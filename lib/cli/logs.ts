@@ -5,7 +5,7 @@
 import { writeSync } from 'node:fs';
 import { ArgumentsError } from '../errors.js';
 import { followLog, formatTime, parseSince, parseTail, parseTime, readLog, selectEntries, type LogEntry } from '../container/logs.js';
-import { findContainer, initAlive, monitorAlive } from '../container/state.js';
+import { findContainer, initAlive, loadIfThere, monitorAlive } from '../container/state.js';
 import { paths } from '../paths.js';
 import { parseFlags } from './args.js';
 import { requireStage7 } from './exec.js';
@@ -37,15 +37,11 @@ export default async function logs(argv: string[]): Promise<number> {
   selectEntries(entries, filter).forEach(show);
   if (values.follow) {
     const running = () => {
-      try {
-        const now = findContainer(p, c.ID);
-        // Exited once the monitor has recorded it, which it does after the last lines reached
-        // the log (monitor.ts) — not as soon as PID 1 is gone, when the shim may still hold
-        // them; or once PID 1 is gone and no monitor is left to record anything.
-        return now.State.Running && (initAlive(now) || monitorAlive(now));
-      } catch {
-        return false; // removed
-      }
+      const now = loadIfThere(p, c.ID); // undefined: removed
+      // Exited once the monitor has recorded it, which it does after the last lines reached the
+      // log (monitor.ts) — not as soon as PID 1 is gone, when the shim may still hold them; or
+      // once PID 1 is gone and no monitor is left to record anything.
+      return now !== undefined && now.State.Running && (initAlive(now) || monitorAlive(now));
     };
     await followLog(c.LogPath, position, running, show, filter.until);
   }

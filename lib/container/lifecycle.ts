@@ -25,7 +25,8 @@ import { realSys, type Sys } from '../sys/index.js';
 import { reconcile } from './reconcile.js';
 import { removeContainerFiles } from './remove.js';
 import { startDetached, type ShimOptions } from './shim.js';
-import { containerLock, findContainer, initAlive, loadContainer, saveContainer, type Container, type State } from './state.js';
+import { signalIfAlive } from '../proc.js';
+import { containerLock, findContainer, initAlive, loadContainer, loadIfThere, saveContainer, type Container, type State } from './state.js';
 
 export function signalNumber(name: string): number {
   const upper = name.toUpperCase();
@@ -42,11 +43,7 @@ function isRunning(c: Container): boolean {
 /** Send a signal to the container's PID 1, as the host sees it. */
 function signal(c: Container, sig: number): void {
   trace(`$ kill -${sig} ${c.State.Pid}   # PID 1 of container ${c.ID.slice(0, 12)}`);
-  try {
-    process.kill(c.State.Pid, sig);
-  } catch {
-    // it exited between our look and our signal
-  }
+  signalIfAlive(c.State.Pid, sig); // it may have exited between our look and our signal
 }
 
 /**
@@ -70,19 +67,6 @@ async function waitStopped(p: Paths, sys: Sys, id: string, timeoutMs: number, se
     } finally {
       change.close();
     }
-  }
-}
-
-/**
- * The container's record, or undefined when it is gone: `--rm` removes the directory file by file,
- * so it can vanish between a look for the directory and the read of config.v2.json.
- */
-function loadIfThere(p: Paths, id: string): Container | undefined {
-  try {
-    return loadContainer(p, id);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
   }
 }
 

@@ -229,7 +229,8 @@ interface Held {
 /**
  * Keep the file with inode `ino` open while we read it. A rotation that drops the oldest file
  * only unlinks its name: the kernel frees a file when its last name *and* its last open
- * descriptor are gone, so ours stays readable — and /proc/self/fd/N opens it again, name or not.
+ * descriptor are gone, so ours stays readable — and /proc/self/fd/N opens it again, name or not
+ * (proc(5): a link to the open file itself, not to its path).
  * Opened by name, so it is ours only if the live file still has that inode (else: none held).
  */
 function hold(file: string, ino: number, held: Held | undefined): Held | undefined {

@@ -3,11 +3,13 @@
 // the client stays until the container's exit ends it. Off (`--sig-proxy=false`), the client
 // takes them itself and dies of them, and the container runs on. With a terminal (-t) docker
 // turns it off whatever the flag says: Ctrl-C is then a byte the container's own terminal turns
-// into SIGINT for its foreground job (attach-client.ts, raw mode). Stage 7 notes, "--sig-proxy".
+// into SIGINT for its foreground job (attach-client.ts, raw mode). Stage 7 notes, "--sig-proxy";
+// man pages: signal(7) (which signals a process may catch), kill(2).
 
 import type { Paths } from '../paths.js';
+import { signalIfAlive } from '../proc.js';
 import { trace } from '../sys/trace.js';
-import { initAlive, loadContainer } from './state.js';
+import { initAlive, loadIfThere } from './state.js';
 
 /** What is proxied: the signals a user sends by hand. Not SIGCHLD, SIGPIPE, SIGWINCH (the client's own business). */
 export const PROXIED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -26,11 +28,7 @@ export function proxySignals(send: (sig: NodeJS.Signals) => void): () => void {
 export function toProcess(pid: number): (sig: NodeJS.Signals) => void {
   return (sig) => {
     trace(`$ kill -${sig} ${pid}   # --sig-proxy: to PID 1`);
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
+    signalIfAlive(pid, sig);
   };
 }
 
@@ -40,18 +38,9 @@ export function toProcess(pid: number): (sig: NodeJS.Signals) => void {
  */
 export function toContainer(p: Paths, id: string): (sig: NodeJS.Signals) => void {
   return (sig) => {
-    let c;
-    try {
-      c = loadContainer(p, id);
-    } catch {
-      return; // removed
-    }
-    if (!c.State.Running || !initAlive(c)) return;
+    const c = loadIfThere(p, id);
+    if (c === undefined || !c.State.Running || !initAlive(c)) return; // removed, or not running
     trace(`$ kill -${sig} ${c.State.Pid}   # --sig-proxy: PID 1 of container ${id.slice(0, 12)}`);
-    try {
-      process.kill(c.State.Pid, sig);
-    } catch {
-      // it exited between our look and our signal
-    }
+    signalIfAlive(c.State.Pid, sig); // it may have exited between our look and our signal
   };
 }

@@ -41,6 +41,19 @@ export function loadContainer(p: Paths, id: string): Container {
   return JSON.parse(readFileSync(path.join(p.container(id), 'config.v2.json'), 'utf8')) as Container;
 }
 
+/**
+ * The container's record, or undefined when it is gone: `rm` and `--rm` remove its directory
+ * file by file, so it can vanish between a look for the directory and the read of config.v2.json.
+ */
+export function loadIfThere(p: Paths, id: string): Container | undefined {
+  try {
+    return loadContainer(p, id);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
 export function loadHostConfig(p: Paths, id: string): HostConfig {
   return JSON.parse(readFileSync(path.join(p.container(id), 'hostconfig.json'), 'utf8')) as HostConfig;
 }

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError, oneLine } from '../errors.js';
 import { NotImplemented } from '../todo.js';
-import { processStartTime } from '../proc.js';
+import { processStartTime, signalIfAlive } from '../proc.js';
 import { programArgs } from '../program.js';
 import { stageOn } from '../stage.js';
 import { CLONE, S_IF } from '../sys/constants.js';
@@ -236,11 +236,7 @@ export function kill(root: string, id: string, signal: number, all = false): voi
   const pids = all ? cgroupOf(s.cgroupPath)?.procs() ?? [s.pid] : [s.pid];
   for (const pid of pids) {
     trace(`$ kill -${signal} ${pid}`);
-    try {
-      process.kill(pid, signal);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-    }
+    signalIfAlive(pid, signal); // one that exited meanwhile is no error
   }
 }
 
